@@ -1,0 +1,273 @@
+"""StackPlan: everything derived from a StackSpec (and the secrets kept so far).
+
+A plain function of its inputs: no files are read or written here. The plan
+is what render writes out and what the bootstrap reads back (`plan.json`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from generator import addressing, secrets_store, versions
+from generator.errors import StackError
+from generator.profiles import (
+    APISIX_PORT,
+    APPS,
+    ERAS,
+    KEYCLOAK_HOSTNAME,
+    KEYCLOAK_PORT,
+    KEYCLOAK_REALM,
+    AppFacts,
+    EraFacts,
+)
+from generator.spec import StackSpec
+
+PLAN_SCHEMA = 1
+NETWORK_NAME = "odl"
+PLAN_FILE = "plan.json"
+CREDENTIALS_FILE = "secrets/credentials.txt"
+
+OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker")
+APP_SERVICES = ("app-db", "app-redis", "app-web", "app-celery", "app-nginx")
+APISIX_SERVICES = ("keycloak-db", "keycloak", "apisix")
+HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    spec: StackSpec
+    app: AppFacts
+    era: EraFacts
+    project: str
+    network: addressing.Network
+    addresses: dict[str, str]  # long-running service -> static IP
+    hostnames: dict[str, str]  # public hostname -> service it resolves to in the network
+    ports: dict[str, int]  # service -> port published on 127.0.0.1 and listened on inside
+    urls: dict[str, str]
+    images: dict[str, str]
+    packages: dict[str, str]
+    secrets: dict[str, str] = field(repr=False)
+    bootstrap: dict[str, Any] = field(repr=False)
+
+    @property
+    def hosts_line(self) -> str:
+        return "127.0.0.1 " + " ".join(sorted(self.hostnames))
+
+
+def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
+    wanted = {
+        "openedx_superuser_password": secrets_store.password,
+        "service_worker_token": secrets_store.token,
+        "openedx_client_id": secrets_store.client_id,
+        "openedx_client_secret": secrets_store.long_secret,
+        "app_client_id": secrets_store.client_id,
+        "app_client_secret": secrets_store.long_secret,
+        "app_superuser_password": secrets_store.password,
+        "app_secret_key": secrets_store.long_secret,
+        "app_db_password": secrets_store.password,
+    }
+    if spec.app == "xpro":
+        wanted["external_course_sync_api_key"] = secrets_store.token
+    if spec.apisix:
+        wanted.update(
+            {
+                "keycloak_admin_password": secrets_store.password,
+                "keycloak_db_password": secrets_store.password,
+                "apisix_client_secret": secrets_store.long_secret,
+                "apisix_session_secret": secrets_store.long_secret,
+                "keycloak_student_password": secrets_store.password,
+                "keycloak_prof_password": secrets_store.password,
+                "keycloak_admin_user_password": secrets_store.password,
+            }
+        )
+    return wanted
+
+
+def _check_hostnames(hostnames: Mapping[str, str]) -> None:
+    for host in hostnames:
+        if not HOSTNAME_RE.match(host):
+            raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
+
+
+def _check_ports(ports: Mapping[str, int]) -> None:
+    seen: dict[int, str] = {}
+    for service, port in ports.items():
+        if not 1024 <= port <= 65535:
+            raise StackError(f"{service} port", f"{port} is outside 1024-65535", "pick an unprivileged port between 1024 and 65535")
+        if port in seen:
+            raise StackError(f"{service} port", f"{port} is already used by {seen[port]}", "give each published service its own port")
+        seen[port] = service
+
+
+def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) -> StackPlan:
+    app = APPS[spec.app]
+    era = ERAS[spec.profile]
+    services = list(OPENEDX_SERVICES + APP_SERVICES + (APISIX_SERVICES if spec.apisix else ()))
+    addresses = addressing.assign(spec.subnet, services, spec.addresses)
+    network = addressing.network_for(spec.subnet)
+
+    ports = {"lms": spec.ports.get("lms", era.lms_port), "app-nginx": spec.ports.get("app", app.port)}
+    hostnames = {era.lms_hostname: "lms"}
+    if spec.apisix:
+        # Behind APISIX the app's one public name is served by the gateway.
+        ports["apisix"] = spec.ports.get("apisix", APISIX_PORT)
+        ports["keycloak"] = spec.ports.get("keycloak", KEYCLOAK_PORT)
+        hostnames[app.hostname] = "apisix"
+        hostnames[KEYCLOAK_HOSTNAME] = "keycloak"
+    else:
+        hostnames[app.hostname] = "app-nginx"
+    _check_hostnames(hostnames)
+    _check_ports(ports)
+
+    lms_url = f"http://{era.lms_hostname}:{ports['lms']}"
+    app_port = ports["apisix"] if spec.apisix else ports["app-nginx"]
+    app_url = f"http://{app.hostname}:{app_port}"
+    urls = {"lms": lms_url, "app": app_url}
+    if spec.apisix:
+        urls["keycloak"] = f"http://{KEYCLOAK_HOSTNAME}:{ports['keycloak']}"
+        urls["keycloak_discovery"] = f"{urls['keycloak']}/realms/{KEYCLOAK_REALM}/.well-known/openid-configuration"
+
+    images = versions.images(spec.images)
+    packages = versions.python_packages()
+    secrets = secrets_store.fill(kept_secrets or {}, _wanted_secrets(spec))
+    plan = StackPlan(
+        spec=spec,
+        app=app,
+        era=era,
+        project=spec.name,
+        network=network,
+        addresses=addresses,
+        hostnames=hostnames,
+        ports=ports,
+        urls=urls,
+        images=images,
+        packages=packages,
+        secrets=secrets,
+        bootstrap={},
+    )
+    plan.bootstrap.update(bootstrap_contract(plan))
+    return plan
+
+
+def provider_other_settings(plan: StackPlan) -> dict[str, str]:
+    app_url = plan.urls["app"]
+    if plan.app.provider_style == "endpoints":
+        return {
+            "AUTHORIZATION_URL": f"{app_url}/oauth2/authorize/",
+            "ACCESS_TOKEN_URL": f"{app_url}/oauth2/token/",
+            "API_ROOT": f"{app_url}/",
+        }
+    return {"DISCOVERY_URL": f"{app_url}/.well-known/openid-configuration", "API_ROOT": f"{app_url}/"}
+
+
+def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
+    """The plan file the bootstrap reads: every value it needs, secrets by name only."""
+    app, era = plan.app, plan.era
+    lms_url, app_url = plan.urls["lms"], plan.urls["app"]
+    other = provider_other_settings(plan)
+    if app.provider_style == "endpoints":
+        app_checks = {"authorize": other["AUTHORIZATION_URL"], "token": other["ACCESS_TOKEN_URL"]}
+    else:
+        app_checks = {"discovery": other["DISCOVERY_URL"]}
+    contract: dict[str, Any] = {
+        "schema": PLAN_SCHEMA,
+        "project": plan.project,
+        "app_name": app.name,
+        "profile": era.name,
+        "apisix": plan.spec.apisix,
+        "secrets_file": str(secrets_store.SECRETS_FILE),
+        "credentials_file": CREDENTIALS_FILE,
+        "network": {
+            "name": NETWORK_NAME,
+            "subnet": plan.network.subnet,
+            "gateway": plan.network.gateway,
+            "addresses": plan.addresses,
+            "hostnames": plan.hostnames,
+        },
+        "openedx": {
+            "service": "lms",
+            "url": lms_url,
+            "site_domain": f"{era.lms_hostname}:{plan.ports['lms']}",
+            "heartbeat_url": f"{lms_url}/heartbeat",
+            "api_check_url": f"{lms_url}/api/user/v1/me",
+            "manage": ["./manage.py", "lms"],
+            "workdir": "/openedx/edx-platform",
+            "superuser": {"username": era.superuser, "email": era.superuser_email, "password_secret": "openedx_superuser_password"},
+            "service_worker": {
+                "username": era.service_worker,
+                "email": f"{era.service_worker}@mit.odl.local",
+                "token_secret": "service_worker_token",
+                "token_expires": "2099-12-31T00:00:00+00:00",
+            },
+            "oauth_app": {
+                "name": f"{app.name}-oauth-app",
+                "owner": era.service_worker,
+                "client_id_secret": "openedx_client_id",
+                "client_secret_secret": "openedx_client_secret",
+                "client_type": "confidential",
+                "grant_type": "authorization-code",
+                "skip_authorization": True,
+                "redirect_uris": [f"{app_url}/login/_private/complete", f"{app_url}/_/auth/complete"],
+            },
+            "provider": {
+                "backend_class": era.backend_class,
+                "backend_name": era.backend_name,
+                "slug": era.backend_name,
+                "pip_package": era.pip_package,
+                "name": "Login with MIT App",
+                "sites": [f"{era.lms_hostname}:{plan.ports['lms']}", "example.com"],
+                "client_id_secret": "app_client_id",
+                "client_secret_secret": "app_client_secret",
+                "enabled": True,
+                "skip_hinted_login_dialog": True,
+                "skip_registration_form": True,
+                "skip_email_verification": True,
+                "sync_learner_profile_data": True,
+                "enable_sso_id_verification": True,
+                "other_settings": other,
+            },
+        },
+        "app": {
+            "service": "app-web",
+            "url": app_url,
+            "health_url": f"{app_url}{app.health_path}",
+            "manage": ["./manage.py"],
+            "workdir": "/src",
+            "superuser": {
+                "username": "admin",
+                "email": f"admin@{app.hostname}",
+                "name": "Admin User",
+                "password_secret": "app_superuser_password",
+            },
+            "oauth_app": {
+                "name": "edx-oauth-app",
+                "client_id_secret": "app_client_id",
+                "client_secret_secret": "app_client_secret",
+                "client_type": "confidential",
+                "grant_type": "authorization-code",
+                "skip_authorization": True,
+                "algorithm": "",
+                "redirect_uris": [f"{lms_url}/auth/complete/{era.backend_name}/"],
+            },
+            "checks": app_checks,
+        },
+        "keycloak": None,
+        "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
+    }
+    if plan.spec.apisix:
+        contract["keycloak"] = {
+            "service": "keycloak",
+            "url": plan.urls["keycloak"],
+            "realm": KEYCLOAK_REALM,
+            "discovery_url": plan.urls["keycloak_discovery"],
+            "admin_username": "admin",
+            "admin_password_secret": "keycloak_admin_password",
+            "client": {
+                "client_id": "apisix",
+                "secret_secret": "apisix_client_secret",
+                "redirect_uris": [f"{app_url}/*"],
+            },
+        }
+    return contract

@@ -1,0 +1,121 @@
+"""Facts about the two MIT apps and the two runbook eras, as data.
+
+Everything that differs between xPro and MITx Online, or between the Tutor
+era and the devstack era, is a value here; code reads it and never branches
+on an app's name for a literal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    name: str
+    title: str
+    hostname: str
+    port: int  # nginx: published on the host and listened on inside
+    web_port: int  # granian inside the web container
+    image: str  # logical name in versions.yml
+    wsgi: str
+    celery_app: str
+    celery_queues: str | None
+    env_prefix: str  # MITXPRO / MITX_ONLINE
+    base_url_var: str
+    init_commands: tuple[tuple[str, ...], ...]
+    # Provider other_settings keys: xPro uses explicit endpoints, MITx Online discovery.
+    provider_style: str
+    health_path: str
+
+
+@dataclass(frozen=True)
+class EraFacts:
+    """What the runbook era decides on the Open edX side."""
+
+    name: str
+    lms_hostname: str
+    lms_port: int
+    backend_class: str
+    backend_name: str  # also the provider slug and the social login path segment
+    pip_package: str  # logical name in versions.yml python-packages
+    service_worker: str
+    superuser: str
+    superuser_email: str
+
+
+APPS: dict[str, AppFacts] = {
+    "xpro": AppFacts(
+        name="xpro",
+        title="MIT xPro",
+        hostname="xpro.odl.local",
+        port=8053,
+        web_port=8051,
+        image="xpro-app",
+        wsgi="mitxpro.wsgi:application",
+        celery_app="mitxpro.celery:app",
+        celery_queues=None,
+        env_prefix="MITXPRO",
+        base_url_var="MITXPRO_BASE_URL",
+        init_commands=(
+            ("./manage.py", "collectstatic", "--noinput"),
+            ("./manage.py", "migrate", "--noinput"),
+            ("./manage.py", "createcachetable"),
+        ),
+        provider_style="endpoints",
+        health_path="/health/liveness/",
+    ),
+    "mitxonline": AppFacts(
+        name="mitxonline",
+        title="MITx Online",
+        hostname="mitxonline.odl.local",
+        port=8013,
+        web_port=8011,
+        image="mitxonline-app",
+        wsgi="main.wsgi:application",
+        celery_app="main.celery:app",
+        celery_queues="hubspot_sync,celery",
+        env_prefix="MITX_ONLINE",
+        base_url_var="MITX_ONLINE_BASE_URL",
+        init_commands=(
+            ("./manage.py", "collectstatic", "--noinput", "--clear"),
+            ("./manage.py", "migrate", "--noinput"),
+            ("./manage.py", "createcachetable"),
+            ("./manage.py", "configure_wagtail"),
+        ),
+        provider_style="discovery",
+        health_path="/health/liveness/",
+    ),
+}
+
+ERAS: dict[str, EraFacts] = {
+    # seeds/runbook-tutor.md
+    "tutor": EraFacts(
+        name="tutor",
+        lms_hostname="local.openedx.io",
+        lms_port=8000,
+        backend_class="ol_social_auth.backends.OLOAuth2",
+        backend_name="ol-oauth2",
+        pip_package="ol-social-auth",
+        service_worker="mitserviceworker",
+        superuser="edx",
+        superuser_email="edx@example.org",
+    ),
+    # seeds/runbook-devstack.md
+    "devstack": EraFacts(
+        name="devstack",
+        lms_hostname="edx.odl.local",
+        lms_port=18000,
+        backend_class="social_auth_mitxpro.backends.MITxProOAuth2",
+        backend_name="mitxpro-oauth2",
+        pip_package="social-auth-mitxpro",
+        service_worker="mit_application_serviceworker",
+        superuser="edx",
+        superuser_email="edx@example.org",
+    ),
+}
+
+APISIX_PORT = 9080
+KEYCLOAK_HOSTNAME = "kc.odl.local"
+KEYCLOAK_PORT = 7080
+KEYCLOAK_REALM = "ol-local"

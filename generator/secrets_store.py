@@ -1,0 +1,51 @@
+"""Generated secrets: made once with `secrets`, kept in the stack, reused.
+
+The store is `secrets/secrets.json` (mode 0600) inside the stack directory.
+Reading happens here; writing is left to render, the only stage that writes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from pathlib import Path
+from typing import Callable, Mapping
+
+SECRETS_FILE = Path("secrets") / "secrets.json"
+_ALNUM = string.ascii_letters + string.digits
+
+
+def client_id() -> str:
+    # Same shape as django-oauth-toolkit's generated client ids.
+    return "".join(secrets.choice(_ALNUM) for _ in range(40))
+
+
+def password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token() -> str:
+    return secrets.token_hex(20)
+
+
+def long_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def load(stack_dir: Path) -> dict[str, str]:
+    """Secrets already kept in an existing stack, or {} for a new one."""
+    path = stack_dir / SECRETS_FILE
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def fill(existing: Mapping[str, str], wanted: Mapping[str, Callable[[], str]]) -> dict[str, str]:
+    """Keep every existing value; generate only the missing ones."""
+    result = {name: existing[name] for name in existing}
+    for name, make in wanted.items():
+        if not result.get(name):
+            result[name] = make()
+    return dict(sorted(result.items()))

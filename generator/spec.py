@@ -1,0 +1,106 @@
+"""StackSpec: the user's answers, validated. No derived values live here."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from generator.errors import StackError
+
+APPS = ("xpro", "mitxonline")
+PROFILES = ("tutor", "devstack")
+# Defaults differ per app so an xPro and a MITx Online stack run side by side.
+DEFAULT_SUBNETS = {
+    ("xpro", False): "172.28.53.0/24",
+    ("mitxonline", False): "172.28.13.0/24",
+    ("mitxonline", True): "172.28.90.0/24",
+}
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+PORT_NAMES = ("lms", "app", "apisix", "keycloak")
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    app: str
+    apisix: bool = False
+    profile: str = "tutor"
+    name: str = ""
+    subnet: str = ""
+    app_src: str | None = None  # path of a checkout, relative to the stack directory
+    images: Mapping[str, str] = field(default_factory=dict)
+    ports: Mapping[str, int] = field(default_factory=dict)  # host = container port overrides
+    addresses: Mapping[str, str] = field(default_factory=dict)  # service -> static IP overrides
+
+    def answers(self) -> dict[str, Any]:
+        """The answers as plain data, recorded in the stack (stack.json)."""
+        return {
+            "app": self.app,
+            "apisix": self.apisix,
+            "profile": self.profile,
+            "name": self.name,
+            "subnet": self.subnet,
+            "app_src": self.app_src,
+            "images": dict(sorted(self.images.items())),
+            "ports": dict(sorted(self.ports.items())),
+            "addresses": dict(sorted(self.addresses.items())),
+        }
+
+
+def default_name(app: str, apisix: bool, profile: str = "tutor") -> str:
+    name = app + ("-apisix" if apisix else "")
+    return name if profile == "tutor" else f"{name}-{profile}"
+
+
+def make_spec(
+    app: str,
+    apisix: bool = False,
+    profile: str = "tutor",
+    name: str | None = None,
+    subnet: str | None = None,
+    app_src: str | None = None,
+    images: Mapping[str, str] | None = None,
+    ports: Mapping[str, Any] | None = None,
+    addresses: Mapping[str, str] | None = None,
+) -> StackSpec:
+    """Validate raw answers (from CLI flags or cookiecutter) into a StackSpec."""
+    if app not in APPS:
+        raise StackError("app", f"'{app}' is not a supported app", f"choose one of: {', '.join(APPS)}")
+    if profile not in PROFILES:
+        raise StackError("profile", f"'{profile}' is not a profile", f"choose one of: {', '.join(PROFILES)}")
+    if apisix and app != "mitxonline":
+        raise StackError("apisix", "APISIX + Keycloak exists only for MITx Online", "drop --apisix or use --app mitxonline")
+    name = name or default_name(app, apisix, profile)
+    if not NAME_RE.match(name):
+        raise StackError(
+            "name", f"'{name}' is not a valid stack name", "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit"
+        )
+    subnet = subnet or DEFAULT_SUBNETS[(app, apisix)]
+    try:
+        net = ipaddress.ip_network(subnet, strict=True)
+    except ValueError as exc:
+        raise StackError("subnet", f"'{subnet}' is not a network in CIDR form ({exc})", "give e.g. 172.28.53.0/24") from exc
+    if net.version != 4:
+        raise StackError("subnet", f"{subnet} is not IPv4", "give a private IPv4 network such as 172.28.53.0/24")
+    if not net.is_private or net.is_loopback or net.is_link_local or net.is_multicast:
+        raise StackError("subnet", f"{subnet} is not a private network", "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+    clean_ports: dict[str, int] = {}
+    for key, value in (ports or {}).items():
+        if key not in PORT_NAMES:
+            raise StackError("ports", f"'{key}' is not a port name", f"use one of: {', '.join(PORT_NAMES)}")
+        try:
+            clean_ports[key] = int(value)
+        except (TypeError, ValueError) as exc:
+            raise StackError(f"{key} port", f"'{value}' is not a number", "give a port between 1024 and 65535") from exc
+    return StackSpec(
+        app=app,
+        apisix=bool(apisix),
+        profile=profile,
+        name=name,
+        subnet=str(net),
+        app_src=app_src,
+        images=dict(images or {}),
+        ports=clean_ports,
+        addresses=dict(addresses or {}),
+    )
