@@ -1,0 +1,137 @@
+"""odl-stack: the command line. Parses answers, calls spec -> plan -> render."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import __version__
+from generator.errors import StackError
+
+EXIT_BAD_INPUT = 2
+
+
+def _parse_addresses(values: tuple[str, ...]) -> dict[str, str]:
+    result = {}
+    for value in values:
+        service, sep, address = value.partition("=")
+        if not sep or not service or not address:
+            raise StackError("--ip", f"'{value}' is not SERVICE=ADDRESS", "write e.g. --ip lms=172.28.53.40")
+        result[service] = address
+    return result
+
+
+def _app_src(value: str | None, stack_dir: Path) -> str | None:
+    """A checkout path, stored relative to the stack so the stack stays relocatable."""
+    if value is None:
+        return None
+    path = Path(value).resolve()
+    if not (path / "Dockerfile").is_file():
+        raise StackError("--app-src", f"{value} has no Dockerfile", "pass the root of a checkout of the app's repository")
+    return os.path.relpath(path, stack_dir.resolve())
+
+
+def stack_dir_for(out: str, name: str) -> Path:
+    return Path(out) / name
+
+
+def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.echo) -> Path:
+    """answers -> StackSpec -> StackPlan -> files. Shared by the CLI and the cookiecutter hook."""
+    from generator import render, secrets_store, versions
+    from generator.plan import make_plan
+    from generator.spec import default_name, make_spec
+
+    images = versions.read_overrides(Path(answers["images_file"])) if answers.get("images_file") else {}
+    name = answers.get("name") or default_name(answers["app"], bool(answers.get("apisix")), answers.get("profile") or "tutor")
+    stack_dir = stack_dir_for(out, name)
+    ports = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
+    spec = make_spec(
+        app=answers["app"],
+        apisix=bool(answers.get("apisix")),
+        profile=answers.get("profile") or "tutor",
+        name=name,
+        subnet=answers.get("subnet") or None,
+        app_src=_app_src(answers.get("app_src") or None, stack_dir),
+        images=images,
+        ports=ports,
+        addresses=answers.get("addresses") or {},
+    )
+    if spec.apisix and not _apisix_available():
+        raise StackError("--apisix", "APISIX + Keycloak stacks are not supported yet (issue 5)", "generate without --apisix for now")
+    if spec.profile != "tutor":
+        raise StackError("--profile", f"the '{spec.profile}' profile is not supported yet (issue 6)", "use --profile tutor")
+    existing = stack_dir.exists() and any(stack_dir.iterdir())
+    if existing and not (stack_dir / render.STACK_FILE).exists():
+        raise StackError("--out/--name", f"{stack_dir} exists and is not an odl-stack stack", "choose another --name or --out")
+    if existing and not force:
+        raise StackError("--out/--name", f"{stack_dir} already holds a stack", "pass --force to regenerate it (secrets and data are kept)")
+    plan = make_plan(spec, secrets_store.load(stack_dir))
+    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
+    changes = render.write_stack(plan, stack_dir)
+    if existing:
+        if changes:
+            for status, path in changes:
+                echo(f"  {status:8} {path}")
+        else:
+            echo("  no file changed")
+    echo("")
+    echo("Add this line to /etc/hosts (once):")
+    echo(f"  {plan.hosts_line}")
+    echo("Then start it:")
+    echo(f"  cd {stack_dir} && docker compose up -d")
+    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
+    return stack_dir
+
+
+def _apisix_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("generator.apisix") is not None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="odl-stack")
+def cli() -> None:
+    """Generate and run Docker Compose stacks that wire Open edX to MIT xPro or MITx Online.
+
+    Start with `odl-stack new --app xpro`, then `docker compose up -d` in the stack directory.
+    """
+
+
+@cli.command()
+@click.option("--app", required=True, help="The MIT app: xpro or mitxonline.")
+@click.option("--apisix", is_flag=True, help="MITx Online behind APISIX + Keycloak (port 9080).")
+@click.option("--profile", default="tutor", show_default=True, help="Runbook era: tutor (local.openedx.io:8000) or devstack.")
+@click.option("--name", help="Stack name and compose project (default: the app, e.g. xpro).")
+@click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
+@click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
+@click.option("--app-src", type=click.Path(file_okay=False), help="Build the app from this local checkout instead of the published image.")
+@click.option("--images", "images_file", help="YAML file: image name -> reference, overriding the versions table.")
+@click.option("--lms-port", type=int, help="LMS port (host and container), default 8000.")
+@click.option("--app-port", type=int, help="App port (host and container), default 8053 / 8013.")
+@click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
+@click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
+def new(addresses: tuple[str, ...], out: str, force: bool, **answers: Any) -> None:
+    """Write a complete, self-contained stack into OUT/NAME."""
+    answers["addresses"] = _parse_addresses(addresses)
+    generate(answers, out, force)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except StackError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,170 @@
+"""Assemble the stack's one compose file.
+
+Tutor renders the Open edX services (with our patches); our templates render
+the MIT app, APISIX/Keycloak and the bootstrap. This module joins them and
+adds what Tutor's files don't carry: the pinned network with a static address
+per long-running service, host aliases, published ports and start order.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+import yaml
+
+from generator import templates
+from generator.openedx import TUTOR_DIR, OpenedxRender
+from generator.plan import NETWORK_NAME, StackPlan
+
+# Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
+TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
+# Caddy only proxies to the LMS on port 80; here the LMS itself serves its one URL.
+DROPPED_TUTOR_SERVICES = ("caddy",)
+OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
+
+
+def _rebase_volume(volume: str) -> str:
+    source, sep, rest = volume.partition(":")
+    if not source.startswith("."):
+        return volume
+    return "./" + posixpath.normpath(posixpath.join(TUTOR_COMPOSE_DIR, source)) + sep + rest
+
+
+def _depends_dict(depends: Any) -> dict[str, dict[str, str]]:
+    if not depends:
+        return {}
+    if isinstance(depends, dict):
+        return dict(depends)
+    return {name: {"condition": "service_started"} for name in depends}
+
+
+def _tutor_service(definition: dict[str, Any]) -> dict[str, Any]:
+    service = dict(definition)
+    if "volumes" in service:
+        service["volumes"] = [_rebase_volume(v) for v in service["volumes"]]
+    if "depends_on" in service:
+        service["depends_on"] = _depends_dict(service["depends_on"])
+    return service
+
+
+def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
+    """Tutor's `do init` tasks as a chain of one-shot services, in Tutor's order."""
+    services: dict[str, dict[str, Any]] = {}
+    previous = None
+    for index, (job, script) in enumerate(render.init_tasks, start=1):
+        service = _tutor_service(render.jobs[f"{job}-job"])
+        depends = service.get("depends_on", {})
+        if previous:
+            depends[previous] = {"condition": "service_completed_successfully"}
+        if job != "mysql":
+            depends["permissions"] = {"condition": "service_completed_successfully"}
+        service["depends_on"] = depends
+        # `$` would be read by Compose as interpolation; the scripts mean shell variables.
+        service["command"] = ["sh", "-e", "-c", script.replace("$", "$$")]
+        service["restart"] = "no"
+        name = f"openedx-init-{index}-{job}"
+        services[name] = service
+        previous = name
+    return services
+
+
+def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
+    context = {
+        "plan": plan,
+        "spec": plan.spec,
+        "app": plan.app,
+        "era": plan.era,
+        "project": plan.project,
+        "images": plan.images,
+        "ports": plan.ports,
+        "urls": plan.urls,
+        "secrets": plan.secrets,
+        "addresses": plan.addresses,
+        "bootstrap": plan.bootstrap,
+        "app_image_ref": app_image_ref(plan),
+        "app_src": plan.spec.app_src,
+        "init_script": " && ".join(" ".join(cmd) for cmd in plan.app.init_commands),
+    }
+    return yaml.safe_load(templates.render(template, context)) or {}
+
+
+def app_image_ref(plan: StackPlan) -> str:
+    if plan.spec.app_src:
+        return f"odl-stack/{plan.app.image}:local"
+    return plan.images[plan.app.image]
+
+
+def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
+    services: dict[str, Any] = {}
+    for name, definition in render.compose.items():
+        if name not in DROPPED_TUTOR_SERVICES:
+            services[name] = _tutor_service(definition)
+    inits = init_services(render)
+    last_init = list(inits)[-1]
+    services["lms"]["depends_on"][last_init] = {"condition": "service_completed_successfully"}
+    # One service builds the thin image; Compose then knows not to pull it for the others.
+    services["lms"]["build"] = {"context": "./images/openedx"}
+    services["lms"]["ports"] = [f"127.0.0.1:{plan.ports['lms']}:{plan.ports['lms']}"]
+    for name in OPENEDX_IMAGE_SERVICES:
+        services[name]["env_file"] = ["secrets/openedx.env"]
+    services.update(inits)
+    # Tutor's job services stay usable (`docker compose run --rm lms-job ...`) but don't start on `up`.
+    for name, definition in render.jobs.items():
+        services[name] = {**_tutor_service(definition), "profiles": ["jobs"]}
+
+    services.update(_our_services(plan, "compose/app.yml.j2"))
+    if plan.spec.apisix:
+        services.update(_our_services(plan, "compose/apisix.yml.j2"))
+    services.update(_our_services(plan, "compose/bootstrap.yml.j2"))
+
+    aliases: dict[str, list[str]] = {}
+    for hostname, service in plan.hostnames.items():
+        aliases.setdefault(service, []).append(hostname)
+    for name, service in services.items():
+        if "profiles" in service:
+            attachment: dict[str, Any] = {}
+        elif name in plan.addresses:
+            attachment = {"ipv4_address": plan.addresses[name]}
+            if name in aliases:
+                attachment["aliases"] = sorted(aliases[name])
+        else:
+            attachment = {}  # one-shots take a dynamic address from ip_range
+        service["networks"] = {NETWORK_NAME: attachment or None}
+
+    volumes = {"app-db-data": None, "app-static": None, "app-media": None}
+    if plan.spec.apisix:
+        volumes["keycloak-db-data"] = None
+    return {
+        "name": plan.project,
+        "services": services,
+        "networks": {
+            NETWORK_NAME: {
+                "driver": "bridge",
+                "ipam": {
+                    "config": [
+                        {"subnet": plan.network.subnet, "gateway": plan.network.gateway, "ip_range": plan.network.ip_range}
+                    ]
+                },
+            }
+        },
+        "volumes": volumes,
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def dump(compose: dict[str, Any]) -> str:
+    header = "# Generated by odl-stack; regenerate rather than edit. Your additions: docker-compose.override.yml\n"
+    return header + yaml.dump(compose, Dumper=_Dumper, sort_keys=False, width=1000, default_flow_style=False)
