@@ -75,3 +75,11 @@ def assign(subnet: str, services: Sequence[str], overrides: Mapping[str, str] | 
             result[service] = str(next(free))
     assert needed >= 0
     return {service: result[service] for service in services}
+
+
+def check_no_overlap(subnet: str, others: Mapping[str, str]) -> None:
+    """Stacks meant to run side by side must not share address space."""
+    net = ipaddress.ip_network(subnet)
+    for name, other in sorted(others.items()):
+        if net.overlaps(ipaddress.ip_network(other)):
+            raise StackError("subnet", f"{subnet} overlaps {other} of the stack '{name}' next to it", "pass --subnet with a range no other stack uses")

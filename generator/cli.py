@@ -41,7 +41,7 @@ def stack_dir_for(out: str, name: str) -> Path:
 
 def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.echo) -> Path:
     """answers -> StackSpec -> StackPlan -> files. Shared by the CLI and the cookiecutter hook."""
-    from generator import render, secrets_store, versions
+    from generator import addressing, render, secrets_store, versions
     from generator.plan import make_plan
     from generator.spec import default_name, make_spec
 
@@ -69,6 +69,7 @@ def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.e
         raise StackError("--out/--name", f"{stack_dir} exists and is not an odl-stack stack", "choose another --name or --out")
     if existing and not force:
         raise StackError("--out/--name", f"{stack_dir} already holds a stack", "pass --force to regenerate it (secrets and data are kept)")
+    addressing.check_no_overlap(spec.subnet, _neighbour_subnets(Path(out), spec.name))
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
     changes = render.write_stack(plan, stack_dir)
@@ -85,6 +86,19 @@ def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.e
     echo(f"  cd {stack_dir} && docker compose up -d")
     echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
     return stack_dir
+
+
+def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
+    """Subnets of the other stacks in the same output directory."""
+    import json
+
+    from generator.plan import PLAN_FILE
+
+    found = {}
+    for plan_file in sorted(out.glob(f"*/{PLAN_FILE}")):
+        if plan_file.parent.name != own:
+            found[plan_file.parent.name] = json.loads(plan_file.read_text())["network"]["subnet"]
+    return found
 
 
 def _apisix_available() -> bool:

@@ -91,13 +91,20 @@ def _check_hostnames(hostnames: Mapping[str, str]) -> None:
             raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
 
 
+PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port", "apisix": "--apisix-port", "keycloak": "--keycloak-port"}
+
+
 def _check_ports(ports: Mapping[str, int]) -> None:
     seen: dict[int, str] = {}
     for service, port in ports.items():
         if not 1024 <= port <= 65535:
-            raise StackError(f"{service} port", f"{port} is outside 1024-65535", "pick an unprivileged port between 1024 and 65535")
+            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"pass {PORT_OPTIONS[service]} between 1024 and 65535")
         if port in seen:
-            raise StackError(f"{service} port", f"{port} is already used by {seen[port]}", "give each published service its own port")
+            raise StackError(
+                f"port {port}",
+                f"is published by both {seen[port]} and {service}",
+                f"give each its own port ({PORT_OPTIONS[seen[port]]}, {PORT_OPTIONS[service]})",
+            )
         seen[port] = service
 
 

@@ -80,7 +80,7 @@ def make_spec(
     try:
         net = ipaddress.ip_network(subnet, strict=True)
     except ValueError as exc:
-        raise StackError("subnet", f"'{subnet}' is not a network in CIDR form ({exc})", "give e.g. 172.28.53.0/24") from exc
+        raise StackError("subnet", f"'{subnet}' is not a network in CIDR form ({exc})", "give the network address in CIDR form, e.g. 172.28.53.0/24") from exc
     if net.version != 4:
         raise StackError("subnet", f"{subnet} is not IPv4", "give a private IPv4 network such as 172.28.53.0/24")
     if not net.is_private or net.is_loopback or net.is_link_local or net.is_multicast:

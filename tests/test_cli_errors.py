@@ -1,0 +1,86 @@
+"""Bad input: one clear error naming the field and the fix, exit 2, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import make_stack, run_cli, tree
+
+
+def assert_refused(result, field: str, tmp_path: Path, before: dict[str, bytes]) -> None:
+    assert result.returncode == 2, result.stderr
+    message = result.stderr.strip()
+    assert message.count("\n") == 0, f"more than one line: {message}"
+    assert message.startswith(f"Error: {field}") and "Fix:" in message, message
+    assert "Traceback" not in result.stderr
+    assert tree(tmp_path) == before, "a refused command wrote or changed files"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["--app", "edx"], "app"),
+        (["--app", "xpro", "--subnet", "8.8.8.0/24"], "subnet"),
+        (["--app", "xpro", "--subnet", "172.28.53.0/28"], "subnet"),
+        (["--app", "xpro", "--ip", "lms=10.9.9.9"], "address for 'lms'"),
+        (["--app", "xpro", "--lms-port", "8053"], "port 8053"),
+        (["--app", "xpro", "--app-port", "8000"], "port 8000"),
+        (["--app", "xpro", "--ip", "lms"], "--ip"),
+        (["--app", "xpro", "--images", "missing.yml"], "--images"),
+        (["--app", "xpro", "--app-src", "no-such-checkout"], "--app-src"),
+    ],
+)
+def test_bad_input_is_refused(tmp_path: Path, args: list[str], field: str) -> None:
+    result = run_cli("new", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_refused(result, field, tmp_path, {})
+
+
+def test_unknown_and_malformed_images_files(tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text("postgres: [unclosed\n")
+    (tmp_path / "unknown.yml").write_text("postgress: mirror/postgres:15\n")
+    (tmp_path / "list.yml").write_text("- postgres\n")
+    before = tree(tmp_path)
+    for name, field in (("bad.yml", "--images"), ("unknown.yml", "images file entry 'postgress'"), ("list.yml", "--images")):
+        result = run_cli("new", "--app", "xpro", "--images", str(tmp_path / name), "--out", str(tmp_path / "out"))
+        assert_refused(result, field, tmp_path, before)
+
+
+def test_unreadable_images_file(tmp_path: Path) -> None:
+    images = tmp_path / "images.yml"
+    images.mkdir()  # a directory: exists, but cannot be read as a file
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--images", str(images), "--out", str(tmp_path / "out"))
+    assert_refused(result, "--images", tmp_path, before)
+
+
+def test_existing_stack_is_not_overwritten_without_force(tmp_path: Path) -> None:
+    make_stack(tmp_path, app="xpro")
+    (tmp_path / "xpro" / "docker-compose.override.yml").write_text("services: {}\n")
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--out", str(tmp_path))
+    assert_refused(result, "--out/--name", tmp_path, before)
+
+
+def test_a_foreign_directory_is_never_taken_over(tmp_path: Path) -> None:
+    (tmp_path / "xpro").mkdir()
+    (tmp_path / "xpro" / "notes.txt").write_text("mine\n")
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--out", str(tmp_path), "--force")
+    assert_refused(result, "--out/--name", tmp_path, before)
+
+
+def test_subnet_overlapping_a_neighbour_stack(tmp_path: Path) -> None:
+    make_stack(tmp_path, app="xpro")
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "mitxonline", "--subnet", "172.28.53.0/25", "--out", str(tmp_path))
+    assert_refused(result, "subnet", tmp_path, before)
+    assert "'xpro'" in result.stderr
+
+
+def test_help_explains_every_option() -> None:
+    result = run_cli("new", "--help")
+    assert result.returncode == 0
+    for option in ("--app", "--apisix", "--name", "--subnet", "--out", "--app-src", "--images", "--force"):
+        assert option in result.stdout
