@@ -1,0 +1,59 @@
+"""`cookiecutter cookiecutter-template` writes the same stack as `odl-stack new`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, make_stack, masked, stack_secrets, tree
+
+TEMPLATE = ROOT / "cookiecutter-template"
+
+
+def cookiecutter(out: Path, *answers: str, overwrite: bool = False) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(TEMPLATE), *answers]
+    if overwrite:
+        args.insert(3, "--overwrite-if-exists")
+    return subprocess.run(args, capture_output=True, text=True)
+
+
+def test_same_answers_same_stack_byte_for_byte(tmp_path: Path) -> None:
+    cli_stack = make_stack(tmp_path / "cli", app="mitxonline")
+    # Give cookiecutter the same secrets by starting from a copy, then let it regenerate.
+    shutil.copytree(cli_stack, tmp_path / "cc" / "mitxonline")
+    result = cookiecutter(tmp_path / "cc", "app=mitxonline", overwrite=True)
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path / "cc" / "mitxonline") == tree(cli_stack)
+
+
+def test_fresh_cookiecutter_stack_matches_the_cli_up_to_secrets(tmp_path: Path) -> None:
+    result = cookiecutter(tmp_path / "cc", "app=xpro")
+    assert result.returncode == 0, result.stderr
+    cc_stack = tmp_path / "cc" / "xpro"
+    cli_stack = make_stack(tmp_path / "cli", app="xpro")
+    cc_tree, cli_tree = tree(cc_stack), tree(cli_stack)
+    assert sorted(cc_tree) == sorted(cli_tree)
+    cc_secrets, cli_secrets = stack_secrets(cc_stack), stack_secrets(cli_stack)
+    for relative in ("docker-compose.yml", "app.env", "plan.json", "stack.json", "app/nginx.conf", "images/openedx/Dockerfile"):
+        assert masked(cc_tree[relative].decode(), cc_secrets) == masked(cli_tree[relative].decode(), cli_secrets), relative
+
+
+def test_bad_answer_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    out = tmp_path / "cc"
+    result = cookiecutter(out, "app=xpro", "subnet=8.8.8.0/24")
+    assert result.returncode != 0
+    assert "Error: subnet: 8.8.8.0/24 is not a private network. Fix:" in result.stderr
+    assert not (out / "xpro").exists()
+
+
+def test_one_template_source() -> None:
+    # The template carries no compose/env templates of its own: its hooks call the generator.
+    files = [p.relative_to(TEMPLATE) for p in TEMPLATE.rglob("*") if p.is_file()]
+    assert sorted(map(str, files)) == [
+        "cookiecutter.json",
+        "hooks/post_gen_project.py",
+        "hooks/pre_gen_project.py",
+        "{{cookiecutter.name}}/.odl-stack-pending",
+    ]
