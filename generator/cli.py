@@ -62,8 +62,6 @@ def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.e
     )
     if spec.apisix and not _apisix_available():
         raise StackError("--apisix", "APISIX + Keycloak stacks are not supported yet (issue 5)", "generate without --apisix for now")
-    if spec.profile != "tutor":
-        raise StackError("--profile", f"the '{spec.profile}' profile is not supported yet (issue 6)", "use --profile tutor")
     existing = stack_dir.exists() and any(stack_dir.iterdir())
     if existing and not (stack_dir / render.STACK_FILE).exists():
         raise StackError("--out/--name", f"{stack_dir} exists and is not an odl-stack stack", "choose another --name or --out")

@@ -29,7 +29,8 @@ from generator.plan import StackPlan  # noqa: E402
 
 TUTOR_DIR = "tutor"
 HOOKS_CONTEXT = "odl-stack"
-PATCH_NAMES = ("openedx-lms-common-settings", "openedx-lms-production-settings")
+PATCH_NAMES = ("openedx-lms-common-settings", "openedx-lms-production-settings", "uwsgi-config")
+TUTOR_LMS_PORT = 8000  # uwsgi's own port in Tutor's image
 _core_ready = False
 
 
@@ -78,8 +79,11 @@ def patches(plan: StackPlan) -> dict[str, str]:
         "urls": plan.urls,
         "site_domain": plan.bootstrap["openedx"]["site_domain"],
         "app_host_port": plan.urls["app"].split("://", 1)[1],
+        "lms_port": plan.ports["lms"],
+        "tutor_lms_port": TUTOR_LMS_PORT,
     }
-    return {name: templates.render(f"tutor-patches/{name}", context) for name in PATCH_NAMES}
+    rendered = {name: templates.render(f"tutor-patches/{name}", context) for name in PATCH_NAMES}
+    return {name: text for name, text in rendered.items() if text.strip()}
 
 
 def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path) -> OpenedxRender:

@@ -48,6 +48,12 @@ class StackSpec:
         }
 
 
+def default_subnet(app: str, apisix: bool, profile: str) -> str:
+    """Each (app, gateway, profile) gets its own /24, so any two defaults can run side by side."""
+    net = ipaddress.ip_network(DEFAULT_SUBNETS[(app, apisix)])
+    return str(net) if profile == "tutor" else str(ipaddress.ip_network((int(net.network_address) + 256, 24)))
+
+
 def default_name(app: str, apisix: bool, profile: str = "tutor") -> str:
     name = app + ("-apisix" if apisix else "")
     return name if profile == "tutor" else f"{name}-{profile}"
@@ -76,7 +82,7 @@ def make_spec(
         raise StackError(
             "name", f"'{name}' is not a valid stack name", "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit"
         )
-    subnet = subnet or DEFAULT_SUBNETS[(app, apisix)]
+    subnet = subnet or default_subnet(app, apisix, profile)
     try:
         net = ipaddress.ip_network(subnet, strict=True)
     except ValueError as exc:

@@ -72,4 +72,8 @@ def tree(root: Path) -> dict[str, bytes]:
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One generated stack per supported variant, shared by read-only tests."""
     out = tmp_path_factory.mktemp("stacks")
-    return {name: make_stack(out, app=app) for name, app in (("xpro", "xpro"), ("mitxonline", "mitxonline"))}
+    return {
+        "xpro": make_stack(out, app="xpro"),
+        "mitxonline": make_stack(out, app="mitxonline"),
+        "xpro-devstack": make_stack(out, app="xpro", profile="devstack"),
+    }

@@ -29,7 +29,7 @@ GOLDEN_FILES = (
 )
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline"])
+@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack"])
 def test_golden(stacks: dict[str, Path], name: str) -> None:
     """Set ODL_UPDATE_GOLDEN=1 to rewrite the expectations, then read their diff."""
     stack = stacks[name]
@@ -111,13 +111,15 @@ def test_app_env_sets_every_variable_the_app_requires(stacks: dict[str, Path]) -
                "OPENEDX_SERVICE_WORKER_API_TOKEN", "OPENEDX_OAUTH_PROVIDER", "OPENEDX_SOCIAL_LOGIN_PATH", "LOGOUT_REDIRECT_URL"]
     for name, stack in stacks.items():
         env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
-        for var in required[name] + runbook:
+        for var in required[name.split("-")[0]] + runbook:
             assert env.get(var), f"{name}: {var} missing or empty"
-        assert len(env) == len((stack / "app.env").read_text().count("=") and env), "a variable is set twice"
+        names = [line.split("=", 1)[0] for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")]
+        assert len(names) == len(set(names)), "a variable is set twice"
         plan = json.loads((stack / "plan.json").read_text())
         assert env["OPENEDX_IP"] == plan["network"]["addresses"]["lms"]
-        assert env["OPENEDX_OAUTH_PROVIDER"] == "ol-oauth2"
-        assert env["OPENEDX_SOCIAL_LOGIN_PATH"] == "/auth/login/ol-oauth2/?auth_entry=login"
+        backend = plan["openedx"]["provider"]["backend_name"]
+        assert env["OPENEDX_OAUTH_PROVIDER"] == backend
+        assert env["OPENEDX_SOCIAL_LOGIN_PATH"] == f"/auth/login/{backend}/?auth_entry=login"
         assert "mailgun" not in " ".join(v for k, v in env.items() if k.endswith("BACKEND")).lower()
         secrets = json.loads((stack / "secrets/secrets.json").read_text())
         assert env["OPENEDX_API_CLIENT_ID"] == secrets["openedx_client_id"]
@@ -219,3 +221,26 @@ def test_app_src_builds_from_a_relative_checkout(tmp_path: Path) -> None:
     services = _compose(stack)["services"]
     assert services["app-init"]["build"] == {"context": "../../src/mitxpro", "target": "production"}
     assert services["app-web"]["image"] == services["app-init"]["image"] == "odl-stack/xpro-app:local"
+
+
+def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -> None:
+    """seeds/runbook-devstack.md: same generator, same bootstrap, other values."""
+    stack = stacks["xpro-devstack"]
+    plan = json.loads((stack / "plan.json").read_text())
+    assert plan["openedx"]["url"] == "http://edx.odl.local:18000"
+    provider = plan["openedx"]["provider"]
+    assert (provider["backend_class"], provider["slug"], provider["pip_package"]) == (
+        "social_auth_mitxpro.backends.MITxProOAuth2", "mitxpro-oauth2", "social-auth-mitxpro")
+    assert plan["openedx"]["service_worker"]["username"] == "mit_application_serviceworker"
+    assert plan["app"]["oauth_app"]["redirect_uris"] == ["http://edx.odl.local:18000/auth/complete/mitxpro-oauth2/"]
+    env = (stack / "app.env").read_text()
+    assert "OPENEDX_OAUTH_PROVIDER=mitxpro-oauth2\n" in env
+    assert "OPENEDX_SOCIAL_LOGIN_PATH=/auth/login/mitxpro-oauth2/?auth_entry=login\n" in env
+    assert "social-auth-mitxpro==0.7.1" in (stack / "images/openedx/Dockerfile").read_text()
+    # The LMS listens on the port it is published on.
+    assert "http = 0.0.0.0:18000" in (stack / "tutor/env/apps/openedx/uwsgi.ini").read_text()
+    assert _compose(stack)["services"]["lms"]["ports"] == ["127.0.0.1:18000:18000"]
+
+
+def test_default_lms_port_adds_no_uwsgi_listener(stacks: dict[str, Path]) -> None:
+    assert "odl-stack" not in (stacks["xpro"] / "tutor/env/apps/openedx/uwsgi.ini").read_text()
