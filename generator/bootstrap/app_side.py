@@ -1,0 +1,147 @@
+"""MIT app side of the bootstrap: runs INSIDE the app-web container, in ONE `./manage.py shell`.
+
+Self-contained on purpose (Django + django-oauth-toolkit 3.x only): the bootstrap copies this
+file and a JSON data file into the container and starts it with a fixed launcher, so no value
+is ever formatted into code.
+
+Input: the JSON file named by $ODL_BOOTSTRAP_DATA (mode "run" or "verify").
+Output: one line `ODL_BOOTSTRAP_RESULT=<json>` with the step results and the facts the
+verification checklist needs (booleans and ids; never a secret).
+"""
+
+import json
+import os
+import sys
+
+RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
+
+
+class Steps:
+    """Collects `created` / `updated` / `unchanged` per step; `dry` = verify mode (never writes)."""
+
+    def __init__(self, dry):
+        self.dry = dry
+        self.items = []
+
+    def add(self, step, result, changed=()):
+        self.items.append({"step": step, "result": result, "changed": sorted(changed)})
+
+
+def _secret_matches(stored, raw):
+    """DOT 3.x stores a hash (hash_client_secret=True); older rows may hold plaintext."""
+    from django.contrib.auth.hashers import check_password, identify_hasher
+
+    try:
+        identify_hasher(stored)
+    except ValueError:
+        return stored == raw
+    return check_password(raw, stored)
+
+
+def reconcile_superuser(steps, spec):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import check_password
+
+    User = get_user_model()
+    label = "app superuser " + spec["username"]
+    lookup = {User.USERNAME_FIELD: spec["username"]}
+    # The apps' User has REQUIRED_FIELDS ["email", "name"]: pass whichever the plan provides.
+    extra = {name: spec[name] for name in User.REQUIRED_FIELDS if name in spec}
+    user = User._default_manager.filter(**lookup).first()
+    if user is None:
+        if not steps.dry:
+            # Same call `createsuperuser` makes, so the app's own post-create hooks run.
+            User._default_manager.create_superuser(password=spec["password"], **lookup, **extra)
+        steps.add(label, "created")
+        return
+    wanted = dict(extra, is_staff=True, is_superuser=True, is_active=True)
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    # hashers.check_password never re-hashes/saves (User.check_password may, on hasher upgrade).
+    if not (user.has_usable_password() and check_password(spec["password"], user.password)):
+        changed.append("password")
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(user, name, value)
+        if "password" in changed:
+            user.set_password(spec["password"])
+        user.save()
+    steps.add(label, "updated" if changed else "unchanged", changed)
+
+
+def reconcile_oauth_app(steps, spec):
+    """`edx-oauth-app`: MITx Online's migration pre-creates it with a wrong redirect URI and a
+    random secret stored hashed; fix both. The plaintext is assigned through the ORM and DOT 3.x
+    hashes it on save."""
+    from oauth2_provider.models import get_application_model
+
+    Application = get_application_model()
+    label = "app oauth application " + spec["name"]
+    wanted = {
+        "client_id": spec["client_id"],
+        "client_type": spec["client_type"],
+        "authorization_grant_type": spec["grant_type"],
+        "skip_authorization": spec["skip_authorization"],
+        "redirect_uris": " ".join(spec["redirect_uris"]),
+        "algorithm": spec["algorithm"],
+    }
+    app = Application.objects.filter(name=spec["name"]).order_by("pk").first()
+    if app is None:
+        if not steps.dry:
+            Application(name=spec["name"], client_secret=spec["client_secret"], **wanted).save()
+        steps.add(label, "created")
+        return
+    changed = [name for name, value in wanted.items() if getattr(app, name) != value]
+    secret_ok = _secret_matches(app.client_secret, spec["client_secret"])
+    if not secret_ok:
+        changed.append("client_secret")
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(app, name, value)
+        if not secret_ok:
+            app.client_secret = spec["client_secret"]
+        app.save()
+    steps.add(label, "updated" if changed else "unchanged", changed)
+
+
+def facts(data):
+    """What the checklist needs, read back from the database (no secret values)."""
+    from django.contrib.auth import get_user_model
+    from oauth2_provider.models import get_application_model
+
+    User = get_user_model()
+    spec = data["oauth_app"]
+    app = get_application_model().objects.filter(name=spec["name"]).order_by("pk").first()
+    superuser = User._default_manager.filter(**{User.USERNAME_FIELD: data["superuser"]["username"]}).first()
+    return {
+        "superuser": bool(superuser and superuser.is_superuser and superuser.is_active),
+        "oauth_app": None
+        if app is None
+        else {
+            "client_id": app.client_id,
+            "secret_matches": _secret_matches(app.client_secret, spec["client_secret"]),
+            "redirect_uris": app.redirect_uris.split(),
+            "client_type": app.client_type,
+            "grant_type": app.authorization_grant_type,
+            "skip_authorization": app.skip_authorization,
+            "algorithm": app.algorithm,
+        },
+    }
+
+
+def main():
+    from django.db import transaction
+
+    with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
+        data = json.load(handle)
+    steps = Steps(dry=data["mode"] != "run")
+    # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
+    with transaction.atomic():
+        reconcile_superuser(steps, data["superuser"])
+        reconcile_oauth_app(steps, data["oauth_app"])
+    result = {"side": "app", "steps": steps.items, "facts": facts(data)}
+    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

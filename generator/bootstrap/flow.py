@@ -1,0 +1,87 @@
+"""`run` and `verify`: wait for the dependencies, reconcile both sides, print the checklist."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import plan as planmod
+from .engine import Engine
+from .probes import Answer
+from .report import Reporter, render_checklist, way_in
+from .sides import Launches, run_side
+from .verify import Check, reachability_checks, record_checks
+from .waiting import Dependency, wait_for
+
+
+def _http_ready(engine: Engine, service: str, url: str, get: Callable[..., Answer]) -> Callable[[], str | None]:
+    def check() -> str | None:
+        if engine.container(service) is None:
+            return engine.describe(service)
+        answer = get(url)
+        if answer.status == 200:
+            return None
+        return f"{url} answered {answer.describe()}"
+
+    return check
+
+
+def dependencies(plan: planmod.Plan, engine: Engine, get: Callable[..., Answer]) -> list[Dependency]:
+    """What must answer before any Django process is started, with the plan's timeouts."""
+    ox, ap, timeouts = plan.openedx, plan.app, plan.data["timeouts"]
+    # Tutor's init jobs (migrations) complete before the LMS container starts, so a running LMS
+    # answering /heartbeat (which checks its databases) is a migrated one; lms_side reports
+    # any missing table as a failure rather than waiting on it.
+    deps = [
+        Dependency(f"Open edX LMS answering {ox['heartbeat_url']}", ox["service"], timeouts["lms"], _http_ready(engine, ox["service"], ox["heartbeat_url"], get)),
+        Dependency(f"MIT app answering {ap['health_url']}", ap["service"], timeouts["app"], _http_ready(engine, ap["service"], ap["health_url"], get)),
+    ]
+    if plan.keycloak:
+        kc = plan.keycloak
+        deps.append(Dependency(f"Keycloak answering {kc['discovery_url']}", kc["service"], timeouts["keycloak"], _http_ready(engine, kc["service"], kc["discovery_url"], get)))
+    return deps
+
+
+def execute(
+    command: str,
+    plan: planmod.Plan,
+    engine: Engine,
+    out: Reporter,
+    get: Callable[..., Answer],
+    wait: Callable[..., float] = wait_for,
+) -> int:
+    """The whole bootstrap (`run`) or only the checklist (`verify`); the exit code (0 or 1)."""
+    for dep in dependencies(plan, engine, get):
+        wait(dep, out.say)
+
+    mode = "run" if command == "run" else "verify"
+    launches = Launches()
+    results: dict[str, dict[str, Any]] = {}
+    for side, section, data in (
+        ("lms", plan.openedx, planmod.lms_data(plan, mode)),
+        ("app", plan.app, planmod.app_data(plan, mode)),
+    ):
+        if mode == "run":
+            out.say(f"Reconciling the {'Open edX' if side == 'lms' else 'MIT app'} side in '{section['service']}' (one Django process)...")
+        results[side] = run_side(engine, side, section, data, launches, out.mask)
+        if mode == "run":
+            counts = out.steps(results[side]["steps"])
+            results[side]["counts"] = counts
+    if mode == "run":
+        total = {k: results["lms"]["counts"][k] + results["app"]["counts"][k] for k in ("created", "updated", "unchanged")}
+        out.summary(total, launches.counts)
+    else:
+        out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
+
+    checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
+    checks += reachability_checks(plan, engine, get)
+    out.say("Verification:")
+    for line in render_checklist(checks):
+        out.say(line)
+    failed = [c for c in checks if not c.ok]
+    if failed:
+        out.say(f"{len(failed)} of {len(checks)} checks failed. Fix the cause, then re-run: docker compose run --rm bootstrap")
+        return 1
+    out.say(f"All {len(checks)} checks passed.")
+    for line in way_in(plan.data):
+        out.say(line)
+    return 0

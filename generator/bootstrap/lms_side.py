@@ -1,0 +1,303 @@
+"""Open edX side of the bootstrap: runs INSIDE the LMS container, in ONE `./manage.py lms shell`.
+
+Self-contained on purpose (only Django + django-oauth-toolkit 1.7.1 + edx-platform's
+third_party_auth are imported): the bootstrap copies this file and a JSON data file into the
+container and starts it with a fixed launcher, so no value is ever formatted into code.
+
+Input: the JSON file named by $ODL_BOOTSTRAP_DATA (mode "run" or "verify").
+Output: one line `ODL_BOOTSTRAP_RESULT=<json>` with the step results and the facts the
+verification checklist needs (booleans and ids; never a secret).
+"""
+
+import json
+import os
+import sys
+from datetime import datetime
+
+RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
+# Provider fields the plan decides; everything else is carried over from the newest row.
+PROVIDER_FLAGS = (
+    "enabled",
+    "skip_hinted_login_dialog",
+    "skip_registration_form",
+    "skip_email_verification",
+    "sync_learner_profile_data",
+    "enable_sso_id_verification",
+)
+
+
+class Steps:
+    """Collects `created` / `updated` / `unchanged` per step; `dry` = verify mode (never writes)."""
+
+    def __init__(self, dry):
+        self.dry = dry
+        self.items = []
+
+    def add(self, step, result, changed=()):
+        self.items.append({"step": step, "result": result, "changed": sorted(changed)})
+
+
+def _user_model():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
+
+
+def _password_matches(user, raw):
+    # hashers.check_password never re-hashes/saves (User.check_password may, on hasher upgrade).
+    from django.contrib.auth.hashers import check_password
+
+    return user.has_usable_password() and check_password(raw, user.password)
+
+
+def _ensure_profile(user):
+    # Real LMS code expects a UserProfile for every user (manage_user creates one); the
+    # test stand-in has no `student` app, hence the guard.
+    from django.apps import apps
+
+    try:
+        profile_model = apps.get_model("student", "UserProfile")
+    except LookupError:
+        return False
+    if profile_model.objects.filter(user=user).exists():
+        return False
+    profile_model.objects.create(user=user, name=user.username)
+    return True
+
+
+def reconcile_user(steps, label, spec, staff, superuser):
+    User = _user_model()
+    user = User.objects.filter(username=spec["username"]).first()
+    wanted = {"email": spec["email"], "is_staff": staff, "is_superuser": superuser, "is_active": True}
+    password = spec.get("password")
+    if user is None:
+        if not steps.dry:
+            user = User(username=spec["username"], **wanted)
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()  # token-only account
+            user.save()
+            _ensure_profile(user)
+        steps.add(label, "created")
+        return user
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    if password and not _password_matches(user, password):
+        changed.append("password")
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(user, name, value)
+        if "password" in changed:
+            user.set_password(password)
+        user.save()
+    if not steps.dry and _ensure_profile(user):
+        changed.append("profile")
+    steps.add(label, "updated" if changed else "unchanged", changed)
+    return user
+
+
+def reconcile_oauth_app(steps, spec, owner):
+    from oauth2_provider.models import get_application_model
+
+    Application = get_application_model()
+    label = "lms oauth application " + spec["name"]
+    wanted = {
+        "client_id": spec["client_id"],
+        "client_secret": spec["client_secret"],  # DOT 1.7.1 stores it as given (plaintext)
+        "client_type": spec["client_type"],
+        "authorization_grant_type": spec["grant_type"],
+        "skip_authorization": spec["skip_authorization"],
+        "redirect_uris": " ".join(spec["redirect_uris"]),
+    }
+    app = Application.objects.filter(name=spec["name"]).order_by("pk").first()
+    if app is None:
+        if not steps.dry:
+            app = Application(name=spec["name"], user=owner, **wanted)
+            app.save()
+        steps.add(label, "created")
+        return app
+    changed = [name for name, value in wanted.items() if getattr(app, name) != value]
+    if owner is not None and app.user_id != owner.pk:
+        changed.append("user")
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(app, name, value)
+        app.user = owner
+        app.save()
+    steps.add(label, "updated" if changed else "unchanged", changed)
+    return app
+
+
+def reconcile_token(steps, spec, user):
+    from oauth2_provider.models import get_access_token_model
+
+    AccessToken = get_access_token_model()
+    label = "lms service-worker access token"
+    expires = datetime.fromisoformat(spec["token_expires"])
+    wanted = {"expires": expires, "scope": spec.get("token_scope", "")}
+    token = AccessToken.objects.filter(token=spec["token"]).first()
+    if token is None:
+        if not steps.dry:
+            AccessToken.objects.create(token=spec["token"], user=user, application=None, **wanted)
+        steps.add(label, "created")
+        return
+    changed = [name for name, value in wanted.items() if getattr(token, name) != value]
+    if user is not None and token.user_id != user.pk:
+        changed.append("user")
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(token, name, value)
+        token.user = user
+        token.save()
+    steps.add(label, "updated" if changed else "unchanged", changed)
+
+
+def reconcile_site(steps, domain):
+    from django.contrib.sites.models import Site
+
+    site = Site.objects.filter(domain__iexact=domain).first()
+    if site is not None:
+        steps.add("lms site " + domain, "unchanged")
+        return site
+    if not steps.dry:
+        site = Site.objects.create(domain=domain, name=domain)
+    steps.add("lms site " + domain, "created")
+    return site
+
+
+def _provider_model():
+    from django.apps import apps
+
+    return apps.get_model("third_party_auth", "OAuth2ProviderConfig")
+
+
+def _newest(queryset):
+    return queryset.order_by("-change_date", "-pk").first()
+
+
+def _provider_diff(row, spec, site):
+    wanted = {name: spec[name] for name in PROVIDER_FLAGS}
+    wanted.update({"name": spec["name"], "slug": spec["slug"], "key": spec["key"], "secret": spec["secret"]})
+    changed = [name for name, value in wanted.items() if getattr(row, name) != value]
+    if row.site_id != site.pk:
+        changed.append("site")
+    try:
+        same_other = json.loads(row.other_settings or "{}") == spec["other_settings"]
+    except ValueError:
+        same_other = False
+    if not same_other:
+        changed.append("other_settings")
+    return wanted, changed
+
+
+def _insert_provider_row(previous, wanted, spec, site):
+    Provider = _provider_model()
+    row = Provider()
+    if previous is not None:
+        # A ConfigurationModel is edited by inserting a copy: keep what the plan does not decide.
+        for field in Provider._meta.concrete_fields:
+            if field.name not in ("id", "change_date", "changed_by"):
+                setattr(row, field.attname, getattr(previous, field.attname))
+    for name, value in wanted.items():
+        setattr(row, name, value)
+    row.backend_name = spec["backend_name"]
+    row.site = site
+    row.other_settings = json.dumps(spec["other_settings"], indent=4)
+    row.save()  # ConfigurationModel.save() inserts a new row (never QuerySet.update)
+
+
+def reconcile_providers(steps, spec, sites):
+    """One row per site; insert only when the newest row for (backend, site) differs.
+
+    `OAuth2ProviderConfig.current(backend_name)` is the newest row for the backend across ALL
+    sites, and only that row's site gets SSO. So the primary site (sites[0], the LMS Host) is
+    handled last and re-inserted if another site's row ended up newer.
+    """
+    Provider = _provider_model()
+    backend = spec["backend_name"]
+    primary_domain = spec["sites"][0]
+    inserted_other = False
+    for domain in reversed(spec["sites"]):
+        site = sites[domain]
+        label = "lms provider {} @ {}".format(spec["slug"], domain)
+        previous = _newest(Provider.objects.filter(backend_name=backend, site=site)) if site is not None else None
+        if previous is None:
+            if not steps.dry:
+                wanted, _ = _provider_diff(Provider(), spec, site)
+                _insert_provider_row(None, wanted, spec, site)
+            steps.add(label, "created")
+            inserted_other = inserted_other or domain != primary_domain
+            continue
+        wanted, changed = _provider_diff(previous, spec, site)
+        if domain == primary_domain and not changed:
+            newest_any = _newest(Provider.objects.filter(backend_name=backend))
+            if inserted_other or newest_any.pk != previous.pk:
+                changed = ["newest row for the backend"]
+        if changed and not steps.dry:
+            _insert_provider_row(previous, wanted, spec, site)
+        inserted_other = inserted_other or (bool(changed) and domain != primary_domain)
+        steps.add(label, "updated" if changed else "unchanged", changed)
+
+
+def facts(data):
+    """What the checklist needs, read back from the database (no secret values)."""
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    User = _user_model()
+    app_spec, sw, prov = data["oauth_app"], data["service_worker"], data["provider"]
+    app = get_application_model().objects.filter(name=app_spec["name"]).order_by("pk").first()
+    worker = User.objects.filter(username=sw["username"]).first()
+    token = get_access_token_model().objects.filter(token=sw["token"]).first()
+    current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"]))
+    superuser = User.objects.filter(username=data["superuser"]["username"]).first()
+    return {
+        "superuser": bool(superuser and superuser.is_superuser and superuser.is_active),
+        "oauth_app": None
+        if app is None
+        else {
+            "client_id": app.client_id,
+            "secret_matches": app.client_secret == app_spec["client_secret"],
+            "redirect_uris": app.redirect_uris.split(),
+            "client_type": app.client_type,
+            "grant_type": app.authorization_grant_type,
+            "skip_authorization": app.skip_authorization,
+        },
+        "service_worker": bool(worker and worker.is_staff and worker.is_active),
+        "token": None
+        if token is None
+        else {"user_matches": bool(worker and token.user_id == worker.pk), "expires": token.expires.isoformat()},
+        "provider": None
+        if current is None
+        else {
+            "site": current.site.domain,
+            "enabled": current.enabled,
+            "key": current.key,
+            "secret_matches": current.secret == prov["secret"],
+            "slug": current.slug,
+        },
+    }
+
+
+def main():
+    from django.db import transaction
+
+    with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
+        data = json.load(handle)
+    steps = Steps(dry=data["mode"] != "run")
+    # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
+    with transaction.atomic():
+        reconcile_user(steps, "lms superuser " + data["superuser"]["username"], data["superuser"], True, True)
+        worker = reconcile_user(
+            steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False
+        )
+        reconcile_oauth_app(steps, data["oauth_app"], worker)
+        reconcile_token(steps, data["service_worker"], worker)
+        sites = {domain: reconcile_site(steps, domain) for domain in data["provider"]["sites"]}
+        reconcile_providers(steps, data["provider"], sites)
+    result = {"side": "lms", "steps": steps.items, "facts": facts(data)}
+    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

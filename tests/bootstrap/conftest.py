@@ -1,0 +1,111 @@
+"""Fixtures for the bootstrap tests: the two Django venvs, migrated template databases, a plan."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.bootstrap import plan as planmod
+from generator.bootstrap import sides
+from generator.plan import make_plan
+from generator.spec import make_spec
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CACHE = Path(os.environ.get("ODL_TEST_CACHE", REPO / ".cache"))
+PROJECTS = {"lms": HERE / "projects" / "lms", "app": HERE / "projects" / "app"}
+VENVS = {"lms": CACHE / ".venv-lms-side", "app": CACHE / ".venv-app-side"}
+
+
+@pytest.fixture(scope="session")
+def venvs() -> dict[str, Path]:
+    # Idempotent and quick once the venvs exist; `make test` calls it first anyway.
+    subprocess.run(["bash", str(HERE / "setup_venvs.sh")], check=True, capture_output=True)
+    return VENVS
+
+
+def _env(side: str, db: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ODL_BOOTSTRAP_", "PYTHON"))}
+    # `./manage.py` has a `/usr/bin/env python` shebang: the venv's python comes first, as in the image.
+    env["PATH"] = f"{VENVS[side] / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    env["ODL_TEST_DB"] = str(db)
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture(scope="session")
+def template_dbs(venvs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Migrated once per session; each test copies its own."""
+    root = tmp_path_factory.mktemp("templates")
+    dbs = {}
+    for side, manage in (("lms", ["./manage.py", "lms"]), ("app", ["./manage.py"])):
+        db = root / f"{side}.sqlite3"
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=PROJECTS[side], env=_env(side, db), check=True)
+        dbs[side] = db
+    return dbs
+
+
+@pytest.fixture
+def dbs(template_dbs: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
+    copies = {}
+    for side, db in template_dbs.items():
+        copies[side] = tmp_path / db.name
+        shutil.copy(db, copies[side])
+    return copies
+
+
+def stack_plan(app: str = "mitxonline", tmp: Path | None = None) -> planmod.Plan:
+    real = make_plan(make_spec(app))
+    return planmod.Plan(data=json.loads(json.dumps(real.bootstrap)), secrets=dict(real.secrets), stack_dir=tmp or Path("/nonexistent"))
+
+
+class DjangoSide:
+    """Runs a side script exactly as the bootstrap does: script + JSON file, fixed launcher."""
+
+    def __init__(self, side: str, db: Path, workdir: Path) -> None:
+        self.side, self.db, self.workdir = side, db, workdir
+        self.launches = 0
+
+    def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        directory = self.workdir / f"odl-bootstrap.{self.side}.{self.launches}"
+        directory.mkdir(mode=0o700)
+        (directory / "script.py").write_bytes(sides.script_source(self.side))
+        (directory / "data.json").write_text(json.dumps(data))
+        manage = ["./manage.py", "lms"] if self.side == "lms" else ["./manage.py"]
+        self.launches += 1
+        proc = subprocess.run(
+            sides.launch_argv(manage),
+            cwd=PROJECTS[self.side],
+            env=_env(self.side, self.db, sides.launch_env(str(directory))),
+            capture_output=True,
+            text=True,
+        )
+        shutil.rmtree(directory)
+        result = sides.parse_result(proc.stdout)
+        assert proc.returncode == 0 and result is not None, f"{self.side} side failed:\n{proc.stdout}\n{proc.stderr}"
+        self.last_output = proc.stdout + proc.stderr
+        return result
+
+    def shell(self, code: str, data: dict[str, Any] | None = None) -> str:
+        """Test-only setup/inspection code (data via $ODL_TEST_DATA as JSON)."""
+        manage = ["./manage.py", "lms"] if self.side == "lms" else ["./manage.py"]
+        extra = {"ODL_TEST_DATA": json.dumps(data or {})}
+        proc = subprocess.run([*manage, "shell", "-c", code], cwd=PROJECTS[self.side], env=_env(self.side, self.db, extra), capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+
+@pytest.fixture
+def lms(dbs: dict[str, Path], tmp_path: Path) -> DjangoSide:
+    return DjangoSide("lms", dbs["lms"], tmp_path)
+
+
+@pytest.fixture
+def app(dbs: dict[str, Path], tmp_path: Path) -> DjangoSide:
+    return DjangoSide("app", dbs["app"], tmp_path)

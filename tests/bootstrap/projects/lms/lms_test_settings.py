@@ -1,0 +1,18 @@
+"""Minimal LMS-like settings: real DOT 1.7.1, django.contrib.sites, the third_party_auth stand-in."""
+import os
+
+SECRET_KEY = "test-only-not-a-secret"
+DEBUG = False
+USE_TZ = True
+SITE_ID = 1
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sites",
+    "oauth2_provider",
+    "third_party_auth",
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ODL_TEST_DB"]}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+# Fast hashing: the tests create users with passwords on every run.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
