@@ -60,8 +60,8 @@ def dbs(template_dbs: dict[str, Path], tmp_path: Path) -> dict[str, Path]:
     return copies
 
 
-def stack_plan(app: str = "mitxonline", tmp: Path | None = None) -> planmod.Plan:
-    real = make_plan(make_spec(app))
+def stack_plan(app: str = "mitxonline", tmp: Path | None = None, **answers: Any) -> planmod.Plan:
+    real = make_plan(make_spec(app, **answers))
     return planmod.Plan(data=json.loads(json.dumps(real.bootstrap)), secrets=dict(real.secrets), stack_dir=tmp or Path("/nonexistent"))
 
 
