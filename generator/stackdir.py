@@ -1,0 +1,203 @@
+"""Read a generated stack directory back: what the operating commands need.
+
+doctor, hosts, lifecycle and upgrade all start from a stack directory on disk
+(never from a plan in memory), so a stack can be operated by any later
+version of odl-stack, and by a user who only has the directory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import StackError
+from generator.plan import PLAN_FILE
+from generator.render import OVERRIDE_FILE, STACK_FILE
+from generator.secrets_store import SECRETS_FILE
+
+COMPOSE_FILE = "docker-compose.yml"
+# Written by `odl-stack up` (never by the generator): which passwords the data
+# of this stack was created with, as fingerprints.
+DATA_STAMP = ".odl-stack/data.json"
+# Tutor's bind-mounted data; mysql is the part that keeps passwords.
+TUTOR_DATA = "tutor/data"
+MYSQL_DATA = "tutor/data/mysql"
+
+
+@dataclass(frozen=True)
+class Published:
+    service: str
+    host_ip: str  # "" = all interfaces
+    port: int
+
+
+@dataclass
+class Stack:
+    path: Path
+    project: str
+    answers: dict[str, Any]
+    generator_version: str
+    plan: dict[str, Any]
+    compose: dict[str, Any]
+    override: dict[str, Any] | None
+    secrets: dict[str, str] = field(repr=False)
+    tutor_config: dict[str, Any] = field(repr=False)
+
+    @property
+    def subnet(self) -> str:
+        return str(self.plan["network"]["subnet"])
+
+    @property
+    def network_name(self) -> str:
+        """The Docker network Compose creates for the stack."""
+        return f"{self.project}_{self.plan['network']['name']}"
+
+    @property
+    def hostnames(self) -> list[str]:
+        return sorted(self.plan["network"]["hostnames"])
+
+    @property
+    def hosts_line(self) -> str:
+        return "127.0.0.1 " + " ".join(self.hostnames)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        from generator.profiles import APPS
+
+        app = APPS.get(self.plan["app_name"])
+        urls = {"Open edX LMS": self.plan["openedx"]["url"], app.title if app else self.plan["app_name"]: self.plan["app"]["url"]}
+        if self.plan.get("keycloak"):
+            urls["Keycloak"] = self.plan["keycloak"]["url"]
+        return urls
+
+    @property
+    def compose_files(self) -> list[Path]:
+        """The files Compose reads, in order: ours, then the user's override if present."""
+        files = [self.path / COMPOSE_FILE]
+        if (self.path / OVERRIDE_FILE).exists():
+            files.append(self.path / OVERRIDE_FILE)
+        return files
+
+    def _models(self) -> list[dict[str, Any]]:
+        return [self.compose] + ([self.override] if self.override else [])
+
+    @property
+    def published(self) -> list[Published]:
+        """Every host port the stack publishes (ours and the override's)."""
+        found: dict[tuple[str, str, int], Published] = {}
+        for model in self._models():
+            for service, body in (model.get("services") or {}).items():
+                if body and body.get("profiles"):
+                    continue  # profiled jobs are never started by `up`
+                for entry in (body or {}).get("ports") or []:
+                    for pub in parse_port(service, entry):
+                        found[(pub.service, pub.host_ip, pub.port)] = pub
+        return sorted(found.values(), key=lambda p: (p.port, p.service))
+
+    @property
+    def volumes(self) -> list[str]:
+        """Full Docker names of the stack's named volumes (`<project>_<volume>`)."""
+        names: set[str] = set()
+        for model in self._models():
+            for key, body in (model.get("volumes") or {}).items():
+                body = body or {}
+                if body.get("external"):
+                    continue
+                names.add(body.get("name") or f"{self.project}_{key}")
+        return sorted(names)
+
+    @property
+    def images(self) -> list[str]:
+        refs = {body["image"] for body in (self.compose.get("services") or {}).values() if body and body.get("image")}
+        return sorted(refs)
+
+    @property
+    def built_images(self) -> set[str]:
+        return {body["image"] for body in (self.compose.get("services") or {}).values() if body and body.get("build") and body.get("image")}
+
+    def data_stamp(self) -> dict[str, str]:
+        path = self.path / DATA_STAMP
+        return json.loads(path.read_text()) if path.exists() else {}
+
+
+def parse_port(service: str, entry: Any) -> list[Published]:
+    """Compose `ports:` entry (short or long syntax) -> published host ports."""
+    if isinstance(entry, dict):
+        published = entry.get("published")
+        if published in (None, ""):
+            return []
+        return [Published(service, str(entry.get("host_ip") or ""), p) for p in _port_range(str(published))]
+    text = str(entry).split("/")[0]
+    if text.startswith("[") or text.count(":") > 2:  # IPv6 host address
+        host, _, rest = text.rpartition("]:") if "]" in text else ("", "", text)
+        host = host.lstrip("[")
+        parts = [host] + rest.split(":")
+    else:
+        parts = text.split(":")
+    if len(parts) == 1:
+        return []  # container port only: Docker picks a random host port
+    host_ip = parts[0] if len(parts) == 3 else ""
+    return [Published(service, host_ip, p) for p in _port_range(parts[-2])]
+
+
+def _port_range(text: str) -> list[int]:
+    if not text:
+        return []
+    low, _, high = text.partition("-")
+    return list(range(int(low), int(high or low) + 1))
+
+
+def _yaml(path: Path) -> dict[str, Any] | None:
+    return yaml.safe_load(path.read_text()) or {} if path.exists() else None
+
+
+def is_stack(path: Path) -> bool:
+    return (path / STACK_FILE).is_file()
+
+
+def load(path: str | Path) -> Stack:
+    path = Path(path)
+    if not is_stack(path):
+        raise StackError("STACK", f"{path} is not an odl-stack stack (it has no {STACK_FILE})", "pass a directory made by `odl-stack new`, e.g. stacks/xpro")
+    recorded = json.loads((path / STACK_FILE).read_text())
+    plan = json.loads((path / PLAN_FILE).read_text())
+    compose = _yaml(path / COMPOSE_FILE)
+    if compose is None:
+        raise StackError("STACK", f"{path} has no {COMPOSE_FILE}", f"regenerate it: odl-stack upgrade {path}")
+    secrets_path = path / SECRETS_FILE
+    return Stack(
+        path=path,
+        project=str(compose.get("name") or plan["project"]),
+        answers=recorded.get("answers", {}),
+        generator_version=str(recorded.get("generator_version", "?")),
+        plan=plan,
+        compose=compose,
+        override=_yaml(path / OVERRIDE_FILE),
+        secrets=json.loads(secrets_path.read_text()) if secrets_path.exists() else {},
+        tutor_config=_yaml(path / "tutor/config.yml") or {},
+    )
+
+
+def siblings(stack: Stack) -> list[Stack]:
+    """The other stacks in the same parent directory (e.g. stacks/), for side-by-side checks."""
+    found = []
+    for candidate in sorted(stack.path.resolve().parent.iterdir()):
+        if candidate.resolve() != stack.path.resolve() and candidate.is_dir() and is_stack(candidate):
+            try:
+                found.append(load(candidate))
+            except (StackError, OSError, ValueError, KeyError):
+                continue
+    return found
+
+
+def find_stacks(default_root: Path = Path("stacks")) -> list[Path]:
+    """STACK when none is given: the current directory if it is a stack, else every stack under stacks/."""
+    if is_stack(Path(".")):
+        return [Path(".")]
+    if default_root.is_dir():
+        return [p for p in sorted(default_root.iterdir()) if p.is_dir() and is_stack(p)]
+    return []

@@ -1,0 +1,79 @@
+"""`odl-stack upgrade STACK`: re-render a stack from the answers recorded in it.
+
+The answers come from the stack's stack.json (written by the generator that
+made it); secrets come from secrets/secrets.json and Tutor's from
+tutor/config.yml, so every password stays. Files the generator does not own
+are never touched: tutor/data/, the Docker volumes, and the user's own
+additions in docker-compose.override.yml (Compose reads that file after
+docker-compose.yml).
+"""
+
+from __future__ import annotations
+
+import inspect
+import ipaddress
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from generator import __version__
+from generator.errors import StackError
+from generator.render import OVERRIDE_FILE, STACK_FILE
+
+Echo = Callable[[str], Any]
+
+
+def recorded(stack_dir: Path) -> dict[str, Any]:
+    path = stack_dir / STACK_FILE
+    if not path.is_file():
+        raise StackError("STACK", f"{stack_dir} is not an odl-stack stack (it has no {STACK_FILE})", "pass a directory made by `odl-stack new`")
+    return json.loads(path.read_text())
+
+
+def _neighbour_subnets(stack_dir: Path, own: str) -> dict[str, str]:
+    from generator.plan import PLAN_FILE
+
+    found = {}
+    for plan_file in sorted(stack_dir.resolve().parent.glob(f"*/{PLAN_FILE}")):
+        if plan_file.parent.resolve() != stack_dir.resolve() and plan_file.parent.name != own:
+            found[plan_file.parent.name] = json.loads(plan_file.read_text())["network"]["subnet"]
+    return found
+
+
+def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet."""
+    from generator import addressing, render, secrets_store
+    from generator.plan import make_plan
+    from generator.spec import make_spec
+
+    record = recorded(stack_dir)
+    answers = dict(record.get("answers") or {})
+    if not answers.get("app"):
+        raise StackError(str(stack_dir / STACK_FILE), "records no answers", "regenerate the stack with odl-stack new --force")
+    changes = dict(changes or {})
+    if changes.get("subnet"):
+        ipaddress.ip_network(changes["subnet"], strict=False)  # a bad value is refused by make_spec with the fix
+        answers["subnet"] = changes["subnet"]
+        # Pinned addresses of the old subnet would not fit the new one.
+        answers["addresses"] = {}
+    ports = dict(answers.get("ports") or {})
+    for key in ("lms", "app"):
+        if changes.get(key):
+            ports[key] = int(changes[key])
+    answers["ports"] = ports
+    known = inspect.signature(make_spec).parameters
+    spec = make_spec(**{k: v for k, v in answers.items() if k in known})
+    addressing.check_no_overlap(spec.subnet, _neighbour_subnets(stack_dir, spec.name))
+    plan = make_plan(spec, secrets_store.load(stack_dir))
+    old_version = record.get("generator_version", "?")
+    echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__}); secrets and data are kept.")
+    changed = render.write_stack(plan, stack_dir)
+    for status, path in changed:
+        echo(f"  {status:8} {path}")
+    if not changed:
+        echo("  no file changed")
+    if (stack_dir / OVERRIDE_FILE).exists():
+        echo(f"  kept     {OVERRIDE_FILE} (yours; the generator never writes it)")
+    if any(path == "docker-compose.yml" for _s, path in changed):
+        echo(f"Apply it: odl-stack up {stack_dir}")
+    return changed
