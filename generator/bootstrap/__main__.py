@@ -51,6 +51,7 @@ def main(
     client_factory: Callable[[], Any] = _docker_client,
     environ: dict[str, str] | None = None,
     stream: Any = None,
+    http_get: Callable[..., Any] = get,
 ) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if environ is None else environ)
@@ -68,7 +69,7 @@ def main(
     out.say(f"odl-stack bootstrap ({args.command}) for compose project '{plan.project}' ({plan.data['app_name']}, profile {plan.data['profile']})")
     try:
         engine = Engine(client_factory(), plan.project)
-        return execute(args.command, plan, engine, out, get)
+        return execute(args.command, plan, engine, out, http_get)
     except planmod.PlanError as exc:
         out.say(f"✗ {exc}")
         return EXIT_PLAN

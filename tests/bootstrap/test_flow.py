@@ -1,0 +1,144 @@
+"""The whole bootstrap through its entry point, with a fake Docker client whose LMS and app-web
+"containers" run the real side scripts in the test venvs (real Django, real DOT)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import PROJECTS, _env, stack_plan
+from fakedocker import DjangoContainer, FakeClient, FakeContainer
+from generator.bootstrap.__main__ import main
+from generator.bootstrap.probes import Answer
+from generator.bootstrap.sides import LAUNCHER
+
+
+class Stack:
+    def __init__(self, tmp: Path, dbs: dict[str, Path], app: str = "mitxonline") -> None:
+        self.plan = stack_plan(app, tmp)
+        self.dir = tmp / "stack"
+        (self.dir / "secrets").mkdir(parents=True)
+        (self.dir / "plan.json").write_text(json.dumps(self.plan.data))
+        (self.dir / "secrets" / "secrets.json").write_text(json.dumps(self.plan.secrets))
+        project = self.plan.project
+        ox, ap = self.plan.openedx, self.plan.app
+        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: _env("lms", dbs["lms"], extra))
+        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", dbs["app"], extra))
+        self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
+        self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
+        self.client = FakeClient([self.lms, self.app])
+        self.http: dict[str, Answer] = {ox["heartbeat_url"]: Answer(200), ap["health_url"]: Answer(200)}
+        self.client_made = 0
+
+    def get(self, url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Answer:
+        sw = self.plan.openedx["service_worker"]
+        if url == self.plan.openedx["api_check_url"]:
+            if (headers or {}).get("Authorization") == "Bearer " + self.plan.secret(sw["token_secret"]):
+                return Answer(200, body=json.dumps({"username": sw["username"]}).encode())
+            return Answer(401, body=b'{"detail": "Invalid token"}')
+        return self.http.get(url, Answer(None, error="URLError: connection refused"))
+
+    def factory(self) -> Any:
+        self.client_made += 1
+        return self.client
+
+    def run(self, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
+        out = io.StringIO()
+        env = {"ODL_COMPOSE_PROJECT": self.plan.project} if environ is None else environ
+        code = main([*args, "--plan", str(self.dir / "plan.json"), "--stack", str(self.dir)], self.factory, env, out, self.get)
+        text = out.getvalue()
+        for name, value in self.plan.secrets.items():
+            assert value not in text, f"secret {name} printed"
+        return code, text
+
+
+@pytest.fixture
+def stack(tmp_path: Path, dbs: dict[str, Path]) -> Stack:
+    return Stack(tmp_path, dbs)
+
+
+def _manage_calls(container: FakeContainer) -> list[dict[str, Any]]:
+    return [c for c in container.calls if c.get("cmd", [])[-3:-1] == ["shell", "-c"]]
+
+
+def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing(stack: Stack) -> None:
+    code, text = stack.run("run")
+    assert code == 0, text
+    assert "Django launches: 2 (app 1, lms 1)" in text
+    assert "9 created, 0 updated, 1 unchanged (changes written)" in text
+    assert "✗" not in text and "All 9 checks passed." in text
+    assert "Credentials: secrets/credentials.txt in the stack directory" in text
+    for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
+        (call,) = _manage_calls(container)
+        # Fixed launcher, data only as a file path in the environment: no value in the command.
+        assert call["cmd"] == [*manage, "shell", "-c", LAUNCHER] and call["workdir"] == workdir
+        assert set(call["environment"]) == {"ODL_BOOTSTRAP_SCRIPT", "ODL_BOOTSTRAP_DATA"}
+        assert container.leftovers() == [], "temp files with secrets left in the container"
+
+    code, text = stack.run("run")
+    assert code == 0, text
+    assert "0 created, 0 updated, 10 unchanged (nothing written)" in text
+    assert "Django launches: 2 (app 1, lms 1)" in text
+
+
+def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
+    code, text = stack.run("verify")
+    assert code == 1
+    assert "✗ Open edX OAuth app 'mitxonline-oauth-app' matches the MIT app's OPENEDX_API_CLIENT_ID/SECRET: missing" in text
+    assert "  ✓ Service-worker token accepted by http://local.openedx.io:8000/api/user/v1/me" in text  # the Bearer header was right
+    assert "Django launches: 2" in text and "created" not in text
+    assert stack.run("run")[0] == 0
+    code, text = stack.run("verify")
+    assert code == 0 and "All 9 checks passed." in text
+
+
+def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) -> None:
+    stack.lms.probe_answers = {}
+    code, text = stack.run("run")
+    assert code == 1
+    assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
+    assert "1 of 9 checks failed" in text
+
+
+def test_refuses_a_plan_of_another_compose_project(stack: Stack) -> None:
+    code, text = stack.run("run", environ={"ODL_COMPOSE_PROJECT": "someone-else"})
+    assert code == 2 and "refusing to run" in text and stack.client_made == 0
+
+
+def test_containers_of_other_projects_are_never_used(stack: Stack) -> None:
+    stack.plan.data["timeouts"] = {"lms": 0, "app": 0, "keycloak": 0}
+    (stack.dir / "plan.json").write_text(json.dumps(stack.plan.data))
+    stranger = FakeContainer("other-lms-1", "other", "lms")
+    stack.client = FakeClient([stranger], honour_filters=False)  # even if a filter were ignored
+    code, text = stack.run("run")
+    assert code == 3
+    assert "timed out after 0s waiting for Open edX LMS answering http://local.openedx.io:8000/heartbeat (service 'lms'); last error: no container for service 'lms'" in text
+    assert stranger.calls == []
+
+
+def test_side_failure_exits_4_with_masked_output(stack: Stack) -> None:
+    secret = stack.plan.secret("openedx_client_secret")
+    stack.lms.fail_with = (1, f"Traceback ...\nIntegrityError: duplicate client_secret {secret}\n")
+    code, text = stack.run("run")
+    assert code == 4
+    assert "lms side failed in service 'lms' (exit 1)" in text and "IntegrityError: duplicate client_secret ****" in text
+    assert stack.lms.leftovers() == []
+
+
+def test_interrupt_exits_130_and_removes_the_temp_files(stack: Stack) -> None:
+    stack.app.interrupt = True
+    code, text = stack.run("run")
+    assert code == 130 and "interrupted" in text
+    assert stack.app.calls[-1]["cmd"][:2] == ["rm", "-rf"] and stack.app.leftovers() == []
+    stack.app.interrupt = False
+    assert stack.run("run")[0] == 0  # and the re-run converges
+
+
+def test_missing_plan_exits_2(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["run", "--plan", str(tmp_path / "nope.json"), "--stack", str(tmp_path)], lambda: None, {}, out) == 2
+    assert "plan file" in out.getvalue() and "not found" in out.getvalue()
