@@ -264,17 +264,52 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
     }
     if plan.spec.apisix:
-        contract["keycloak"] = {
-            "service": "keycloak",
-            "url": plan.urls["keycloak"],
-            "realm": KEYCLOAK_REALM,
-            "discovery_url": plan.urls["keycloak_discovery"],
-            "admin_username": "admin",
-            "admin_password_secret": "keycloak_admin_password",
-            "client": {
-                "client_id": "apisix",
-                "secret_secret": "apisix_client_secret",
-                "redirect_uris": [f"{app_url}/*"],
-            },
-        }
+        contract["keycloak"] = keycloak_contract(plan)
     return contract
+
+
+# Test users of the realm (research/mit-apps.md §5): the same three MITx Online's own realm has.
+KEYCLOAK_USERS = (
+    ("student@odl.local", "Test", "Student", ("/Students",), "keycloak_student_password"),
+    ("prof@odl.local", "Test", "Prof", ("/Staff", "/Students"), "keycloak_prof_password"),
+    ("admin@odl.local", "Test", "Admin", ("/Admin", "/Staff", "/Students"), "keycloak_admin_user_password"),
+)
+
+
+def keycloak_contract(plan: StackPlan) -> dict[str, Any]:
+    """Keycloak realm `ol-local` and APISIX in front of the app: what the realm file, the
+    gateway config and the bootstrap's Keycloak reconcile all read."""
+    kc_url, app_url = plan.urls["keycloak"], plan.urls["app"]
+    return {
+        "service": "keycloak",
+        "url": kc_url,
+        "realm": KEYCLOAK_REALM,
+        "issuer": f"{kc_url}/realms/{KEYCLOAK_REALM}",
+        "discovery_url": plan.urls["keycloak_discovery"],
+        "admin_username": "admin",
+        "admin_password_secret": "keycloak_admin_password",
+        "client_scope": "ol-profile",
+        "client": {
+            "client_id": "apisix",
+            "secret_secret": "apisix_client_secret",
+            "redirect_uris": [f"{app_url}/*"],
+            "post_logout_redirect_uris": [f"{app_url}/logout/complete"],
+            "default_scopes": ["basic", "profile", "email", "roles", "web-origins", "acr", "ol-profile"],
+        },
+        "users": [
+            {"username": name, "email": name, "first_name": first, "last_name": last, "groups": list(groups), "password_secret": secret}
+            for name, first, last, groups, secret in KEYCLOAK_USERS
+        ],
+        "gateway": {
+            "service": "apisix",
+            "url": app_url,
+            "upstream": f"app-nginx:{plan.ports['app-nginx']}",
+            "scope": "openid profile ol-profile",
+            "session_secret_secret": "apisix_session_secret",
+            "logout_path": "/logout/oidc",
+            "post_logout_redirect_uri": f"{app_url}/logout/complete",
+            # Checks: the pass-through route answers; an authenticated route sends the browser to Keycloak.
+            "health_url": f"{app_url}{plan.app.health_path}",
+            "login_url": f"{app_url}/login/",
+        },
+    }
