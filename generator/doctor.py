@@ -319,7 +319,7 @@ def parse_ip_route(text: str) -> list[Route]:
     return routes
 
 
-def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_network: str) -> Finding:
+def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK") -> Finding:
     net = ipaddress.ip_network(subnet)
     for other in networks:
         if other.name == own_network:
@@ -335,12 +335,12 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
                 return fail(
                     "subnet",
                     f"{subnet} overlaps Docker network {other.name} {theirs}{owner}; Compose will fail with 'Pool overlaps'",
-                    f"{fix}, or give this stack its own range: odl-stack upgrade STACK --subnet <free /24>",
+                    f"{fix}, or give this stack its own range: odl-stack upgrade {stack_path} --subnet <free /24>",
                 )
     return ok("subnet", f"{subnet} overlaps no other Docker network")
 
 
-def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = ()) -> Finding:
+def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = (), stack_path: str = "STACK") -> Finding:
     """A host route into the subnet (VPN, LAN, another bridge) makes it unreachable or ambiguous."""
     net = ipaddress.ip_network(subnet)
     skip = set(docker_ifaces)
@@ -352,7 +352,7 @@ def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Ite
             return fail(
                 "subnet",
                 f"{subnet} overlaps the host route {theirs} on {route.iface or '?'} (LAN, VPN or another bridge)",
-                "give this stack a free range: odl-stack upgrade STACK --subnet <a /24 no route uses>",
+                f"give this stack a free range: odl-stack upgrade {stack_path} --subnet <a /24 no route uses>",
             )
     return ok("subnet", f"{subnet} overlaps no host route")
 
@@ -667,7 +667,7 @@ def diagnose(
     findings.append(check_hosts(hosts_file, stack.hostnames))
 
     if facts is not None:
-        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name))
+        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path)))
         docker_ifaces = [n.iface for n in facts.networks if n.iface]
     else:
         findings.append(fail("subnet", f"{stack.subnet} not compared with Docker's networks: the engine is not reachable", "start Docker, then run doctor again"))
@@ -676,7 +676,7 @@ def diagnose(
     if why:
         findings.append(warn("subnet", f"host routes not checked: {why}"))
     else:
-        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces))
+        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path)))
 
     stamp = stack.data_stamp()
     for store in data_stores(stack):
