@@ -1,0 +1,152 @@
+"""STAND-IN settings base shared by lms/envs/production.py and cms/envs/production.py.
+
+edx-platform's production settings read Tutor's rendered YAML (`lms.env.yml`) into
+ENV_TOKENS and define hundreds of names. This defines the subset that Tutor's rendered
+`envs/tutor/production.py` (the stack's DJANGO_SETTINGS_MODULE) reads or mutates, plus
+what the stand-in itself runs: real Django, django-oauth-toolkit 1.7.1, django.contrib.sites,
+social-auth-app-django, django-waffle, django-redis, Celery; the bootstrap's stand-in
+third_party_auth app. The database is the stack's MySQL (MariaDB stand-in) via PyMySQL,
+with the host/name/user/password Tutor rendered into the YAML."""
+from __future__ import annotations
+
+import os
+
+import yaml
+
+
+def _pymysql() -> None:
+    import pymysql
+
+    # Django 4.2 checks mysqlclient's version; PyMySQL reports a compatible one.
+    pymysql.version_info = (2, 2, 1, "final", 0)
+    pymysql.install_as_MySQLdb()
+
+
+def base_settings(variant: str, config_file: str) -> dict:
+    with open(config_file, encoding="utf-8") as f:
+        env_tokens = yaml.safe_load(f) or {}
+    _pymysql()
+    databases = {"default": dict(env_tokens["DATABASES"]["default"])}
+    broker = "{transport}://{user}:{password}@{host}/{vhost}".format(
+        transport=env_tokens.get("CELERY_BROKER_TRANSPORT", "redis"),
+        user=env_tokens.get("CELERY_BROKER_USER", ""),
+        password=env_tokens.get("CELERY_BROKER_PASSWORD", ""),
+        host=env_tokens.get("CELERY_BROKER_HOSTNAME", "redis:6379"),
+        vhost=env_tokens.get("CELERY_BROKER_VHOST", "0"),
+    )
+    log_dir = env_tokens.get("LOG_DIR", "/openedx/data/logs")
+    lms_base = env_tokens.get("LMS_BASE", "localhost")
+    lms_root = env_tokens.get("LMS_ROOT_URL", "http://" + lms_base)
+    return {
+        "SERVICE_VARIANT": variant,
+        "CONFIG_FILE": config_file,
+        "ENV_TOKENS": env_tokens,
+        "_YAML_TOKENS": env_tokens,
+        "SECRET_KEY": env_tokens["SECRET_KEY"],
+        "DEBUG": False,
+        "ALLOWED_HOSTS": ["*"],
+        "DATABASES": databases,
+        "DATABASE_ROUTERS": ["openedx.core.lib.django_courseware_routers.StudentModuleHistoryExtendedRouter"],
+        "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
+        "INSTALLED_APPS": [
+            "django.contrib.admin",
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "django.contrib.sessions",
+            "django.contrib.messages",
+            "django.contrib.staticfiles",
+            "django.contrib.sites",
+            "oauth2_provider",
+            "social_django",
+            "waffle",
+            "third_party_auth",
+            "openedx_standin",
+            "lms.djangoapps.coursewarehistoryextended",
+        ],
+        "MIDDLEWARE": [
+            "django.middleware.security.SecurityMiddleware",
+            "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+            "django.contrib.auth.middleware.AuthenticationMiddleware",
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "openedx_standin.middleware.CurrentRequestMiddleware",
+        ],
+        "ROOT_URLCONF": f"{variant}.urls",
+        "WSGI_APPLICATION": f"{variant}.wsgi.application",
+        "TEMPLATES": [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [],
+                "APP_DIRS": True,
+                "OPTIONS": {
+                    "context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]
+                },
+            }
+        ],
+        "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"],
+        "THIRD_PARTY_AUTH_BACKENDS": [],
+        "SOCIAL_AUTH_OAUTH_SECRETS": {},
+        "SOCIAL_AUTH_STRATEGY": "openedx_standin.tpa_strategy.ConfigurationModelStrategy",
+        "SOCIAL_AUTH_LOGIN_REDIRECT_URL": "/dashboard",
+        "SOCIAL_AUTH_LOGIN_ERROR_URL": "/auth/error",
+        "SOCIAL_AUTH_FIELDS_STORED_IN_SESSION": ["auth_entry", "next"],
+        "SOCIAL_AUTH_JSONFIELD_ENABLED": False,
+        "LOGIN_URL": "/admin/login/",
+        "LOGIN_REDIRECT_URL": "/dashboard",
+        "OAUTH2_PROVIDER": {
+            "SCOPES": {
+                "read": "Read access",
+                "write": "Write access",
+                "email": "Know your email address",
+                "profile": "Know your name and username",
+                "user_id": "Know your user identifier",
+            },
+            "REQUEST_APPROVAL_PROMPT": "auto_even_if_expired",
+        },
+        "SITE_ID": 1,
+        "FEATURES": dict(env_tokens.get("FEATURES") or {}),
+        "REGISTRATION_EXTRA_FIELDS": {},
+        "IDA_LOGOUT_URI_LIST": [],
+        "CORS_ORIGIN_WHITELIST": [],
+        "LOGIN_REDIRECT_WHITELIST": [],
+        "LMS_BASE": lms_base,
+        "LMS_ROOT_URL": lms_root,
+        "LMS_INTERNAL_ROOT_URL": lms_root,
+        "CMS_BASE": env_tokens.get("CMS_BASE", ""),
+        "SITE_NAME": env_tokens.get("SITE_NAME", lms_base),
+        "PLATFORM_NAME": env_tokens.get("PLATFORM_NAME", "Open edX"),
+        "LOG_DIR": log_dir,
+        "STATIC_URL": "/static/",
+        "STATIC_ROOT": os.environ.get(f"STATIC_ROOT_{variant.upper()}", "/openedx/staticfiles"),
+        "MEDIA_ROOT": "/openedx/media/",
+        "MODULESTORE": {"default": {"ENGINE": "stand-in", "OPTIONS": {"stores": []}}},
+        "VIDEO_IMAGE_SETTINGS": {"STORAGE_KWARGS": {}},
+        "VIDEO_TRANSCRIPTS_SETTINGS": {"STORAGE_KWARGS": {}},
+        "PROFILE_IMAGE_BACKEND": {"class": "django.core.files.storage.FileSystemStorage", "options": {}},
+        "JWT_AUTH": {},
+        "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        "EMAIL_BACKEND": env_tokens.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "EMAIL_HOST": env_tokens.get("EMAIL_HOST", "localhost"),
+        "EMAIL_PORT": env_tokens.get("EMAIL_PORT", 25),
+        "EMAIL_USE_TLS": env_tokens.get("EMAIL_USE_TLS", False),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": f"edx.{variant}.core.default",
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "LANGUAGE_CODE": env_tokens.get("LANGUAGE_CODE", "en"),
+        "LOGGING": {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"standard": {"format": "%(asctime)s %(levelname)s %(process)d [%(name)s] %(message)s"}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "standard"}},
+            "loggers": {
+                "": {"handlers": ["console"], "level": "INFO"},
+                "tracking": {"handlers": ["console"], "level": "DEBUG", "propagate": False},
+            },
+        },
+    }

@@ -1,0 +1,122 @@
+"""Settings of the MIT app stand-in (both apps; which one is in /src/.standin-app).
+
+Behaves like the real apps where the stack depends on it (research/mit-apps.md §2,
+research/apps-observed.md): refuses to start while a required variable is empty, reads
+DATABASE_URL (SSL required unless <PREFIX>_DB_DISABLE_SSL) and REDIS_URL / CELERY_BROKER_URL,
+serves django-oauth-toolkit 3.x with the scopes and PKCE setting the apps use, custom user
+model with `name` (REQUIRED_FIELDS email, name), STATIC_ROOT /src/staticfiles."""
+import os
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+with open(os.path.join(HERE, ".standin-app")) as _f:
+    STANDIN_APP = _f.read().strip()
+
+PREFIX = {"xpro": "MITXPRO", "mitxonline": "MITX_ONLINE"}[STANDIN_APP]
+REQUIRED = {
+    "xpro": ["MITXPRO_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY", "MITXPRO_ADMIN_EMAIL",
+             "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET", "EXTERNAL_COURSE_SYNC_API_KEY"],
+    "mitxonline": ["MITX_ONLINE_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY",
+                   "MITX_ONLINE_ADMIN_EMAIL", "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET"],
+}[STANDIN_APP]
+_missing = [name for name in REQUIRED if not os.environ.get(name)]
+if _missing:
+    # mitol-django-common's envs.get_string(required=True) refuses to start the same way.
+    raise ImproperlyConfigured("Missing required settings: " + ", ".join(_missing))
+
+
+def _bool(name, default=False):
+    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
+
+
+SITE_BASE_URL = os.environ[f"{PREFIX}_BASE_URL"].rstrip("/")
+DOCKER_BASE_URL = (os.environ.get("MITXONLINE_DOCKER_BASE_URL") or SITE_BASE_URL).rstrip("/")
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+
+_db = dj_database_url.parse(os.environ.get("DATABASE_URL", "sqlite:////src/db.sqlite3"))
+if _db["ENGINE"].endswith("postgresql") and not _bool(f"{PREFIX}_DB_DISABLE_SSL"):
+    _db.setdefault("OPTIONS", {})["sslmode"] = "require"
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "oauth2_provider",
+    "users",
+    "openedx",
+    "mitapp_standin",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+ROOT_URLCONF = "mitapp_standin.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "/admin/login/"
+CSRF_TRUSTED_ORIGINS = [SITE_BASE_URL]
+
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read scope",
+        "write": "Write scope",
+        "user:read": "Can read user and profile data",
+        "openid": "OpenID Connect scope",
+    },
+    "DEFAULT_SCOPES": ["user:read"],
+    "PKCE_REQUIRED": False,
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    # The apps keep a database cache too; `createcachetable` creates its table.
+    "durable": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "durable_cache"},
+}
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = "/src/staticfiles"
+MEDIA_ROOT = "/var/media"
+USE_TZ = True
+TIME_ZONE = "UTC"
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+OPENEDX_OAUTH_APP_NAME = os.environ.get("OPENEDX_OAUTH_APP_NAME", "edx-oauth-app")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from mitapp_standin import views
+
+urlpatterns = [
+    path("health/liveness/", views.liveness),
+    path("api/users/me", views.users_me),
+    path("api/users/me/", views.users_me),
+    path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("admin/", admin.site.urls),
+    path("logout", views.logout),
+]
+if settings.STANDIN_APP == "mitxonline":
+    urlpatterns += [
+        path(".well-known/openid-configuration", views.openid_configuration),
+        path("api/v0/userinfo/", views.userinfo),
+    ]

@@ -1,0 +1,51 @@
+"""Endpoints of the MIT apps that the LMS, the bootstrap and the tests call."""
+from django.conf import settings
+from django.contrib.auth import logout as auth_logout
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+
+def liveness(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "up", "standin": settings.STANDIN_APP})
+
+
+def _user(request):
+    if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer "):
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        return oauth_request.user if valid else None
+    return request.user if request.user.is_authenticated else None
+
+
+def users_me(request):
+    """/api/users/me (both apps): the user behind the session or the DOT bearer token."""
+    user = _user(request)
+    if user is None:
+        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=403)
+    return JsonResponse({"id": user.id, "username": user.username, "email": user.email, "name": user.name})
+
+
+def userinfo(request):
+    """/api/v0/userinfo/ (MITx Online, the discovery doc's userinfo_endpoint)."""
+    return users_me(request)
+
+
+def openid_configuration(request):
+    """MITx Online: authorization on the browser URL, token/userinfo on the container URL."""
+    return JsonResponse(
+        {
+            "issuer": settings.SITE_BASE_URL,
+            "authorization_endpoint": f"{settings.SITE_BASE_URL}/oauth2/authorize/",
+            "token_endpoint": f"{settings.DOCKER_BASE_URL}/oauth2/token/",
+            "userinfo_endpoint": f"{settings.DOCKER_BASE_URL}/api/v0/userinfo/",
+            "response_types_supported": ["code"],
+            "scopes_supported": list(settings.OAUTH2_PROVIDER["SCOPES"]),
+        }
+    )
+
+
+def logout(request):
+    auth_logout(request)
+    return HttpResponseRedirect("/")
