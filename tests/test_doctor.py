@@ -286,7 +286,8 @@ def test_diagnose_all_green_then_one_real_clash(tmp_path, stacks, listener):
     assert len(failed) == 1 and "mitxonline-lms-1" in failed[0].message
 
 
-def test_cli_doctor_exits_non_zero(tmp_path, stacks):
+def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # the same answer with or without an engine here
     result = run_cli("doctor", str(stacks / "xpro"), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
     assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 local.openedx.io xpro.odl.local" in result.stdout
