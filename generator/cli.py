@@ -275,7 +275,8 @@ def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str 
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns an Exit's code instead of exiting with it.
+        code = cli.main(standalone_mode=False)
     except StackError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
@@ -287,3 +288,4 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -84,3 +84,10 @@ def test_help_explains_every_option() -> None:
     assert result.returncode == 0
     for option in ("--app", "--apisix", "--name", "--subnet", "--out", "--app-src", "--images", "--force"):
         assert option in result.stdout
+
+
+def test_exit_codes_reach_the_shell(tmp_path: Path) -> None:
+    # click's non-standalone mode returns codes instead of exiting: main() must pass them on.
+    assert run_cli("--version").returncode == 0
+    assert run_cli("no-such-command").returncode == 2
+    assert run_cli("new").returncode == 2  # --app missing
