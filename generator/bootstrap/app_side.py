@@ -128,11 +128,34 @@ def facts(data):
     }
 
 
+def wait_for_migrations(timeout):
+    """Tables first: a database still being migrated is waited for inside this one process
+    (no second Django launch), then reported by name if it never finishes."""
+    import time
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    while True:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            names = ", ".join("{}.{}".format(m.app_label, m.name) for m, _ in pending[:5])
+            raise SystemExit("database not migrated after {}s: {} unapplied migration(s), e.g. {}".format(timeout, len(pending), names))
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 2, 15.0)
+
+
 def main():
     from django.db import transaction
 
     with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
         data = json.load(handle)
+    wait_for_migrations(data.get("migration_timeout", 0))
     steps = Steps(dry=data["mode"] != "run")
     # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
     with transaction.atomic():

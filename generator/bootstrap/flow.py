@@ -29,16 +29,50 @@ def dependencies(plan: planmod.Plan, engine: Engine, get: Callable[..., Answer])
     """What must answer before any Django process is started, with the plan's timeouts."""
     ox, ap, timeouts = plan.openedx, plan.app, plan.data["timeouts"]
     # Tutor's init jobs (migrations) complete before the LMS container starts, so a running LMS
-    # answering /heartbeat (which checks its databases) is a migrated one; lms_side reports
-    # any missing table as a failure rather than waiting on it.
+    # answering /heartbeat is normally a migrated one; each side script also waits, inside its
+    # single Django process, for pending migrations (and names them on timeout).
     deps = [
         Dependency(f"Open edX LMS answering {ox['heartbeat_url']}", ox["service"], timeouts["lms"], _http_ready(engine, ox["service"], ox["heartbeat_url"], get)),
         Dependency(f"MIT app answering {ap['health_url']}", ap["service"], timeouts["app"], _http_ready(engine, ap["service"], ap["health_url"], get)),
     ]
-    if plan.keycloak:
+    if plan.keycloak and _keycloak_module(plan) is None:
         kc = plan.keycloak
         deps.append(Dependency(f"Keycloak answering {kc['discovery_url']}", kc["service"], timeouts["keycloak"], _http_ready(engine, kc["service"], kc["discovery_url"], get)))
     return deps
+
+
+def _keycloak_module(plan: planmod.Plan) -> Any | None:
+    """The Keycloak reconciler (keycloak.py, owned by the APISIX work) once the plan carries
+    what it reads; until then only Keycloak's discovery URL is waited for and checked."""
+    if not plan.keycloak or "issuer" not in plan.keycloak:
+        return None
+    try:
+        from . import keycloak
+    except ImportError:
+        return None
+    return keycloak
+
+
+def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> list[Check]:
+    keycloak = _keycloak_module(plan)
+    if keycloak is None:
+        return []
+
+    def exec_in(service: str) -> Callable[[list[str]], Any]:
+        return lambda argv: engine.require(service).exec_run(list(argv))
+
+    services = {"apisix": exec_in("apisix"), plan.openedx["service"]: exec_in(plan.openedx["service"])}
+    if mode != "run":
+        return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)]
+    out.say("Reconciling Keycloak (admin REST API)...")
+    changes, kc_checks = keycloak.run(
+        plan.keycloak, plan.secrets, timeout=plan.data["timeouts"]["keycloak"], exec_in=services, log=out.say
+    )
+    for change in changes:
+        out.say(f"  updated   keycloak: {change}")
+    if not changes:
+        out.say("  unchanged keycloak realm client")
+    return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in kc_checks]
 
 
 def execute(
@@ -72,8 +106,10 @@ def execute(
     else:
         out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
 
+    kc_checks = _keycloak(plan, engine, out, mode)
     checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
-    checks += reachability_checks(plan, engine, get)
+    checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
+    checks += kc_checks
     out.say("Verification:")
     for line in render_checklist(checks):
         out.say(line)

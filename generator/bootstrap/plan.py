@@ -13,6 +13,8 @@ from typing import Any
 
 SUPPORTED_SCHEMA = 1
 MASK = "****"
+# How long a side script waits, inside its one Django process, for pending migrations.
+MIGRATION_TIMEOUT = 300
 # Shorter values would mask ordinary words (and no generated secret is this short).
 MIN_MASKED_LENGTH = 6
 
@@ -103,6 +105,7 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
     sites = [ox["site_domain"]] + [s for s in prov["sites"] if s != ox["site_domain"]]
     return {
         "mode": mode,
+        "migration_timeout": MIGRATION_TIMEOUT,
         "superuser": {"username": su["username"], "email": su["email"], "password": plan.secret(su["password_secret"])},
         "service_worker": {
             "username": sw["username"],
@@ -147,6 +150,7 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
     superuser["password"] = plan.secret(su["password_secret"])
     return {
         "mode": mode,
+        "migration_timeout": MIGRATION_TIMEOUT,
         "superuser": superuser,
         "oauth_app": {
             "name": app["name"],

@@ -73,6 +73,13 @@ class DjangoSide:
         self.launches = 0
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
+        proc = self.launch(data)
+        result = sides.parse_result(proc.stdout)
+        assert proc.returncode == 0 and result is not None, f"{self.side} side failed:\n{proc.stdout}\n{proc.stderr}"
+        self.last_output = proc.stdout + proc.stderr
+        return result
+
+    def launch(self, data: dict[str, Any]) -> subprocess.CompletedProcess:
         directory = self.workdir / f"odl-bootstrap.{self.side}.{self.launches}"
         directory.mkdir(mode=0o700)
         (directory / "script.py").write_bytes(sides.script_source(self.side))
@@ -87,10 +94,7 @@ class DjangoSide:
             text=True,
         )
         shutil.rmtree(directory)
-        result = sides.parse_result(proc.stdout)
-        assert proc.returncode == 0 and result is not None, f"{self.side} side failed:\n{proc.stdout}\n{proc.stderr}"
-        self.last_output = proc.stdout + proc.stderr
-        return result
+        return proc
 
     def shell(self, code: str, data: dict[str, Any] | None = None) -> str:
         """Test-only setup/inspection code (data via $ODL_TEST_DATA as JSON)."""

@@ -255,3 +255,15 @@ def test_both_sides_wired_pass_the_record_checks(lms: DjangoSide, app: DjangoSid
     lms_facts["provider"]["key"] = "someone-else"
     failed = [c for c in record_checks(plan, lms_facts, app_facts) if not c.ok]
     assert [c.reason for c in failed] == ["client id differs from the Open edX provider's Client ID"]
+
+
+@pytest.mark.parametrize("side", ["lms", "app"])
+def test_unmigrated_database_is_named_not_written(side: str, tmp_path: Path) -> None:
+    plan = stack_plan("mitxonline")
+    empty = tmp_path / "empty.sqlite3"
+    runner = DjangoSide(side, empty, tmp_path)
+    data = planmod.lms_data(plan, "run") if side == "lms" else planmod.app_data(plan, "run")
+    data["migration_timeout"] = 1
+    proc = runner.launch(data)
+    assert proc.returncode != 0
+    assert "database not migrated after 1s:" in proc.stderr and "unapplied migration(s), e.g. " in proc.stderr

@@ -18,8 +18,8 @@ from generator.bootstrap.sides import LAUNCHER
 
 
 class Stack:
-    def __init__(self, tmp: Path, dbs: dict[str, Path], app: str = "mitxonline") -> None:
-        self.plan = stack_plan(app, tmp)
+    def __init__(self, tmp: Path, dbs: dict[str, Path], app: str = "mitxonline", **answers: Any) -> None:
+        self.plan = stack_plan(app, tmp, **answers)
         self.dir = tmp / "stack"
         (self.dir / "secrets").mkdir(parents=True)
         (self.dir / "plan.json").write_text(json.dumps(self.plan.data))
@@ -142,3 +142,23 @@ def test_missing_plan_exits_2(tmp_path: Path) -> None:
     out = io.StringIO()
     assert main(["run", "--plan", str(tmp_path / "nope.json"), "--stack", str(tmp_path)], lambda: None, {}, out) == 2
     assert "plan file" in out.getvalue() and "not found" in out.getvalue()
+
+
+
+def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.bootstrap import keycloak
+
+    stack = Stack(tmp_path, dbs, "mitxonline", apisix=True)
+    seen: dict[str, Any] = {}
+
+    def fake_run(kc: dict, secrets: dict, *, timeout: float, exec_in: dict, log: Any) -> tuple[list[str], list[Any]]:
+        seen.update(kc=kc, timeout=timeout, services=sorted(exec_in), log=log)
+        log("Waiting for Keycloak: ...")
+        return ["client apisix: secret"], [keycloak.Check("Keycloak client apisix", True, "as planned"), keycloak.Check("APISIX pass-through route", False, "HTTP 502")]
+
+    monkeypatch.setattr(keycloak, "run", fake_run)
+    code, text = stack.run("run")
+    assert seen["kc"] == stack.plan.keycloak and seen["timeout"] == 600 and seen["services"] == ["apisix", "lms"]
+    assert "  updated   keycloak: client apisix: secret" in text
+    assert "  ✓ Keycloak client apisix" in text and "  ✗ APISIX pass-through route: HTTP 502" in text
+    assert code == 1 and "1 of 11 checks failed" in text
