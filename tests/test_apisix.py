@@ -312,3 +312,22 @@ def test_app_nginx_drops_x_userinfo_unless_it_comes_from_apisix(stacks: dict[str
         server.terminate()
         server.wait(timeout=10)
         upstream.shutdown()
+
+
+def test_cookiecutter_apisix_choice_writes_the_same_stack(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import make_stack, tree
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "cc"), str(ROOT / "cookiecutter-template"),
+         "app=mitxonline", "apisix=yes"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    cc_stack, cli_stack = tmp_path / "cc" / "mitxonline-apisix", make_stack(tmp_path / "cli", app="mitxonline", apisix=True)
+    cc_tree, cli_tree = tree(cc_stack), tree(cli_stack)
+    assert sorted(cc_tree) == sorted(cli_tree)
+    cc_secrets, cli_secrets = stack_secrets(cc_stack), stack_secrets(cli_stack)
+    for relative in ("docker-compose.yml", "app.env", "plan.json", "app/nginx.conf", *apisix.FILES):
+        assert masked(cc_tree[relative].decode(), cc_secrets) == masked(cli_tree[relative].decode(), cli_secrets), relative
