@@ -33,6 +33,7 @@ stack: $(STAMP)
 test: test-unit test-bootstrap e2e
 
 test-unit: $(STAMP)
+	bash tests/system-deps.sh
 	$(BIN)/python -m pytest -q tests --ignore=tests/bootstrap --ignore=tests/engine
 
 test-bootstrap: $(STAMP)

@@ -267,8 +267,17 @@ def _engine(networks=(), containers=(), volumes=()):
     return gather
 
 
-def test_diagnose_all_green_then_one_real_clash(tmp_path, stacks, listener):
-    stack = stackdir.load(stacks / "xpro")
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
+    # Ports nobody holds, so the green half does not depend on what else runs on this machine.
+    lms_port = _free_port()
+    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port())
+    stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
     kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""))
@@ -277,9 +286,11 @@ def test_diagnose_all_green_then_one_real_clash(tmp_path, stacks, listener):
     assert doctor.format_findings(green).endswith("0 ⚠  0 ✗")
 
     # The same stack with its LMS port taken by a real listener held by another stack's container.
-    moved = shutil.copytree(stacks / "xpro", tmp_path / "moved")
+    moved = shutil.copytree(green_stack, tmp_path / "moved")
     compose_file = moved / "docker-compose.yml"
-    compose_file.write_text(compose_file.read_text().replace("127.0.0.1:8000:8000", f"127.0.0.1:{listener}:{listener}"))
+    text = compose_file.read_text()
+    assert f"127.0.0.1:{lms_port}:{lms_port}" in text
+    compose_file.write_text(text.replace(f"127.0.0.1:{lms_port}:{lms_port}", f"127.0.0.1:{listener}:{listener}"))
     other = doctor.ContainerFacts("mitxonline-lms-1", "mitxonline", "lms", True, [("127.0.0.1", listener)])
     red = doctor.diagnose(stackdir.load(moved), engine=_engine(containers=[other]), **kwargs)
     failed = [f for f in red if f.failed]
