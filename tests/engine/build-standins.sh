@@ -27,7 +27,7 @@ context() {  # context NAME -> fresh copy of tests/standins/images/NAME in $CTX/
 build() {  # build NAME CONTEXT [docker build args...]
   local name=$1 ctx=$2; shift 2
   local t0; t0=$(date +%s)
-  if docker build -t "odl-standin/$name:$TAG" "$@" "$ctx" >"$LOGS/$name.log" 2>&1; then
+  if docker build --force-rm -t "odl-standin/$name:$TAG" "$@" "$ctx" >"$LOGS/$name.log" 2>&1; then
     info "built odl-standin/$name:$TAG ($(( $(date +%s) - t0 ))s)"
   else
     tail -40 "$LOGS/$name.log" >&2

@@ -4,6 +4,7 @@ Authorization: Bearer MEILI_MASTER_KEY is required on /keys, as with the real se
 import json
 import os
 import uuid
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MASTER_KEY = os.environ.get("MEILI_MASTER_KEY", "")
@@ -54,7 +55,8 @@ class Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             uid = body.get("uid") or str(uuid.uuid4())
-            key = dict(body, uid=uid, key=uuid.uuid4().hex, createdAt="2026-01-01T00:00:00Z", updatedAt="2026-01-01T00:00:00Z")
+            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            key = dict(body, uid=uid, key=uuid.uuid4().hex, createdAt=now, updatedAt=now)
             keys[uid] = key
             save(keys)
             return 201, key

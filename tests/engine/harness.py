@@ -1,0 +1,157 @@
+"""Engine-tier harness: generate a stack with the stand-in images, drive it with the real
+`docker compose`, inspect it, tear it down.
+
+Traffic rule: the tests talk to 127.0.0.1 (published ports) and, through `docker exec`, to
+containers of the stack under test by the stack's own hostnames. Nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES_FILE = Path(os.environ.get("ODL_E2E_IMAGES", ROOT / "tests/engine/standin-images.yml"))
+PYTHON = os.environ.get("ODL_E2E_PYTHON", sys.executable)
+PROJECT_PREFIX = "odl-e2e-"
+UP_TIMEOUT = int(os.environ.get("ODL_E2E_UP_TIMEOUT", "1200"))
+
+
+def log(message: str) -> None:
+    print(f"    [engine] {message}", flush=True)
+
+
+def run(cmd: list[str], *, cwd: Path | None = None, timeout: float = 600, input: str | None = None,
+        check: bool = False) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, input=input, text=True, capture_output=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} -> exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def generate(app: str, out: Path, name: str, *extra: str) -> Path:
+    """`python -m generator new` exactly as a user would, plus --images with the stand-ins."""
+    cmd = [PYTHON, "-m", "generator", "new", "--app", app, "--name", name, "--out", str(out),
+           "--images", str(IMAGES_FILE), *extra]
+    run(cmd, cwd=ROOT, check=True, timeout=300)
+    return out / name
+
+
+@dataclass
+class Stack:
+    path: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def project(self) -> str:
+        return self.path.name
+
+    @property
+    def plan(self) -> dict:
+        return json.loads((self.path / "plan.json").read_text())
+
+    @property
+    def secrets(self) -> dict:
+        return json.loads((self.path / "secrets/secrets.json").read_text())
+
+    # ------------------------------------------------------------------ compose
+    def compose(self, *args: str, timeout: float = 600, input: str | None = None,
+                check: bool = False) -> subprocess.CompletedProcess[str]:
+        return run(["docker", "compose", *args], cwd=self.path, timeout=timeout, input=input, check=check)
+
+    def up(self) -> subprocess.CompletedProcess[str]:
+        t0 = time.monotonic()
+        proc = self.compose("up", "-d", timeout=UP_TIMEOUT)
+        self.timings["compose up -d"] = time.monotonic() - t0
+        return proc
+
+    def container(self, service: str) -> str:
+        proc = self.compose("ps", "-a", "-q", service, check=True)
+        ids = proc.stdout.split()
+        assert ids, f"no container for service {service} in {self.project}"
+        return ids[0]
+
+    def wait_exit(self, service: str, timeout: float = UP_TIMEOUT) -> int:
+        """Exit code of a one-shot service's container once it has stopped."""
+        cid = self.container(service)
+        proc = run(["docker", "wait", cid], timeout=timeout, check=True)
+        return int(proc.stdout.strip())
+
+    def logs(self, service: str, tail: int | None = None) -> str:
+        args = ["logs", "--no-color", "--no-log-prefix"]
+        if tail:
+            args += ["--tail", str(tail)]
+        return self.compose(*args, service).stdout
+
+    def exec(self, service: str, *cmd: str, input: str | None = None, timeout: float = 120,
+             user: str | None = None) -> subprocess.CompletedProcess[str]:
+        args = ["exec", "-T"] + (["--user", user] if user else []) + [service, *cmd]
+        return self.compose(*args, input=input, timeout=timeout)
+
+    def python(self, service: str, code: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return self.exec(service, "python", "-c", code, input=stdin, timeout=timeout)
+
+    def http_status_from(self, service: str, url: str) -> str:
+        """HTTP status of `url` fetched from inside `service` (its own resolver: stack hostnames)."""
+        code = (
+            "import sys, urllib.request, urllib.error\n"
+            "class NoRedirect(urllib.request.HTTPRedirectHandler):\n"
+            "    def redirect_request(self, *a, **k): return None\n"
+            "opener = urllib.request.build_opener(NoRedirect)\n"
+            "try:\n"
+            "    print(opener.open(sys.argv[1], timeout=20).status)\n"
+            "except urllib.error.HTTPError as e:\n"
+            "    print(e.code)\n"
+            "except Exception as e:\n"
+            "    print('ERROR', type(e).__name__, e)\n"
+        )
+        proc = self.exec(service, "python", "-c", code, url)
+        return (proc.stdout.strip() or proc.stderr.strip()).splitlines()[-1] if (proc.stdout or proc.stderr) else "no output"
+
+    def container_ips(self) -> dict[str, str]:
+        """service -> IPv4 address on the stack's network, for every running container."""
+        network = f"{self.project}_{self.plan['network']['name']}"
+        proc = run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}"], check=True)
+        ips: dict[str, str] = {}
+        for cid in proc.stdout.split():
+            info = json.loads(run(["docker", "inspect", cid], check=True).stdout)[0]
+            service = info["Config"]["Labels"]["com.docker.compose.service"]
+            net = info["NetworkSettings"]["Networks"].get(network)
+            ips[service] = net["IPAddress"] if net else ""
+        return ips
+
+    def diagnose(self) -> str:
+        """What to print when something failed: states and the tail of every log."""
+        parts = [self.compose("ps", "-a", "--format", "table {{.Service}}\t{{.State}}\t{{.Status}}").stdout]
+        services = self.compose("config", "--services").stdout.split()
+        for service in services:
+            text = self.logs(service, tail=25)
+            if text.strip():
+                parts.append(f"--- {service} (last 25 lines)\n{text}")
+        return "\n".join(parts)
+
+    def down(self) -> None:
+        t0 = time.monotonic()
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "5", timeout=300)
+        self.timings["compose down"] = time.monotonic() - t0
+        # Bind-mounted Tutor data is owned by container uids; we are root, so it goes too.
+        shutil.rmtree(self.path / "tutor" / "data", ignore_errors=True)
+
+
+def bootstrap_report(text: str) -> dict:
+    """Parse the bootstrap's output: step results and checklist lines."""
+    steps, checks = [], []
+    for line in text.splitlines():
+        stripped = line.strip()
+        word = stripped.split(" ", 1)[0]
+        if word in ("created", "updated", "unchanged"):
+            steps.append((word, stripped[len(word):].strip()))
+        elif stripped.startswith(("✓", "✗")):
+            checks.append((stripped[0], stripped[1:].strip()))
+    return {"steps": steps, "checks": checks}

@@ -1,0 +1,191 @@
+"""Engine-tier scenarios, once per app (xPro, MITx Online), on one generated stack each:
+`docker compose up -d` with the stand-in images, then the checks of issue 4 in order.
+The stack fixture (conftest.py) generates, starts, waits for the bootstrap and tears down."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from harness import Stack, bootstrap_report, run
+
+HERE = Path(__file__).resolve().parent
+
+
+def assert_all_green(output: str) -> dict:
+    report = bootstrap_report(output)
+    assert report["checks"], f"no checklist in the bootstrap output:\n{output}"
+    failed = [text for mark, text in report["checks"] if mark != "✓"]
+    assert not failed, "checklist has ✗:\n" + "\n".join(failed) + f"\n--- output:\n{output}"
+    return report
+
+
+def host_get(port: int, path: str, host_header: str, timeout: float = 20) -> int:
+    """GET on the host's loopback (published port), with the Host header a browser would send."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host_header})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            return None
+
+    try:
+        return urllib.request.build_opener(NoRedirect).open(request, timeout=timeout).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_up_then_bootstrap_exits_0_with_all_checks_green(stack: Stack) -> None:
+    output = stack.first_bootstrap  # type: ignore[attr-defined]
+    assert stack.timings["bootstrap exit code"] == 0, output
+    report = assert_all_green(output)
+    assert report["steps"], output
+    results = {name: result for result, name in report["steps"]}
+    if stack.plan["app_name"] == "mitxonline":
+        # The app's own migration pre-created edx-oauth-app with a wrong redirect URI and an
+        # unknown hashed secret: the bootstrap must have repaired it, not created a second one.
+        [(result, _)] = [(r, n) for r, n in report["steps"] if "edx-oauth-app" in n]
+        assert result == "updated", output
+    assert "created" in results.values(), output
+
+
+def test_every_service_has_its_planned_ip(stack: Stack) -> None:
+    planned = stack.plan["network"]["addresses"]
+    actual = stack.container_ips()
+    wrong = {svc: (ip, actual.get(svc, "<not running>")) for svc, ip in planned.items() if actual.get(svc) != ip}
+    assert not wrong, f"service: (planned, actual) {wrong}"
+
+
+def test_hostnames_resolve_inside_the_network_to_their_services(stack: Stack) -> None:
+    plan = stack.plan
+    addresses = plan["network"]["addresses"]
+    for viewer in (plan["openedx"]["service"], plan["app"]["service"]):
+        for hostname, service in plan["network"]["hostnames"].items():
+            proc = stack.exec(viewer, "getent", "hosts", hostname)
+            resolved = proc.stdout.split()[0] if proc.stdout.split() else f"<unresolved: {proc.stderr.strip()}>"
+            assert resolved == addresses[service], f"{hostname} from {viewer}: {resolved} != {addresses[service]} ({service})"
+
+
+def test_lms_and_app_reach_each_other_by_hostname(stack: Stack) -> None:
+    plan = stack.plan
+    lms, app = plan["openedx"]["service"], plan["app"]["service"]
+    assert stack.http_status_from(app, plan["openedx"]["heartbeat_url"]) == "200"
+    assert stack.http_status_from(lms, plan["app"]["health_url"]) == "200"
+    # the API the app calls answers (and refuses anonymous callers) from the app container
+    assert stack.http_status_from(app, plan["openedx"]["api_check_url"]) == "401"
+    if plan["app_name"] == "mitxonline":
+        discovery = plan["openedx"]["provider"]["other_settings"]["DISCOVERY_URL"]
+        assert stack.http_status_from(lms, discovery) == "200"
+
+
+def test_published_ports_answer_on_loopback_only(stack: Stack) -> None:
+    plan = stack.plan
+    lms_host = plan["openedx"]["url"].split("://", 1)[1]
+    app_host = plan["app"]["url"].split("://", 1)[1]
+    lms_port, app_port = int(lms_host.rsplit(":", 1)[1]), int(app_host.rsplit(":", 1)[1])
+    assert host_get(lms_port, "/heartbeat", lms_host) == 200
+    assert host_get(app_port, "/health/liveness/", app_host) == 200
+    for service in (plan["openedx"]["service"], plan["network"]["hostnames"][app_host.rsplit(":", 1)[0]]):
+        bindings = run(["docker", "port", stack.container(service)], check=True).stdout.split()
+        published = [b for b in bindings if ":" in b and not b.endswith("/tcp")]
+        assert published and all(b.startswith("127.0.0.1:") for b in published), f"{service}: {bindings}"
+
+
+def test_oauth2_authorization_code_round_trip_through_ol_social_auth(stack: Stack) -> None:
+    plan = stack.plan
+    payload = {
+        "app_url": plan["app"]["url"],
+        "lms_url": plan["openedx"]["url"],
+        "username": plan["app"]["superuser"]["username"],
+        "password": stack.secrets[plan["app"]["superuser"]["password_secret"]],
+    }
+    code = (HERE / "oauth_roundtrip.py").read_text()
+    proc = stack.python(plan["openedx"]["service"], code, stdin=json.dumps(payload), timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"    round trip: {' -> '.join(result['hops'])}")
+    assert result["ok"], f"{result}\n--- lms log:\n{stack.logs('lms', tail=40)}"
+    hosts = [hop.split("://", 1)[1].split("/", 1)[0] for hop in result["hops"]]
+    app_host = plan["app"]["url"].split("://", 1)[1]
+    assert app_host in hosts, result  # the browser really went to the app's authorize URL
+
+
+def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    report = assert_all_green(output)
+    assert report["steps"], output
+    changed = [f"{result} {name}" for result, name in report["steps"] if result != "unchanged"]
+    assert not changed, f"a re-run on a wired stack changed: {changed}\n{output}"
+
+
+def _damage(stack: Stack) -> None:
+    """Undo part of the wiring on both sides, so the interrupted runs have work to do."""
+    plan = stack.plan
+    lms_code = (
+        "from oauth2_provider.models import get_access_token_model, get_application_model\n"
+        "from third_party_auth.models import OAuth2ProviderConfig\n"
+        f"get_access_token_model().objects.filter(user__username={plan['openedx']['service_worker']['username']!r}).delete()\n"
+        f"get_application_model().objects.filter(name={plan['openedx']['oauth_app']['name']!r}).update(redirect_uris='http://wrong.invalid/')\n"
+        f"row = OAuth2ProviderConfig.current({plan['openedx']['provider']['backend_name']!r})\n"
+        "row.enabled = False\n"
+        "row.save()\n"
+    )
+    proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=lms_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    app_code = (
+        "from oauth2_provider.models import get_application_model\n"
+        f"get_application_model().objects.filter(name={plan['app']['oauth_app']['name']!r})"
+        ".update(redirect_uris='http://edx.odl.local:18000/auth/complete/mitxpro-oauth2/')\n"
+    )
+    proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def _run_and_kill_at(stack: Stack, marker: str, timeout: float = 600) -> str:
+    proc = stack.compose("run", "-d", "bootstrap", check=True)
+    container = proc.stdout.strip().splitlines()[-1]
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            logs = run(["docker", "logs", container]).stdout
+            if marker in logs:
+                run(["docker", "kill", container])
+                break
+            state = run(["docker", "inspect", "-f", "{{.State.Running}}", container]).stdout.strip()
+            assert state == "true", f"bootstrap ended before '{marker}':\n{logs}"
+            assert time.monotonic() < deadline, f"no '{marker}' within {timeout}s:\n{logs}"
+            time.sleep(0.2)
+        logs = run(["docker", "logs", container]).stdout
+        assert "Verification:" not in logs, f"the kill came too late, the run had finished:\n{logs}"
+        return logs
+    finally:
+        run(["docker", "rm", "-f", container])
+
+
+def test_bootstrap_killed_mid_run_then_rerun_converges(stack: Stack) -> None:
+    _damage(stack)
+    _run_and_kill_at(stack, "Reconciling the Open edX side")
+    _run_and_kill_at(stack, "Reconciling the MIT app side")
+    # give an orphaned `docker exec` Django process a moment; a converging re-run must cope anyway
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert_all_green(output)
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    report = assert_all_green(output)
+    changed = [f"{result} {name}" for result, name in report["steps"] if result != "unchanged"]
+    assert not changed, f"not converged after the interrupted runs: {changed}\n{output}"
+
+
+@pytest.mark.parametrize("service", ["lms-worker", "cms-worker", "app-celery"])
+def test_workers_stay_up(stack: Stack, service: str) -> None:
+    state = run(["docker", "inspect", "-f", "{{.State.Status}} {{.RestartCount}}", stack.container(service)], check=True)
+    status, restarts = state.stdout.split()
+    assert status == "running", f"{service}: {state.stdout}\n{stack.logs(service, tail=30)}"
+    print(f"    {service}: running, {restarts} restart(s)")
