@@ -1,5 +1,6 @@
 """MIT app side of the bootstrap: runs INSIDE the app-web container, in ONE `./manage.py shell`.
 
+Runs after side_common.py (sides.script_source joins them into one file).
 Self-contained on purpose (Django + django-oauth-toolkit 3.x only): the bootstrap copies this
 file and a JSON data file into the container and starts it with a fixed launcher, so no value
 is ever formatted into code.
@@ -9,22 +10,7 @@ Output: one line `ODL_BOOTSTRAP_RESULT=<json>` with the step results and the fac
 verification checklist needs (booleans and ids; never a secret).
 """
 
-import json
-import os
-import sys
 
-RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
-
-
-class Steps:
-    """Collects `created` / `updated` / `unchanged` per step; `dry` = verify mode (never writes)."""
-
-    def __init__(self, dry):
-        self.dry = dry
-        self.items = []
-
-    def add(self, step, result, changed=()):
-        self.items.append({"step": step, "result": result, "changed": sorted(changed)})
 
 
 def _secret_matches(stored, raw):
@@ -128,43 +114,10 @@ def facts(data):
     }
 
 
-def wait_for_migrations(timeout):
-    """Tables first: a database still being migrated is waited for inside this one process
-    (no second Django launch), then reported by name if it never finishes."""
-    import time
-
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    deadline = time.monotonic() + timeout
-    delay = 1.0
-    while True:
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if not pending:
-            return
-        if time.monotonic() >= deadline:
-            names = ", ".join("{}.{}".format(m.app_label, m.name) for m, _ in pending[:5])
-            raise SystemExit("database not migrated after {}s: {} unapplied migration(s), e.g. {}".format(timeout, len(pending), names))
-        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(delay * 2, 15.0)
-
-
-def main():
-    from django.db import transaction
-
-    with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
-        data = json.load(handle)
-    wait_for_migrations(data.get("migration_timeout", 0))
-    steps = Steps(dry=data["mode"] != "run")
-    # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
-    with transaction.atomic():
-        reconcile_superuser(steps, data["superuser"])
-        reconcile_oauth_app(steps, data["oauth_app"])
-    result = {"side": "app", "steps": steps.items, "facts": facts(data)}
-    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
-    sys.stdout.flush()
+def reconcile(steps, data):
+    reconcile_superuser(steps, data["superuser"])
+    reconcile_oauth_app(steps, data["oauth_app"])
 
 
 if __name__ == "__main__":
-    main()
+    run_side("app", reconcile, facts)

@@ -1,5 +1,6 @@
 """Open edX side of the bootstrap: runs INSIDE the LMS container, in ONE `./manage.py lms shell`.
 
+Runs after side_common.py (sides.script_source joins them into one file).
 Self-contained on purpose (only Django + django-oauth-toolkit 1.7.1 + edx-platform's
 third_party_auth are imported): the bootstrap copies this file and a JSON data file into the
 container and starts it with a fixed launcher, so no value is ever formatted into code.
@@ -9,12 +10,8 @@ Output: one line `ODL_BOOTSTRAP_RESULT=<json>` with the step results and the fac
 verification checklist needs (booleans and ids; never a secret).
 """
 
-import json
-import os
-import sys
 from datetime import datetime
 
-RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
 # Provider fields the plan decides; everything else is carried over from the newest row.
 PROVIDER_FLAGS = (
     "enabled",
@@ -24,17 +21,6 @@ PROVIDER_FLAGS = (
     "sync_learner_profile_data",
     "enable_sso_id_verification",
 )
-
-
-class Steps:
-    """Collects `created` / `updated` / `unchanged` per step; `dry` = verify mode (never writes)."""
-
-    def __init__(self, dry):
-        self.dry = dry
-        self.items = []
-
-    def add(self, step, result, changed=()):
-        self.items.append({"step": step, "result": result, "changed": sorted(changed)})
 
 
 def _user_model():
@@ -278,49 +264,14 @@ def facts(data):
     }
 
 
-def wait_for_migrations(timeout):
-    """Tables first: a database still being migrated is waited for inside this one process
-    (no second Django launch), then reported by name if it never finishes."""
-    import time
-
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    deadline = time.monotonic() + timeout
-    delay = 1.0
-    while True:
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if not pending:
-            return
-        if time.monotonic() >= deadline:
-            names = ", ".join("{}.{}".format(m.app_label, m.name) for m, _ in pending[:5])
-            raise SystemExit("database not migrated after {}s: {} unapplied migration(s), e.g. {}".format(timeout, len(pending), names))
-        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-        delay = min(delay * 2, 15.0)
-
-
-def main():
-    from django.db import transaction
-
-    with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
-        data = json.load(handle)
-    wait_for_migrations(data.get("migration_timeout", 0))
-    steps = Steps(dry=data["mode"] != "run")
-    # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
-    with transaction.atomic():
-        reconcile_user(steps, "lms superuser " + data["superuser"]["username"], data["superuser"], True, True)
-        worker = reconcile_user(
-            steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False
-        )
-        reconcile_oauth_app(steps, data["oauth_app"], worker)
-        reconcile_token(steps, data["service_worker"], worker)
-        sites = {domain: reconcile_site(steps, domain) for domain in data["provider"]["sites"]}
-        reconcile_providers(steps, data["provider"], sites)
-    result = {"side": "lms", "steps": steps.items, "facts": facts(data)}
-    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
-    sys.stdout.flush()
+def reconcile(steps, data):
+    reconcile_user(steps, "lms superuser " + data["superuser"]["username"], data["superuser"], True, True)
+    worker = reconcile_user(steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False)
+    reconcile_oauth_app(steps, data["oauth_app"], worker)
+    reconcile_token(steps, data["service_worker"], worker)
+    sites = {domain: reconcile_site(steps, domain) for domain in data["provider"]["sites"]}
+    reconcile_providers(steps, data["provider"], sites)
 
 
 if __name__ == "__main__":
-    main()
+    run_side("lms", reconcile, facts)

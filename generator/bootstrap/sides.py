@@ -53,7 +53,9 @@ def launch_env(directory: str) -> dict[str, str]:
 
 
 def script_source(side: str) -> bytes:
-    return (Path(__file__).with_name(SCRIPTS[side])).read_bytes()
+    """The shared head, then the side's own steps: one file, so the container needs nothing else."""
+    here = Path(__file__)
+    return here.with_name("side_common.py").read_bytes() + b"\n\n" + here.with_name(SCRIPTS[side]).read_bytes()
 
 
 def parse_result(output: str) -> dict[str, Any] | None:

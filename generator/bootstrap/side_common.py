@@ -1,0 +1,62 @@
+"""Shared head of the two Django-side scripts.
+
+`sides.script_source` puts this file in front of lms_side.py or app_side.py, so each side
+still reaches its container as ONE self-contained script (Django and the side's own apps
+only), run by a fixed launcher with its data in a JSON file: no value is ever formatted
+into code.
+"""
+
+import json
+import os
+import sys
+
+RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
+
+
+class Steps:
+    """Collects `created` / `updated` / `unchanged` per step; `dry` = verify mode (never writes)."""
+
+    def __init__(self, dry):
+        self.dry = dry
+        self.items = []
+
+    def add(self, step, result, changed=()):
+        self.items.append({"step": step, "result": result, "changed": sorted(changed)})
+
+
+def wait_for_migrations(timeout):
+    """Tables first: a database still being migrated is waited for inside this one process
+    (no second Django launch), then reported by name if it never finishes."""
+    import time
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    while True:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            names = ", ".join("{}.{}".format(m.app_label, m.name) for m, _ in pending[:5])
+            raise SystemExit("database not migrated after {}s: {} unapplied migration(s), e.g. {}".format(timeout, len(pending), names))
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
+        delay = min(delay * 2, 15.0)
+
+
+def run_side(side, reconcile, facts):
+    """Read the data, wait for migrations, reconcile in one transaction, print the result line."""
+    from django.db import transaction
+
+    with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
+        data = json.load(handle)
+    wait_for_migrations(data.get("migration_timeout", 0))
+    steps = Steps(dry=data["mode"] != "run")
+    # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
+    with transaction.atomic():
+        reconcile(steps, data)
+    result = {"side": side, "steps": steps.items, "facts": facts(data)}
+    sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
+    sys.stdout.flush()
