@@ -6,6 +6,7 @@ is what render writes out and what the bootstrap reads back (`plan.json`).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -137,6 +138,10 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
         urls["keycloak_discovery"] = f"{urls['keycloak']}/realms/{KEYCLOAK_REALM}/.well-known/openid-configuration"
 
     images = versions.images(spec.images)
+    if "openedx-base" in spec.images and "openedx" not in spec.images:
+        # The thin image is built locally; one built on another base must not share its tag.
+        base = hashlib.sha256(images["openedx-base"].encode()).hexdigest()[:10]
+        images["openedx"] = f"{images['openedx']}-{base}"
     packages = versions.python_packages()
     secrets = secrets_store.fill(kept_secrets or {}, _wanted_secrets(spec))
     plan = StackPlan(

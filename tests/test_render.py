@@ -210,6 +210,8 @@ def test_image_overrides_reach_every_service(tmp_path: Path) -> None:
     assert services["app-db"]["image"] == "mirror.local/pg:15"
     assert services["mysql"]["image"] == services["openedx-init-2-mysql"]["image"] == "mirror.local/mysql:8"
     assert "FROM mirror.local/openedx:1" in (stack / "images/openedx/Dockerfile").read_text()
+    # A thin image on another base gets its own tag, so it never shadows the real one.
+    assert services["lms"]["image"].startswith("odl-stack/openedx-ol:22.0.3-") and services["cms"]["image"] == services["lms"]["image"]
     assert json.loads((stack / "stack.json").read_text())["answers"]["images"]["postgres"] == "mirror.local/pg:15"
 
 
