@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness import IMAGES_FILE, PROJECT_PREFIX, Stack, generate, log, run
+from harness import IMAGES_FILE, PROJECT_PREFIX, TIMES, Stack, generate, record, run
 
-TIMES: list[tuple[str, float]] = []
 _FAILED_STACKS: dict[str, Stack] = {}
-
-
-def record(label: str, seconds: float) -> None:
-    TIMES.append((label, seconds))
-    log(f"{label}: {seconds:.0f}s")
 
 
 @pytest.fixture(scope="session")

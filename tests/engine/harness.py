@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,10 +23,17 @@ IMAGES_FILE = Path(os.environ.get("ODL_E2E_IMAGES", ROOT / "tests/engine/standin
 PYTHON = os.environ.get("ODL_E2E_PYTHON", sys.executable)
 PROJECT_PREFIX = "odl-e2e-"
 UP_TIMEOUT = int(os.environ.get("ODL_E2E_UP_TIMEOUT", "1200"))
+TIMES: list[tuple[str, float]] = []
 
 
 def log(message: str) -> None:
     print(f"    [engine] {message}", flush=True)
+
+
+def record(label: str, seconds: float) -> None:
+    """Time of a step, printed now and in the summary at the end."""
+    TIMES.append((label, seconds))
+    log(f"{label}: {seconds:.0f}s")
 
 
 def run(cmd: list[str], *, cwd: Path | None = None, timeout: float = 600, input: str | None = None,
@@ -155,3 +164,25 @@ def bootstrap_report(text: str) -> dict:
         elif stripped.startswith(("✓", "✗")):
             checks.append((stripped[0], stripped[1:].strip()))
     return {"steps": steps, "checks": checks}
+
+
+def assert_all_green(output: str) -> dict:
+    report = bootstrap_report(output)
+    assert report["checks"], f"no checklist in the bootstrap output:\n{output}"
+    failed = [text for mark, text in report["checks"] if mark != "✓"]
+    assert not failed, "checklist has ✗:\n" + "\n".join(failed) + f"\n--- output:\n{output}"
+    return report
+
+
+def host_get(port: int, path: str, host_header: str, timeout: float = 20) -> int:
+    """GET on the host's loopback (published port), with the Host header a browser would send."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host_header})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            return None
+
+    try:
+        return urllib.request.build_opener(NoRedirect).open(request, timeout=timeout).status
+    except urllib.error.HTTPError as exc:
+        return exc.code

@@ -6,35 +6,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from harness import Stack, bootstrap_report, run
+from harness import Stack, assert_all_green, host_get, run
 
 HERE = Path(__file__).resolve().parent
-
-
-def assert_all_green(output: str) -> dict:
-    report = bootstrap_report(output)
-    assert report["checks"], f"no checklist in the bootstrap output:\n{output}"
-    failed = [text for mark, text in report["checks"] if mark != "✓"]
-    assert not failed, "checklist has ✗:\n" + "\n".join(failed) + f"\n--- output:\n{output}"
-    return report
-
-
-def host_get(port: int, path: str, host_header: str, timeout: float = 20) -> int:
-    """GET on the host's loopback (published port), with the Host header a browser would send."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host_header})
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
-            return None
-
-    try:
-        return urllib.request.build_opener(NoRedirect).open(request, timeout=timeout).status
-    except urllib.error.HTTPError as exc:
-        return exc.code
 
 
 def test_up_then_bootstrap_exits_0_with_all_checks_green(stack: Stack) -> None:
@@ -174,7 +151,8 @@ def test_bootstrap_killed_mid_run_then_rerun_converges(stack: Stack) -> None:
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
-    assert_all_green(output)
+    converge = assert_all_green(output)
+    print("    converging run: " + ", ".join(f"{r} {n}" for r, n in converge["steps"] if r != "unchanged"))
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
