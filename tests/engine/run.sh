@@ -37,6 +37,7 @@ PY="${ODL_E2E_PYTHON:-}"
 if [ -z "$PY" ]; then
   if [ -x "$ROOT/.venv/bin/python" ]; then PY="$ROOT/.venv/bin/python"; else PY="$(command -v python3)"; fi
 fi
+export ODL_E2E_PYTHON="$PY"
 
 # ---------------------------------------------------------------- teardown
 cleanup() {
@@ -61,6 +62,13 @@ cleanup() {
     docker volume ls -q --filter label=com.docker.compose.project | while read -r v; do
       p=$(docker volume inspect -f '{{index .Labels "com.docker.compose.project"}}' "$v")
       case "$p" in odl-e2e-*) docker volume rm -f "$v" >/dev/null ;; esac
+    done
+    # Images a stack built FROM a stand-in (thin openedx image, bootstrap image) must never be
+    # mistaken for real ones later on this engine: remove them (the stand-ins stay, as cache).
+    docker image ls --format '{{.Repository}}:{{.Tag}}' 'odl-stack/*' | while read -r ref; do
+      case "$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.title"}}' "$ref")" in
+        *stand-in*) docker image rm -f "$ref" >/dev/null && info "removed stand-in-derived image $ref" ;;
+      esac
     done
   fi
   if [ -n "$STARTED_DOCKERD_PID" ]; then
@@ -183,5 +191,4 @@ fi
 say "Scenarios (pytest tests/engine)"
 cd "$ROOT"
 export ODL_E2E_IMAGES="$ROOT/tests/engine/standin-images.yml"
-export ODL_E2E_PYTHON="$PY"
 "$PY" -m pytest -p no:cacheprovider -v -s --tb=short tests/engine "$@"

@@ -47,7 +47,7 @@ def test_hostnames_resolve_inside_the_network_to_their_services(stack: Stack) ->
 
 def test_lms_and_app_reach_each_other_by_hostname(stack: Stack) -> None:
     plan = stack.plan
-    lms, app = plan["openedx"]["service"], plan["app"]["service"]
+    lms = plan["openedx"]["service"]
     assert stack.http_status_from(app, plan["openedx"]["heartbeat_url"]) == "200"
     assert stack.http_status_from(lms, plan["app"]["health_url"]) == "200"
     # the API the app calls answers (and refuses anonymous callers) from the app container
@@ -122,7 +122,27 @@ def _damage(stack: Stack) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+WATCHER_TAG = "odl-e2e-watcher"
+
+
+def _kill_django_when_it_starts(stack: Stack, service: str, command: str) -> None:
+    """Inside `service`, SIGKILL the next process whose command line contains `command`, the
+    moment it appears (polls every 50 ms, gives up after 120 s). The regex is written so that it
+    does not match the watcher's own command line; the watcher carries WATCHER_TAG."""
+    pattern = command[:-1] + f"[{command[-1]}]"
+    script = f'until pkill -KILL -f "{pattern}"; do sleep 0.05; done'
+    proc = stack.compose("exec", "-d", "-T", service, "timeout", "120", "sh", "-c", script, WATCHER_TAG)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _stop_watchers(stack: Stack, service: str) -> None:
+    stack.exec(service, "pkill", "-f", WATCHER_TAG)
+
+
 def _run_and_kill_at(stack: Stack, marker: str, timeout: float = 600) -> str:
+    """Start the bootstrap detached and SIGKILL its container when `marker` shows in its output.
+    The run must not have succeeded: killed (exit 137) or failed because its Django process was
+    killed under it."""
     proc = stack.compose("run", "-d", "bootstrap", check=True)
     container = proc.stdout.strip().splitlines()[-1]
     deadline = time.monotonic() + timeout
@@ -133,26 +153,47 @@ def _run_and_kill_at(stack: Stack, marker: str, timeout: float = 600) -> str:
                 run(["docker", "kill", container])
                 break
             state = run(["docker", "inspect", "-f", "{{.State.Running}}", container]).stdout.strip()
-            assert state == "true", f"bootstrap ended before '{marker}':\n{logs}"
+            if state != "true":
+                logs = run(["docker", "logs", container]).stdout
+                assert marker in logs, f"bootstrap ended before '{marker}':\n{logs}"
+                break
             assert time.monotonic() < deadline, f"no '{marker}' within {timeout}s:\n{logs}"
             time.sleep(0.2)
-        logs = run(["docker", "logs", container]).stdout
-        assert "Verification:" not in logs, f"the kill came too late, the run had finished:\n{logs}"
+        run(["docker", "wait", container], timeout=60)
+        code = run(["docker", "inspect", "-f", "{{.State.ExitCode}}", container]).stdout.strip()
+        logs = run(["docker", "logs", container]).stdout + run(["docker", "logs", container]).stderr
+        assert code != "0", f"an interrupted run exited 0:\n{logs}"
+        print(f"    interrupted at '{marker}' (exit {code})")
         return logs
     finally:
         run(["docker", "rm", "-f", container])
 
 
 def test_bootstrap_killed_mid_run_then_rerun_converges(stack: Stack) -> None:
+    plan = stack.plan
+    lms = plan["openedx"]["service"]
     _damage(stack)
+    # 1. the bootstrap container is killed as it starts on the Open edX side (its `docker exec`
+    #    may or may not go on: what Ctrl-C on `docker compose run bootstrap` does)
     _run_and_kill_at(stack, "Reconciling the Open edX side")
-    _run_and_kill_at(stack, "Reconciling the MIT app side")
-    # give an orphaned `docker exec` Django process a moment; a converging re-run must cope anyway
+    # 2. the LMS-side Django process is killed as it starts: the bootstrap must fail, not pass
+    _kill_django_when_it_starts(stack, lms, " ".join([*plan["openedx"]["manage"], "shell"]))
+    try:
+        proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    finally:
+        _stop_watchers(stack, lms)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "✗" in output, f"a run whose Django side was killed must fail:\n{output}"
+    print(f"    run with its LMS Django process killed: exit {proc.returncode}")
+    # 3. a plain re-run converges: it must repair the app side left undone above
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     converge = assert_all_green(output)
-    print("    converging run: " + ", ".join(f"{r} {n}" for r, n in converge["steps"] if r != "unchanged"))
+    changes = [f"{r} {n}" for r, n in converge["steps"] if r != "unchanged"]
+    print("    converging run: " + "; ".join(changes))
+    assert any(plan["app"]["oauth_app"]["name"] in c for c in changes), output
+    # 4. and stays converged
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
