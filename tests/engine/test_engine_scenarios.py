@@ -35,6 +35,36 @@ def test_every_service_has_its_planned_ip(stack: Stack) -> None:
     assert not wrong, f"service: (planned, actual) {wrong}"
 
 
+def _state(stack: Stack, service: str) -> dict:
+    return json.loads(run(["docker", "inspect", "-f", "{{json .State}}", stack.container(service)], check=True).stdout)
+
+
+def test_startup_order_follows_the_dependencies(stack: Stack) -> None:
+    """Init one-shots finished (exit 0) before what waits for them started; the bootstrap
+    started after the LMS and the app."""
+    from datetime import datetime
+
+    def ts(value: str) -> datetime:
+        return datetime.fromisoformat(value[:26].rstrip("Z") if "." in value else value.rstrip("Z"))
+
+    config = json.loads(stack.compose("config", "--format", "json", check=True).stdout)["services"]
+    checked = 0
+    for service, spec in config.items():
+        if service == "bootstrap" or "profiles" in spec:
+            continue
+        for dependency, condition in (spec.get("depends_on") or {}).items():
+            if condition.get("condition") != "service_completed_successfully":
+                continue
+            dep, svc = _state(stack, dependency), _state(stack, service)
+            assert dep["ExitCode"] == 0, f"{dependency} exited {dep['ExitCode']}"
+            assert ts(dep["FinishedAt"]) <= ts(svc["StartedAt"]), f"{service} started before {dependency} finished"
+            checked += 1
+    boot = ts(_state(stack, "bootstrap")["StartedAt"])
+    for service in (stack.plan["openedx"]["service"], stack.plan["app"]["service"]):
+        assert ts(_state(stack, service)["StartedAt"]) <= boot or _state(stack, service)["RestartCount"] > 0
+    assert checked >= 5, checked
+
+
 def test_hostnames_resolve_inside_the_network_to_their_services(stack: Stack) -> None:
     plan = stack.plan
     addresses = plan["network"]["addresses"]
@@ -47,7 +77,7 @@ def test_hostnames_resolve_inside_the_network_to_their_services(stack: Stack) ->
 
 def test_lms_and_app_reach_each_other_by_hostname(stack: Stack) -> None:
     plan = stack.plan
-    lms = plan["openedx"]["service"]
+    lms, app = plan["openedx"]["service"], plan["app"]["service"]
     assert stack.http_status_from(app, plan["openedx"]["heartbeat_url"]) == "200"
     assert stack.http_status_from(lms, plan["app"]["health_url"]) == "200"
     # the API the app calls answers (and refuses anonymous callers) from the app container
@@ -130,6 +160,14 @@ def _kill_django_when_it_starts(stack: Stack, service: str, command: str) -> Non
     moment it appears (polls every 50 ms, gives up after 120 s). The regex is written so that it
     does not match the watcher's own command line; the watcher carries WATCHER_TAG."""
     pattern = command[:-1] + f"[{command[-1]}]"
+    # An earlier, interrupted run may have left its Django process running: let it finish
+    # first, or the watcher would kill that one instead of the next run's.
+    for _ in range(240):
+        if stack.exec(service, "pgrep", "-f", pattern).returncode != 0:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"a '{command}' process is still running in {service} after 120 s")
     script = f'until pkill -KILL -f "{pattern}"; do sleep 0.05; done'
     proc = stack.compose("exec", "-d", "-T", service, "timeout", "120", "sh", "-c", script, WATCHER_TAG)
     assert proc.returncode == 0, proc.stderr
