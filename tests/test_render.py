@@ -184,6 +184,9 @@ def test_start_order(stacks: dict[str, Path]) -> None:
     assert services["lms"]["depends_on"][inits[-1]] == {"condition": "service_completed_successfully"}
     assert "./manage.py lms migrate" in services["openedx-init-4-lms"]["command"][-1]
     assert services["app-web"]["depends_on"]["app-init"] == {"condition": "service_completed_successfully"}
+    # A fresh PostgreSQL takes seconds to accept connections; migrate must not race it (engine tier).
+    assert services["app-init"]["depends_on"]["app-db"] == {"condition": "service_healthy"}
+    assert services["app-db"]["healthcheck"]["test"][1:4] == ["pg_isready", "-h", "127.0.0.1"]
     assert "configure_wagtail" in services["app-init"]["command"][-1]
     boot = services["bootstrap"]
     assert boot["restart"] == "no" and "/var/run/docker.sock:/var/run/docker.sock" in boot["volumes"]
