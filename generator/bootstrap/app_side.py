@@ -41,16 +41,12 @@ def reconcile_superuser(steps, spec):
         steps.add(label, "created")
         return
     wanted = dict(extra, is_staff=True, is_superuser=True, is_active=True)
-    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
     # hashers.check_password never re-hashes/saves (User.check_password may, on hasher upgrade).
-    if not (user.has_usable_password() and check_password(spec["password"], user.password)):
-        changed.append("password")
-    if changed and not steps.dry:
-        for name, value in wanted.items():
-            setattr(user, name, value)
-        if "password" in changed:
-            user.set_password(spec["password"])
-        user.save()
+    password_ok = user.has_usable_password() and check_password(spec["password"], user.password)
+    changed = update_fields(
+        steps, user, wanted, extra=() if password_ok else ("password",),
+        also=None if password_ok else (lambda: user.set_password(spec["password"])),
+    )
     steps.add(label, "updated" if changed else "unchanged", changed)
 
 
@@ -76,16 +72,11 @@ def reconcile_oauth_app(steps, spec):
             Application(name=spec["name"], client_secret=spec["client_secret"], **wanted).save()
         steps.add(label, "created")
         return
-    changed = [name for name, value in wanted.items() if getattr(app, name) != value]
     secret_ok = _secret_matches(app.client_secret, spec["client_secret"])
-    if not secret_ok:
-        changed.append("client_secret")
-    if changed and not steps.dry:
-        for name, value in wanted.items():
-            setattr(app, name, value)
-        if not secret_ok:
-            app.client_secret = spec["client_secret"]
-        app.save()
+    changed = update_fields(
+        steps, app, wanted, extra=() if secret_ok else ("client_secret",),
+        also=None if secret_ok else (lambda: setattr(app, "client_secret", spec["client_secret"])),
+    )
     steps.add(label, "updated" if changed else "unchanged", changed)
 
 

@@ -67,15 +67,11 @@ def reconcile_user(steps, label, spec, staff, superuser):
             _ensure_profile(user)
         steps.add(label, "created")
         return user
-    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
-    if password and not _password_matches(user, password):
-        changed.append("password")
-    if changed and not steps.dry:
-        for name, value in wanted.items():
-            setattr(user, name, value)
-        if "password" in changed:
-            user.set_password(password)
-        user.save()
+    password_ok = not password or _password_matches(user, password)
+    changed = update_fields(
+        steps, user, wanted, extra=() if password_ok else ("password",),
+        also=None if password_ok else (lambda: user.set_password(password)),
+    )
     if not steps.dry and _ensure_profile(user):
         changed.append("profile")
     steps.add(label, "updated" if changed else "unchanged", changed)
@@ -102,14 +98,8 @@ def reconcile_oauth_app(steps, spec, owner):
             app.save()
         steps.add(label, "created")
         return app
-    changed = [name for name, value in wanted.items() if getattr(app, name) != value]
-    if owner is not None and app.user_id != owner.pk:
-        changed.append("user")
-    if changed and not steps.dry:
-        for name, value in wanted.items():
-            setattr(app, name, value)
-        app.user = owner
-        app.save()
+    extra = ("user",) if owner is not None and app.user_id != owner.pk else ()
+    changed = update_fields(steps, app, wanted, extra=extra, also=lambda: setattr(app, "user", owner))
     steps.add(label, "updated" if changed else "unchanged", changed)
     return app
 
@@ -127,14 +117,8 @@ def reconcile_token(steps, spec, user):
             AccessToken.objects.create(token=spec["token"], user=user, application=None, **wanted)
         steps.add(label, "created")
         return
-    changed = [name for name, value in wanted.items() if getattr(token, name) != value]
-    if user is not None and token.user_id != user.pk:
-        changed.append("user")
-    if changed and not steps.dry:
-        for name, value in wanted.items():
-            setattr(token, name, value)
-        token.user = user
-        token.save()
+    extra = ("user",) if user is not None and token.user_id != user.pk else ()
+    changed = update_fields(steps, token, wanted, extra=extra, also=lambda: setattr(token, "user", user))
     steps.add(label, "updated" if changed else "unchanged", changed)
 
 

@@ -24,6 +24,20 @@ class Steps:
         self.items.append({"step": step, "result": result, "changed": sorted(changed)})
 
 
+def update_fields(steps, obj, wanted, extra=(), also=None):
+    """Reconcile an existing row: the names of `wanted` fields that differ, plus `extra`
+    changes the caller detected; in run mode set them, call `also` (the extra's own
+    setter) and save once. Returns the changed names for the step's report."""
+    changed = [name for name, value in wanted.items() if getattr(obj, name) != value] + list(extra)
+    if changed and not steps.dry:
+        for name, value in wanted.items():
+            setattr(obj, name, value)
+        if also is not None:
+            also()
+        obj.save()
+    return changed
+
+
 def wait_for_migrations(timeout):
     """Tables first: a database still being migrated is waited for inside this one process
     (no second Django launch), then reported by name if it never finishes."""
