@@ -114,16 +114,7 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
             "token_expires": sw["token_expires"],
             "token_scope": sw.get("token_scope", ""),
         },
-        "oauth_app": {
-            "name": app["name"],
-            "owner": app["owner"],
-            "client_id": plan.secret(app["client_id_secret"]),
-            "client_secret": plan.secret(app["client_secret_secret"]),
-            "client_type": app["client_type"],
-            "grant_type": app["grant_type"],
-            "skip_authorization": app["skip_authorization"],
-            "redirect_uris": list(app["redirect_uris"]),
-        },
+        "oauth_app": dict(_oauth_app(plan, app), owner=app["owner"]),
         "site_domain": ox["site_domain"],
         "provider": {
             "backend_name": prov["backend_name"],
@@ -143,6 +134,19 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
     }
 
 
+def _oauth_app(plan: Plan, app: dict[str, Any]) -> dict[str, Any]:
+    """An OAuth application as both sides' scripts read it, secrets resolved."""
+    return {
+        "name": app["name"],
+        "client_id": plan.secret(app["client_id_secret"]),
+        "client_secret": plan.secret(app["client_secret_secret"]),
+        "client_type": app["client_type"],
+        "grant_type": app["grant_type"],
+        "skip_authorization": app["skip_authorization"],
+        "redirect_uris": list(app["redirect_uris"]),
+    }
+
+
 def app_data(plan: Plan, mode: str) -> dict[str, Any]:
     """The JSON the app-side script reads."""
     su, app = plan.app["superuser"], plan.app["oauth_app"]
@@ -152,14 +156,5 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
         "mode": mode,
         "migration_timeout": MIGRATION_TIMEOUT,
         "superuser": superuser,
-        "oauth_app": {
-            "name": app["name"],
-            "client_id": plan.secret(app["client_id_secret"]),
-            "client_secret": plan.secret(app["client_secret_secret"]),
-            "client_type": app["client_type"],
-            "grant_type": app["grant_type"],
-            "skip_authorization": app["skip_authorization"],
-            "algorithm": app["algorithm"],
-            "redirect_uris": list(app["redirect_uris"]),
-        },
+        "oauth_app": dict(_oauth_app(plan, app), algorithm=app["algorithm"]),
     }
