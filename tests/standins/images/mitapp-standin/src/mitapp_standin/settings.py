@@ -63,6 +63,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if STANDIN_APP == "mitxonline":
+    # After AuthenticationMiddleware, backend first: as MITx Online's settings order them.
+    MIDDLEWARE.append("mitapp_standin.apigateway.ApisixUserMiddleware")
+    AUTHENTICATION_BACKENDS.insert(0, "mitapp_standin.apigateway.ApisixRemoteUserBackend")
 ROOT_URLCONF = "mitapp_standin.urls"
 TEMPLATES = [
     {

@@ -16,4 +16,7 @@ if settings.STANDIN_APP == "mitxonline":
     urlpatterns += [
         path(".well-known/openid-configuration", views.openid_configuration),
         path("api/v0/userinfo/", views.userinfo),
+        path("dashboard", views.dashboard),
+        path("dashboard/", views.dashboard),
+        path("logout/complete", views.logged_out),
     ]

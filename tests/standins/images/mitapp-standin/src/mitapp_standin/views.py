@@ -49,3 +49,15 @@ def openid_configuration(request):
 def logout(request):
     auth_logout(request)
     return HttpResponseRedirect("/")
+
+
+def dashboard(request):
+    """MITx Online's /dashboard (APISIX's login route lands here): who the app thinks you are."""
+    user = request.user if request.user.is_authenticated else None
+    return JsonResponse({"page": "dashboard", "username": user.username if user else None,
+                         "email": user.email if user else None, "global_id": user.global_id if user else None})
+
+
+def logged_out(request):
+    """The post-logout page APISIX sends the browser to after Keycloak's end-session."""
+    return JsonResponse({"page": "logged out", "authenticated": request.user.is_authenticated})
