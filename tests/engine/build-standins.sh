@@ -84,4 +84,11 @@ ctx=$(context mitapp-standin)
 build xpro-app-standin "$ctx" --build-arg APP=xpro --build-arg DOT_VERSION=3.2.0 || fail=1
 build mitxonline-app-standin "$ctx" --build-arg APP=mitxonline --build-arg DOT_VERSION=3.1.0 || fail=1
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
+# The gateway pair of --apisix stacks (no Keycloak or APISIX package in Debian): APISIX's
+# stand-in is Debian's nginx (so it comes after nginx-standin) plus a Python OIDC relying
+# party; Keycloak's is an OIDC provider on Django + django-oauth-toolkit.
+build apisix-standin "$(context apisix-standin)" &
+pids=($!)
+build keycloak-standin "$(context keycloak-standin)" || fail=1
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
 exit $fail

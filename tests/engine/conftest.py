@@ -4,6 +4,7 @@ skip) when no engine answers or a stand-in image is missing."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,20 +57,27 @@ def bring_up(stack: Stack, label: str) -> str:
     return stack.logs("bootstrap")
 
 
-@pytest.fixture(scope="module", params=["xpro", "mitxonline"])
-def stack(request: pytest.FixtureRequest, engine: None, stacks_dir: Path) -> Iterator[Stack]:
-    app = request.param
+@contextlib.contextmanager
+def started_stack(stacks_dir: Path, app: str, label: str, *extra: str) -> Iterator[Stack]:
+    """Generate `app` (with `extra` options of `odl-stack new`), bring it up, wait for its
+    bootstrap; always torn down, with diagnostics when one of its tests failed."""
     t0 = time.monotonic()
-    s = Stack(generate(app, stacks_dir / app, f"{PROJECT_PREFIX}{app}"))
-    record(f"{app}: odl-stack new", time.monotonic() - t0)
+    s = Stack(generate(app, stacks_dir / label, f"{PROJECT_PREFIX}{label}", *extra))
+    record(f"{label}: odl-stack new", time.monotonic() - t0)
     try:
-        s.first_bootstrap = bring_up(s, app)  # type: ignore[attr-defined]
+        s.first_bootstrap = bring_up(s, label)  # type: ignore[attr-defined]
         yield s
     finally:
         if s.project in _FAILED_STACKS:
             print(f"\n===== diagnostics of {s.project} =====\n{s.diagnose()}", flush=True)
         s.down()
-        record(f"{app}: docker compose down -v", s.timings.get("compose down", 0))
+        record(f"{label}: docker compose down -v", s.timings.get("compose down", 0))
+
+
+@pytest.fixture(scope="module", params=["xpro", "mitxonline"])
+def stack(request: pytest.FixtureRequest, engine: None, stacks_dir: Path) -> Iterator[Stack]:
+    with started_stack(stacks_dir, request.param, request.param) as s:
+        yield s
 
 
 @pytest.hookimpl(hookwrapper=True)

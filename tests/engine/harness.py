@@ -7,13 +7,17 @@ containers of the stack under test by the stack's own hostnames. Nothing else.
 
 from __future__ import annotations
 
+import http.client
+import http.cookiejar
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,3 +190,66 @@ def host_get(port: int, path: str, host_header: str, timeout: float = 20) -> int
         return urllib.request.build_opener(NoRedirect).open(request, timeout=timeout).status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+class _LoopbackConnection(http.client.HTTPConnection):
+    """Keeps the URL's host for the Host header but connects to 127.0.0.1 on the same port:
+    what a browser does with the /etc/hosts lines the stack's README gives."""
+
+    allowed: frozenset[str] = frozenset()
+
+    def connect(self) -> None:
+        if self.host not in self.allowed:
+            raise AssertionError(f"test traffic to {self.host!r}: only the stack's hostnames go to loopback")
+        self.sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+
+
+class LoopbackBrowser:
+    """A cookie-keeping HTTP client on the host for the stack's public URLs (hostnames → 127.0.0.1).
+    Redirects are not followed automatically: `follow` walks them and records each hop."""
+
+    def __init__(self, hostnames: list[str]) -> None:
+        connection = type("Conn", (_LoopbackConnection,), {"allowed": frozenset(hostnames)})
+
+        class Handler(urllib.request.HTTPHandler):
+            def http_open(self, req):  # noqa: ANN001, ANN202
+                return self.do_open(connection, req)
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+                return None
+
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.OpenerDirector()
+        for handler in (urllib.request.ProxyHandler({}), Handler(), NoRedirect(), urllib.request.HTTPErrorProcessor(),
+                        urllib.request.HTTPDefaultErrorHandler(),
+                        urllib.request.HTTPCookieProcessor(self.cookies)):
+            self.opener.add_handler(handler)
+        self.hops: list[str] = []
+
+    def request(self, method: str, url: str, data: dict | None = None, headers: dict | None = None,
+                json_body: object = None) -> tuple[int, dict, bytes]:
+        """One exchange: `data` goes as a form, `json_body` as JSON."""
+        headers = dict(headers or {})
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        if json_body is not None:
+            body, headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        req = urllib.request.Request(url, data=body, method=method, headers=headers)
+        try:
+            with self.opener.open(req, timeout=60) as reply:
+                return reply.status, dict(reply.headers.items()), reply.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers.items()), exc.read()
+
+    def follow(self, url: str, method: str = "GET", data: dict | None = None,
+               limit: int = 12) -> tuple[str, int, dict, bytes]:
+        """Request and walk redirects; (final URL, status, headers, body)."""
+        for _ in range(limit):
+            status, headers, body = self.request(method, url, data)
+            parts = urllib.parse.urlsplit(url)
+            self.hops.append(f"{method} {status} {parts.netloc}{parts.path}")
+            location = headers.get("Location") or headers.get("location")
+            if status not in (301, 302, 303, 307) or not location:
+                return url, status, headers, body
+            url, method, data = urllib.parse.urljoin(url, location), "GET", None
+        raise AssertionError(f"more than {limit} redirects: {self.hops}")
