@@ -27,6 +27,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, stack_secrets
+from http_fakes import QuietHandler
 
 STANDIN = ROOT / "tests" / "standins" / "images" / "apisix-standin" / "standin" / "apisix_standin.py"
 HOST = "mitxonline.odl.local:9080"  # the Host header a browser sends to the gateway
@@ -123,20 +124,7 @@ class FakeProvider:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-                data = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 path, _, query = self.path.partition("?")
                 args = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import pytest
 
 from conftest import ROOT
+from http_fakes import QuietHandler
 
 spec = importlib.util.spec_from_file_location("odl_keycloak", ROOT / "generator" / "bootstrap" / "keycloak.py")
 assert spec and spec.loader
@@ -78,20 +79,7 @@ class FakeKeycloak:
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def reply(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
-                data = b"" if body is None else json.dumps(body).encode()
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def body(self) -> bytes:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
