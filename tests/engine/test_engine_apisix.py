@@ -61,10 +61,10 @@ def student(stack: Stack) -> tuple[str, str]:
     return user["username"], stack.secrets[user["password_secret"]]
 
 
-def gateway_login(stack: Stack, b: LoopbackBrowser, username: str, password: str) -> dict:
-    """/login/ on APISIX → Keycloak's form → POST → back through the callback → the app's dashboard."""
-    kc, gateway = stack.plan["keycloak"], stack.plan["keycloak"]["gateway"]
-    url, status, _, body = b.follow(gateway["login_url"])
+def submit_login_form(stack: Stack, b: LoopbackBrowser, username: str, password: str) -> tuple[str, int, bytes]:
+    """/login/ on APISIX → Keycloak's form, POSTed with these credentials; where that ends."""
+    kc = stack.plan["keycloak"]
+    url, status, _, body = b.follow(kc["gateway"]["login_url"])
     page = body.decode("utf-8", "replace")
     assert status == 200 and url.startswith(kc["issuer"] + "/protocol/openid-connect/auth"), (b.hops, page[:500])
     form = re.search(r'<form[^>]*id="kc-form-login"[^>]*>(.*?)</form>', page, re.S)
@@ -73,6 +73,13 @@ def gateway_login(stack: Stack, b: LoopbackBrowser, username: str, password: str
     fields = {unescape(n): unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))}
     fields.update({"username": username, "password": password})
     url, status, _, body = b.follow(urllib.parse.urljoin(url, action), "POST", fields)
+    return url, status, body
+
+
+def gateway_login(stack: Stack, b: LoopbackBrowser, username: str, password: str) -> dict:
+    """The login form, then back through APISIX's callback to the app's dashboard: its JSON."""
+    gateway = stack.plan["keycloak"]["gateway"]
+    url, status, body = submit_login_form(stack, b, username, password)
     assert status == 200, (b.hops, body[:500])
     assert url == f"{gateway['url']}/dashboard", b.hops
     return json.loads(body)
@@ -114,9 +121,7 @@ def test_browser_logs_in_through_apisix_and_keycloak(stack: Stack) -> None:
     assert status == 200 and json.loads(body)["username"] is None, body
     username, password = student(stack)
     # a wrong password stays on Keycloak's form
-    url, status, _, body = b.follow(gateway["login_url"])
-    action = unescape(re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', body.decode()).group(1))
-    _, status, _, body = b.follow(urllib.parse.urljoin(url, action), "POST", {"username": username, "password": "wrong"})
+    _, status, body = submit_login_form(stack, b, username, "wrong")
     assert status == 200 and b"Invalid username or password." in body, body[:500]
     page = gateway_login(stack, b, username, password)
     print("    browser: " + " -> ".join(b.hops))
