@@ -90,18 +90,9 @@ def facts(data):
     app = get_application_model().objects.filter(name=spec["name"]).order_by("pk").first()
     superuser = User._default_manager.filter(**{User.USERNAME_FIELD: data["superuser"]["username"]}).first()
     return {
-        "superuser": bool(superuser and superuser.is_superuser and superuser.is_active),
-        "oauth_app": None
-        if app is None
-        else {
-            "client_id": app.client_id,
-            "secret_matches": _secret_matches(app.client_secret, spec["client_secret"]),
-            "redirect_uris": app.redirect_uris.split(),
-            "client_type": app.client_type,
-            "grant_type": app.authorization_grant_type,
-            "skip_authorization": app.skip_authorization,
-            "algorithm": app.algorithm,
-        },
+        "superuser": superuser_ok(superuser),
+        "oauth_app": oauth_app_facts(app, lambda a: _secret_matches(a.client_secret, spec["client_secret"]),
+                                     extra=("algorithm",)),
     }
 
 

@@ -221,17 +221,8 @@ def facts(data):
     current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"]))
     superuser = User.objects.filter(username=data["superuser"]["username"]).first()
     return {
-        "superuser": bool(superuser and superuser.is_superuser and superuser.is_active),
-        "oauth_app": None
-        if app is None
-        else {
-            "client_id": app.client_id,
-            "secret_matches": app.client_secret == app_spec["client_secret"],
-            "redirect_uris": app.redirect_uris.split(),
-            "client_type": app.client_type,
-            "grant_type": app.authorization_grant_type,
-            "skip_authorization": app.skip_authorization,
-        },
+        "superuser": superuser_ok(superuser),
+        "oauth_app": oauth_app_facts(app, lambda a: a.client_secret == app_spec["client_secret"]),
         "service_worker": bool(worker and worker.is_staff and worker.is_active),
         "token": None
         if token is None

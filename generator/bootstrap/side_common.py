@@ -38,6 +38,27 @@ def update_fields(steps, obj, wanted, extra=(), also=None):
     return changed
 
 
+def superuser_ok(user):
+    return bool(user and user.is_superuser and user.is_active)
+
+
+def oauth_app_facts(app, secret_matches, extra=()):
+    """What verify reports of an OAuth application row (None when it is missing); the
+    secret comparison is the side's own (plain on the LMS, hashed on the app)."""
+    if app is None:
+        return None
+    facts = {
+        "client_id": app.client_id,
+        "secret_matches": secret_matches(app),
+        "redirect_uris": app.redirect_uris.split(),
+        "client_type": app.client_type,
+        "grant_type": app.authorization_grant_type,
+        "skip_authorization": app.skip_authorization,
+    }
+    facts.update({name: getattr(app, name) for name in extra})
+    return facts
+
+
 def wait_for_migrations(timeout):
     """Tables first: a database still being migrated is waited for inside this one process
     (no second Django launch), then reported by name if it never finishes."""
