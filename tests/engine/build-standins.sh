@@ -91,4 +91,7 @@ build apisix-standin "$(context apisix-standin)" &
 pids=($!)
 build keycloak-standin "$(context keycloak-standin)" || fail=1
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
+# Tutor's Caddy is Debian's Caddy; the mfe image is that Caddy plus one page per MFE.
+build caddy-standin "$(context caddy-standin)" || fail=1
+build mfe-standin "$(context mfe-standin)" || fail=1
 exit $fail
