@@ -110,6 +110,7 @@ LMS_FRONT_URLS = (
     "django.setup()\n"
     "from django.conf import settings\n"
     "urls = {name: getattr(settings, name) for name in dir(settings) if name.endswith('_MICROFRONTEND_URL')}\n"
+    "urls = {name: url for name, url in urls.items() if isinstance(url, str) and url.startswith('http')}\n"
     "urls.update({'MFE_CONFIG.' + k: v for k, v in settings.MFE_CONFIG.items() if isinstance(v, str) and v.startswith('http')})\n"
     "urls['MEILISEARCH_PUBLIC_URL'] = settings.MEILISEARCH_PUBLIC_URL\n"
     "print(json.dumps(urls))\n"
