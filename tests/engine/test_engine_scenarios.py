@@ -166,6 +166,10 @@ def test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside(stac
     for base in (plan["openedx"]["url"], front["studio_url"]):
         status, _, body = browser.request("GET", f"{base}/media/odl-e2e-openedx.txt")
         assert (status, body) == (200, b"openedx media\n"), base
+    # What the front costs in memory (README "Requirements"): the same Caddy serves the same Caddyfiles.
+    usage = run(["docker", "stats", "--no-stream", "--format", "{{.Name}}: {{.MemUsage}}",
+                 stack.container("caddy"), stack.container("mfe")], check=True).stdout.split("\n")
+    print("    memory of the Open edX front: " + "; ".join(line for line in usage if line))
 
 
 def test_app_media_and_course_links_reach_their_pages(stack: Stack) -> None:
