@@ -21,6 +21,9 @@ def test_up_then_bootstrap_exits_0_with_all_checks_green(stack: Stack) -> None:
     assert stack.timings["bootstrap exit code"] == 0, output
     report = assert_all_green(output)
     assert report["steps"], output
+    labels = [text for _, text in report["checks"]]
+    for line in ("Studio reachable at ", "learning MFE reachable at "):
+        assert any(text.startswith(line) for text in labels), (line, labels)
     results = {name: result for result, name in report["steps"]}
     if stack.plan["app_name"] == "mitxonline":
         # The app's own migration pre-created edx-oauth-app with a wrong redirect URI and an
