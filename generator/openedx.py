@@ -47,6 +47,8 @@ PATCH_NAMES = (
 MFE_PLUGIN = "mfe"
 # The runbook keeps edx-platform's own login/register pages (ENABLE_AUTHN_MICROFRONTEND = False);
 # tutor-mfe would switch them to the authn MFE, so that MFE is left out through its own filter.
+# Verawood still has those pages: their removal is DEPR openedx/public-engineering#81, and
+# openedx/openedx-platform#39092 (open, Sept. 2026) only makes the MFE the default ahead of it.
 LEFT_OUT_MFES = ("authn",)
 _core_ready = False
 
