@@ -15,8 +15,8 @@ MEILISEARCH_PUBLIC_URL, MFE_CONFIG) then names the one port Caddy listens on.
 from __future__ import annotations
 
 import os
-from importlib import metadata
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 

@@ -215,7 +215,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "openedx": {
             "service": "lms",
             "url": lms_url,
-            "site_domain": f"{era.lms_hostname}:{plan.ports['lms']}",
+            "site_domain": plan.front_host,
             "heartbeat_url": f"{lms_url}/heartbeat",
             "api_check_url": f"{lms_url}/api/user/v1/me",
             # Tutor's Caddy serves these; Tutor renders the same URLs (CMS_HOST, LEARNING_MICROFRONTEND_URL).
@@ -249,7 +249,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
                 "slug": era.backend_name,
                 "pip_package": era.pip_package,
                 "name": "Login with MIT App",
-                "sites": [f"{era.lms_hostname}:{plan.ports['lms']}", "example.com"],
+                "sites": [plan.front_host, "example.com"],
                 "client_id_secret": "app_client_id",
                 "client_secret_secret": "app_client_secret",
                 "enabled": True,
