@@ -123,7 +123,7 @@ def cli() -> None:
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
 @click.option("--app-src", type=click.Path(file_okay=False), help="Build the app from this local checkout instead of the published image.")
 @click.option("--images", "images_file", help="YAML file: image name -> reference, overriding the versions table.")
-@click.option("--lms-port", type=int, help="LMS port (host and container), default 8000.")
+@click.option("--lms-port", type=int, help="Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container), default 8000.")
 @click.option("--app-port", type=int, help="App port (host and container), default 8053 / 8013.")
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
@@ -262,7 +262,7 @@ def verify(stack: str) -> None:
 
 @cli.command()
 @click.argument("stack", type=click.Path(file_okay=False, exists=True))
-@click.option("--lms-port", type=int, help="Move the LMS to this port (host and container).")
+@click.option("--lms-port", type=int, help="Move every Open edX URL (LMS, Studio, MFEs, Meilisearch) to this port (host and container).")
 @click.option("--app-port", type=int, help="Move the app to this port (host and container).")
 @click.option("--subnet", help="Move the stack to this private subnet (pinned addresses are re-derived).")
 def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str | None) -> None:

@@ -15,12 +15,10 @@ import yaml
 
 from generator import templates
 from generator.openedx import TUTOR_DIR, OpenedxRender
-from generator.plan import NETWORK_NAME, StackPlan
+from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
-# Caddy only proxies to the LMS on port 80; here the LMS itself serves its one URL.
-DROPPED_TUTOR_SERVICES = ("caddy",)
 OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
 
 
@@ -108,15 +106,21 @@ def app_image_ref(plan: StackPlan) -> str:
 def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
     services: dict[str, Any] = {}
     for name, definition in render.compose.items():
-        if name not in DROPPED_TUTOR_SERVICES:
-            services[name] = _tutor_service(definition)
+        services[name] = _tutor_service(definition)
     _wait_for_permissions(services)
     inits = init_services(render)
     last_init = list(inits)[-1]
     services["lms"]["depends_on"][last_init] = {"condition": "service_completed_successfully"}
     # One service builds the thin image; Compose then knows not to pull it for the others.
     services["lms"]["build"] = {"context": "./images/openedx"}
-    services["lms"]["ports"] = [f"127.0.0.1:{plan.ports['lms']}:{plan.ports['lms']}"]
+    # Tutor's Caddy is the one front of the LMS, Studio, the MFEs and Meilisearch (as in
+    # `tutor local`), on the LMS URL's port: Tutor's site addresses carry that port (LMS_HOST
+    # is host:port), so Tutor's `:80` suffix is emptied and the port is published as is.
+    front = services[OPENEDX_FRONT]
+    front["ports"] = [f"127.0.0.1:{plan.ports['lms']}:{plan.ports['lms']}"]
+    front["environment"] = {**front.get("environment", {}), "default_site_port": ""}
+    # Tutor names the mail relay after LMS_HOST, which now carries a port.
+    services["smtp"]["environment"] = {**services["smtp"].get("environment", {}), "HOSTNAME": plan.era.lms_hostname}
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
     services.update(inits)

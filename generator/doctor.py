@@ -33,7 +33,8 @@ MIN_MEMORY = 4 * 1024**3  # Tutor's stated minimum for Open edX alone
 GOOD_MEMORY = 8 * 1024**3
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 PASSWORD_VARS = ("MYSQL_ROOT_PASSWORD", "POSTGRES_PASSWORD")
-PORT_FLAGS = {"lms": "--lms-port", "app-nginx": "--app-port"}
+# Service publishing each port -> the option that moves it (the LMS port is Tutor's Caddy, its front).
+PORT_FLAGS = {"caddy": "--lms-port", "app-nginx": "--app-port"}
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,19 @@ Tutor's config file (with the secrets Tutor generates) lives in the stack at
 `tutor/config.yml` and is reused on every regeneration. Our changes go in as
 patches through Tutor's hooks, registered in a named context and cleared after
 each render, so two renders in one process never see each other's patches.
+
+Tutor's own `mfe` plugin (tutor-mfe) is loaded as `tutor[full]` would load it,
+so Tutor renders the mfe service, MFE_CONFIG, the *_MICROFRONTEND_URL settings
+and the CORS/login-redirect lists. LMS_HOST carries the front's port
+(`local.openedx.io:8000`): every URL Tutor derives from it (CMS_HOST, MFE_HOST,
+MEILISEARCH_PUBLIC_URL, MFE_CONFIG) then names the one port Caddy listens on.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +30,7 @@ from tutor import env as tutor_env  # noqa: E402
 from tutor import hooks, plugins  # noqa: E402
 import tutor.commands.compose  # noqa: E402,F401  registers the iter_mounts template variable
 import tutor.commands.jobs  # noqa: E402,F401  registers the core init tasks on CORE_READY
+from tutormfe.hooks import MFE_APPS  # noqa: E402  (filters only; the plugin itself is loaded by Tutor)
 
 from generator import templates  # noqa: E402
 from generator.plan import StackPlan  # noqa: E402
@@ -32,12 +40,17 @@ HOOKS_CONTEXT = "odl-stack"
 PATCH_NAMES = (
     "openedx-lms-common-settings",
     "openedx-lms-production-settings",
-    "uwsgi-config",
+    "openedx-cms-production-settings",
+    "caddyfile-global",
+    "mfe-caddyfile",
     # Tutor's own slots for plugin mounts in its `permissions` one-shot (setowners.sh).
     "local-docker-compose-permissions-volumes",
     "local-docker-compose-permissions-command",
 )
-TUTOR_LMS_PORT = 8000  # uwsgi's own port in Tutor's image
+MFE_PLUGIN = "mfe"
+# The runbook keeps edx-platform's own login/register pages (ENABLE_AUTHN_MICROFRONTEND = False);
+# tutor-mfe would switch them to the authn MFE, so that MFE is left out through its own filter.
+LEFT_OUT_MFES = ("authn",)
 _core_ready = False
 
 
@@ -54,18 +67,39 @@ class OpenedxRender:
 
 def _ensure_core_ready() -> None:
     # CORE_READY adds Tutor's init tasks to a filter; doing it twice would add them twice.
+    # The mfe plugin is loaded once per process too, as Tutor loads an installed plugin:
+    # every stack enables it, and importing it twice would not register its hooks again.
     global _core_ready
     if not _core_ready:
         hooks.Actions.CORE_READY.do()
+        (entrypoint,) = metadata.entry_points(group="tutor.plugin.v1", name=MFE_PLUGIN)
+        plugins.v1.discover_package(entrypoint)
+        plugins.load(MFE_PLUGIN)
         _core_ready = True
+
+
+def _clear_caches() -> None:
+    """Patch and MFE lookups are cached until a plugin load; ours change them per render."""
+    from tutormfe import plugin as mfe_plugin  # imported by plugins.load, inside its context
+
+    plugins._env_patches.cache_clear()
+    mfe_plugin.get_mfes.cache_clear()
+
+
+def _leave_out_mfes(apps: dict[str, Any]) -> dict[str, Any]:
+    for name in LEFT_OUT_MFES:
+        apps.pop(name, None)
+    return apps
 
 
 def tutor_settings(plan: StackPlan) -> dict[str, Any]:
     """The Tutor config keys we set (everything else is Tutor's default)."""
     images = plan.images
     return {
-        "PLUGINS": [],
-        "LMS_HOST": plan.era.lms_hostname,
+        "PLUGINS": [MFE_PLUGIN],
+        "LMS_HOST": plan.front_host,
+        # Tutor's default is contact@LMS_HOST, which now carries a port.
+        "CONTACT_EMAIL": f"contact@{plan.era.lms_hostname}",
         "ENABLE_HTTPS": False,
         "ENABLE_WEB_PROXY": False,
         # Pinned: otherwise env/dev/* would depend on the uid running the generator.
@@ -77,6 +111,8 @@ def tutor_settings(plan: StackPlan) -> dict[str, Any]:
         "DOCKER_IMAGE_MEILISEARCH": images["meilisearch"],
         "DOCKER_IMAGE_REDIS": images["redis"],
         "DOCKER_IMAGE_SMTP": images["smtp"],
+        "DOCKER_IMAGE_CADDY": images["caddy"],
+        "MFE_DOCKER_IMAGE": images["mfe"],
     }
 
 
@@ -84,10 +120,10 @@ def patches(plan: StackPlan) -> dict[str, str]:
     context = {
         "era": plan.era,
         "urls": plan.urls,
-        "site_domain": plan.bootstrap["openedx"]["site_domain"],
+        "front_host": plan.front_host,
+        "studio_hostname": plan.openedx_hostname("studio"),
         "app_host_port": plan.urls["app"].split("://", 1)[1],
-        "lms_port": plan.ports["lms"],
-        "tutor_lms_port": TUTOR_LMS_PORT,
+        "front_port": plan.ports["lms"],
         "app_uid": plan.app.image_uid,
     }
     rendered = {name: templates.render(f"tutor-patches/{name}", context) for name in PATCH_NAMES}
@@ -106,7 +142,8 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path) -> Op
         with context.enter():
             for name, text in patches(plan).items():
                 hooks.Filters.ENV_PATCHES.add_item((name, text))
-        plugins._env_patches.cache_clear()  # patch lookup is cached until a plugin load
+            MFE_APPS.add()(_leave_out_mfes)
+        _clear_caches()
 
         base = dict(kept_config)
         base.update(tutor_settings(plan))
@@ -127,5 +164,5 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path) -> Op
         ]
     finally:
         hooks.clear_all(context=context.name)
-        plugins._env_patches.cache_clear()
+        _clear_caches()
     return OpenedxRender(config=full, base_config=base, compose=compose, jobs=jobs, init_tasks=init_tasks)

@@ -30,7 +30,11 @@ NETWORK_NAME = "odl"
 PLAN_FILE = "plan.json"
 CREDENTIALS_FILE = "secrets/credentials.txt"
 
-OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker")
+OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker", "caddy", "mfe")
+# Tutor's defaults CMS_HOST, MFE_HOST and MEILISEARCH_HOST: "<prefix>.{{ LMS_HOST }}". Every
+# browser-facing Open edX name is served by Tutor's Caddy, on the one port of the LMS URL.
+OPENEDX_SITES = {"lms": "", "studio": "studio.", "mfe": "apps.", "meilisearch": "meilisearch."}
+OPENEDX_FRONT = "caddy"
 APP_SERVICES = ("app-db", "app-redis", "app-web", "app-celery", "app-nginx")
 APISIX_SERVICES = ("keycloak-db", "keycloak", "apisix")
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
@@ -55,6 +59,14 @@ class StackPlan:
     @property
     def hosts_line(self) -> str:
         return "127.0.0.1 " + " ".join(sorted(self.hostnames))
+
+    @property
+    def front_host(self) -> str:
+        """Tutor's LMS_HOST: the LMS name with the front's port, so Tutor's URLs carry it."""
+        return f"{self.era.lms_hostname}:{self.ports['lms']}"
+
+    def openedx_hostname(self, site: str) -> str:
+        return OPENEDX_SITES[site] + self.era.lms_hostname
 
 
 def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
@@ -116,8 +128,9 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     addresses = addressing.assign(spec.subnet, services, spec.addresses)
     network = addressing.network_for(spec.subnet)
 
+    # "lms": the port of Tutor's Caddy, the one front of the LMS, Studio, the MFEs and Meilisearch.
     ports = {"lms": spec.ports.get("lms", era.lms_port), "app-nginx": spec.ports.get("app", app.port)}
-    hostnames = {era.lms_hostname: "lms"}
+    hostnames = {prefix + era.lms_hostname: OPENEDX_FRONT for prefix in OPENEDX_SITES.values()}
     if spec.apisix:
         # Behind APISIX the app's one public name is served by the gateway.
         ports["apisix"] = spec.ports.get("apisix", APISIX_PORT)
@@ -132,7 +145,8 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     lms_url = f"http://{era.lms_hostname}:{ports['lms']}"
     app_port = ports["apisix"] if spec.apisix else ports["app-nginx"]
     app_url = f"http://{app.hostname}:{app_port}"
-    urls = {"lms": lms_url, "app": app_url}
+    urls = {site: f"http://{prefix}{era.lms_hostname}:{ports['lms']}" for site, prefix in OPENEDX_SITES.items()}
+    urls["app"] = app_url
     if spec.apisix:
         urls["keycloak"] = f"http://{KEYCLOAK_HOSTNAME}:{ports['keycloak']}"
         urls["keycloak_discovery"] = f"{urls['keycloak']}/realms/{KEYCLOAK_REALM}/.well-known/openid-configuration"
@@ -201,9 +215,15 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "openedx": {
             "service": "lms",
             "url": lms_url,
-            "site_domain": f"{era.lms_hostname}:{plan.ports['lms']}",
+            "site_domain": plan.front_host,
             "heartbeat_url": f"{lms_url}/heartbeat",
             "api_check_url": f"{lms_url}/api/user/v1/me",
+            # Tutor's Caddy serves these; Tutor renders the same URLs (CMS_HOST, LEARNING_MICROFRONTEND_URL).
+            "front": {
+                "studio_url": plan.urls["studio"],
+                "studio_heartbeat_url": f"{plan.urls['studio']}/heartbeat",
+                "learning_mfe_url": f"{plan.urls['mfe']}/learning",
+            },
             "manage": ["./manage.py", "lms"],
             "workdir": "/openedx/edx-platform",
             "superuser": {"username": era.superuser, "email": era.superuser_email, "password_secret": "openedx_superuser_password"},
@@ -229,7 +249,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
                 "slug": era.backend_name,
                 "pip_package": era.pip_package,
                 "name": "Login with MIT App",
-                "sites": [f"{era.lms_hostname}:{plan.ports['lms']}", "example.com"],
+                "sites": [plan.front_host, "example.com"],
                 "client_id_secret": "app_client_id",
                 "client_secret_secret": "app_client_secret",
                 "enabled": True,

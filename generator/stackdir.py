@@ -69,7 +69,11 @@ class Stack:
         from generator.profiles import APPS
 
         app = APPS.get(self.plan["app_name"])
-        urls = {"Open edX LMS": self.plan["openedx"]["url"], app.title if app else self.plan["app_name"]: self.plan["app"]["url"]}
+        urls = {"Open edX LMS": self.plan["openedx"]["url"]}
+        front = self.plan["openedx"].get("front")  # absent from plans written before the MFEs
+        if front:
+            urls.update({"Studio": front["studio_url"], "Learning MFE": front["learning_mfe_url"]})
+        urls[app.title if app else self.plan["app_name"]] = self.plan["app"]["url"]
         if self.plan.get("keycloak"):
             urls["Keycloak"] = self.plan["keycloak"]["url"]
         return urls

@@ -34,9 +34,9 @@ def stacks(tmp_path_factory) -> Path:
 
 
 def test_port_in_use_by_another_program(listener):
-    finding = doctor.check_port(Published("lms", "127.0.0.1", listener), "xpro", holders=[])
+    finding = doctor.check_port(Published("caddy", "127.0.0.1", listener), "xpro", holders=[])
     assert finding.status == FAIL
-    assert f"127.0.0.1:{listener} (lms) is in use by another program" in finding.message
+    assert f"127.0.0.1:{listener} (caddy) is in use by another program" in finding.message
     assert f"--lms-port {listener + 1}" in finding.fix and "ss -ltnp" in finding.fix
 
 
@@ -220,7 +220,7 @@ def test_side_by_side_clash_is_explained(tmp_path):
     mitx = _fresh(tmp_path, app="mitxonline")
     stopped = doctor.check_siblings(xpro, stackdir.siblings(xpro), running=set())
     assert [f.status for f in stopped] == [WARN]
-    assert "port 8000 is published by this stack (lms) and by stack 'mitxonline' (lms)" in stopped[0].message
+    assert "port 8000 is published by this stack (caddy) and by stack 'mitxonline' (caddy)" in stopped[0].message
     running = doctor.check_siblings(xpro, [mitx], running={"mitxonline"})
     assert running[0].status == FAIL and f"odl-stack down {mitx.path}" in running[0].fix and "--lms-port" in running[0].fix
     # Moved to its own port: no clash left.
@@ -301,7 +301,7 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # the same answer with or without an engine here
     result = run_cli("doctor", str(stacks / "xpro"), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 local.openedx.io xpro.odl.local" in result.stdout
+    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io studio.local.openedx.io xpro.odl.local" in result.stdout
 
 
 def test_cli_doctor_refuses_a_non_stack(tmp_path):

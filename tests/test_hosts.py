@@ -97,7 +97,7 @@ def test_write_without_permission_is_a_clear_error_and_writes_nothing(open_dir):
 def test_cli_hosts_prints_and_writes(tmp_path):
     stack = make_stack(tmp_path / "stacks", app="mitxonline")
     printed = run_cli("hosts", str(stack))
-    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 local.openedx.io mitxonline.odl.local"
+    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io mitxonline.odl.local studio.local.openedx.io"
     path = tmp_path / "hosts"
     path.write_text(ORIGINAL)
     for _ in range(2):
@@ -111,7 +111,7 @@ def test_cli_hosts_finds_every_stack_under_stacks(tmp_path):
     make_stack(tmp_path / "stacks", app="xpro")
     make_stack(tmp_path / "stacks", app="mitxonline", lms_port=8001)
     printed = run_cli("hosts", cwd=tmp_path)
-    assert printed.stdout.strip() == "127.0.0.1 local.openedx.io mitxonline.odl.local xpro.odl.local"
+    assert printed.stdout.strip() == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io mitxonline.odl.local studio.local.openedx.io xpro.odl.local"
 
 
 def test_cli_hosts_conflict_exits_non_zero(tmp_path):

@@ -158,6 +158,8 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     out = result.stdout
     assert "✓ checklist done" in out and "running and wired" in out
     assert "Open edX LMS   http://local.openedx.io:8000" in out and "MIT xPro       http://xpro.odl.local:8053" in out
+    assert "Studio         http://studio.local.openedx.io:8000" in out
+    assert "Learning MFE   http://apps.local.openedx.io:8000/learning" in out
     # The data now goes with these passwords: doctor says so later.
     loaded = stackdir.load(stack)
     assert set(loaded.data_stamp()) == {"mysql", "app-db"}

@@ -116,7 +116,7 @@ def test_app_env_sets_every_variable_the_app_requires(stacks: dict[str, Path]) -
         names = [line.split("=", 1)[0] for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")]
         assert len(names) == len(set(names)), "a variable is set twice"
         plan = json.loads((stack / "plan.json").read_text())
-        assert env["OPENEDX_IP"] == plan["network"]["addresses"]["lms"]
+        assert env["OPENEDX_IP"] == plan["network"]["addresses"]["caddy"]  # the LMS name resolves to the front
         backend = plan["openedx"]["provider"]["backend_name"]
         assert env["OPENEDX_OAUTH_PROVIDER"] == backend
         assert env["OPENEDX_SOCIAL_LOGIN_PATH"] == f"/auth/login/{backend}/?auth_entry=login"
@@ -140,13 +140,16 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         'THIRD_PARTY_AUTH_BACKENDS = ["ol_social_auth.backends.OLOAuth2"]',
         '"http://xpro.odl.local:8053/logout"',
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',
-        'LMS_BASE = "local.openedx.io:8000"',
+        'SESSION_COOKIE_DOMAIN = "local.openedx.io"',
         'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["local.openedx.io"]',
         "heartbeat)",
     ):
         assert line in settings, line
     # The patches come after Tutor's own ALLOWED_HOSTS, so they win.
-    assert settings.index('"lms",\n]') < settings.index("LMS_BASE = ")
+    assert settings.index('"lms",\n]') < settings.index("ALLOWED_HOSTS = list(")
+    # Tutor itself derives the LMS's one URL from LMS_HOST, which carries the front's port.
+    env = (stacks["xpro"] / "tutor/env/apps/openedx/config/lms.env.yml").read_text()
+    assert 'LMS_BASE: "local.openedx.io:8000"' in env and 'LMS_ROOT_URL: "http://local.openedx.io:8000"' in env
 
 
 def _compose(stack: Path) -> dict:
@@ -171,14 +174,14 @@ def test_network_addresses_and_aliases(stacks: dict[str, Path]) -> None:
 def test_published_ports_match_the_listening_ports_on_loopback(stacks: dict[str, Path]) -> None:
     compose = _compose(stacks["xpro"])
     published = {name: s["ports"] for name, s in compose["services"].items() if s.get("ports")}
-    assert published == {"lms": ["127.0.0.1:8000:8000"], "app-nginx": ["127.0.0.1:8053:8053"]}
+    assert published == {"caddy": ["127.0.0.1:8000:8000"], "app-nginx": ["127.0.0.1:8053:8053"]}
     assert "listen 8053;" in (stacks["xpro"] / "app/nginx.conf").read_text()
 
 
 def test_start_order(stacks: dict[str, Path]) -> None:
     services = _compose(stacks["mitxonline"])["services"]
     inits = [name for name in services if name.startswith("openedx-init-")]
-    assert inits == ["openedx-init-1-lms", "openedx-init-2-mysql", "openedx-init-3-lms", "openedx-init-4-lms", "openedx-init-5-cms"]
+    assert inits == ["openedx-init-1-lms", "openedx-init-2-mysql", "openedx-init-3-lms", "openedx-init-4-lms", "openedx-init-5-cms", "openedx-init-6-lms"]
     for before, after in zip(inits, inits[1:]):
         assert services[after]["depends_on"][before] == {"condition": "service_completed_successfully"}
     assert services["lms"]["depends_on"][inits[-1]] == {"condition": "service_completed_successfully"}
@@ -242,10 +245,52 @@ def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -
     assert "OPENEDX_OAUTH_PROVIDER=mitxpro-oauth2\n" in env
     assert "OPENEDX_SOCIAL_LOGIN_PATH=/auth/login/mitxpro-oauth2/?auth_entry=login\n" in env
     assert "social-auth-mitxpro==0.7.1" in (stack / "images/openedx/Dockerfile").read_text()
-    # The LMS listens on the port it is published on.
-    assert "http = 0.0.0.0:18000" in (stack / "tutor/env/apps/openedx/uwsgi.ini").read_text()
-    assert _compose(stack)["services"]["lms"]["ports"] == ["127.0.0.1:18000:18000"]
+    # Tutor's Caddy, the LMS's front, listens on the port it is published on.
+    assert "edx.odl.local:18000{$default_site_port} {" in (stack / "tutor/env/apps/caddy/Caddyfile").read_text()
+    assert _compose(stack)["services"]["caddy"]["ports"] == ["127.0.0.1:18000:18000"]
 
 
 def test_default_lms_port_adds_no_uwsgi_listener(stacks: dict[str, Path]) -> None:
     assert "odl-stack" not in (stacks["xpro"] / "tutor/env/apps/openedx/uwsgi.ini").read_text()
+
+
+def test_tutor_mfe_renders_the_mfes_at_the_plans_names(stacks: dict[str, Path]) -> None:
+    # Tutor's own mfe plugin renders the service and the settings; the plan's URLs are the ones Tutor derives.
+    from importlib import metadata
+
+    from generator import versions
+
+    assert metadata.version("tutor-mfe") == versions.python_packages()["tutor-mfe"]
+    stack = stacks["xpro"]
+    plan = json.loads((stack / "plan.json").read_text())
+    config = yaml.safe_load((stack / "tutor/config.yml").read_text())
+    assert config["PLUGINS"] == ["mfe"] and config["LMS_HOST"] == "local.openedx.io:8000"
+    settings = (stack / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
+    front = plan["openedx"]["front"]
+    assert f'LEARNING_MICROFRONTEND_URL = "{front["learning_mfe_url"]}"' in settings
+    assert '"STUDIO_BASE_URL": "http://studio.local.openedx.io:8000"' in settings
+    assert '"LMS_BASE_URL": "http://local.openedx.io:8000"' in settings
+    assert 'CORS_ORIGIN_WHITELIST.append("http://apps.local.openedx.io:8000")' in settings
+    assert 'MEILISEARCH_PUBLIC_URL = "http://meilisearch.local.openedx.io:8000"' in settings
+    # The runbook's legacy login pages: the authn MFE is left out, so nothing turns them off.
+    assert "AUTHN_MICROFRONTEND_URL" not in settings and "ENABLE_AUTHN_MICROFRONTEND'] = True" not in settings
+    assert "/openedx/dist/authn" not in (stack / "tutor/env/plugins/mfe/apps/mfe/Caddyfile").read_text()
+    services = _compose(stack)["services"]
+    assert services["mfe"]["image"] == versions.images({})["mfe"]
+    assert services["caddy"]["image"] == versions.images({})["caddy"]
+    caddyfile = (stack / "tutor/env/apps/caddy/Caddyfile").read_text()
+    for url in (plan["openedx"]["url"], front["studio_url"], "http://apps.local.openedx.io:8000", "http://meilisearch.local.openedx.io:8000"):
+        assert url.split("://")[1] + "{$default_site_port} {" in caddyfile
+    assert services["caddy"]["environment"]["default_site_port"] == ""
+
+
+def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) -> None:
+    env = dict(line.split("=", 1) for line in (stacks["mitxonline"] / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+    assert env["OPENEDX_COURSE_BASE_URL"] == "http://apps.local.openedx.io:8000/learn/course/"
+    assert env["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.local.openedx.io:8000"
+    # /learn/ (the apps' course-link shape) is sent on to Tutor's learning MFE.
+    assert "redir @odl_learn /learning/" in (stacks["mitxonline"] / "tutor/env/plugins/mfe/apps/mfe/Caddyfile").read_text()
+    xpro = (stacks["xpro"] / "app.env").read_text()
+    assert "OPENEDX_COURSE_BASE_URL" not in xpro and "OPENEDX_STUDIO_API_BASE_URL" not in xpro
+    assert "location /media/ {\n        alias /srv/media/;" in (stacks["xpro"] / "app/nginx.conf").read_text()
+    assert "app-media:/srv/media:ro" in _compose(stacks["xpro"])["services"]["app-nginx"]["volumes"]

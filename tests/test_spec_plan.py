@@ -35,10 +35,23 @@ def test_addresses_are_stable_for_the_same_answers() -> None:
 
 def test_one_name_one_port_per_public_service() -> None:
     plan = make_plan(make_spec("xpro"))
-    assert plan.urls == {"lms": "http://local.openedx.io:8000", "app": "http://xpro.odl.local:8053"}
-    assert plan.hostnames == {"local.openedx.io": "lms", "xpro.odl.local": "app-nginx"}
+    # Every Open edX name is served by Tutor's Caddy on the one LMS port (Tutor's studio./apps./meilisearch. names).
+    assert plan.urls == {
+        "lms": "http://local.openedx.io:8000",
+        "studio": "http://studio.local.openedx.io:8000",
+        "mfe": "http://apps.local.openedx.io:8000",
+        "meilisearch": "http://meilisearch.local.openedx.io:8000",
+        "app": "http://xpro.odl.local:8053",
+    }
+    assert plan.hostnames == {
+        "local.openedx.io": "caddy",
+        "studio.local.openedx.io": "caddy",
+        "apps.local.openedx.io": "caddy",
+        "meilisearch.local.openedx.io": "caddy",
+        "xpro.odl.local": "app-nginx",
+    }
     assert plan.ports == {"lms": 8000, "app-nginx": 8053}
-    assert plan.hosts_line == "127.0.0.1 local.openedx.io xpro.odl.local"
+    assert plan.hosts_line == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io studio.local.openedx.io xpro.odl.local"
 
 
 def test_provider_settings_per_app() -> None:

@@ -54,7 +54,7 @@ def test_upgrade_moves_a_port_keeping_secrets(tmp_path):
     assert "changed  docker-compose.yml" in result.stdout
     assert json.loads((stack / "stack.json").read_text())["answers"]["ports"] == {"lms": 8001}
     compose = yaml.safe_load((stack / "docker-compose.yml").read_text())
-    assert compose["services"]["lms"]["ports"] == ["127.0.0.1:8001:8001"]
+    assert compose["services"]["caddy"]["ports"] == ["127.0.0.1:8001:8001"]
     assert stack_secrets(stack) == secrets
 
 

@@ -106,6 +106,15 @@ def reachability_checks(plan: Plan, engine: Engine, get: Callable[..., Answer], 
     return checks
 
 
+def front_checks(plan: Plan, get: Callable[..., Answer]) -> list[Check]:
+    """Studio and the learning MFE, by the names the browser uses (both behind Tutor's Caddy)."""
+    front = plan.openedx["front"]
+    return [
+        _reachable(f"Studio reachable at {front['studio_url']}", get(front["studio_heartbeat_url"]), True),
+        _reachable(f"learning MFE reachable at {front['learning_mfe_url']}", get(front["learning_mfe_url"] + "/"), True),
+    ]
+
+
 def token_check(plan: Plan, get: Callable[..., Answer]) -> Check:
     sw, url = plan.openedx["service_worker"], plan.openedx["api_check_url"]
     label = f"Service-worker token accepted by {url}"

@@ -92,4 +92,8 @@ build apisix-standin "$(context apisix-standin)" &
 pids=($!)
 build keycloak-standin "$(context keycloak-standin)" || fail=1
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
+# Tutor's Caddy is upstream's Caddy binary at the pinned tag; the mfe image is that Caddy plus one page per MFE.
+CADDY_VERSION="$(cd "$ROOT" && "$PY" -c 'from generator import versions; print(versions.images()["caddy"].rsplit(":", 1)[1])')"
+build caddy-standin "$(context caddy-standin)" --build-arg "CADDY_VERSION=$CADDY_VERSION" || fail=1
+build mfe-standin "$(context mfe-standin)" || fail=1
 exit $fail

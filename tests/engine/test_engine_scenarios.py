@@ -5,11 +5,13 @@ The stack fixture (conftest.py) generates, starts, waits for the bootstrap and t
 from __future__ import annotations
 
 import json
+import re
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
-from harness import Stack, assert_all_green, host_get, run
+from harness import LoopbackBrowser, Stack, assert_all_green, host_get, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -19,6 +21,9 @@ def test_up_then_bootstrap_exits_0_with_all_checks_green(stack: Stack) -> None:
     assert stack.timings["bootstrap exit code"] == 0, output
     report = assert_all_green(output)
     assert report["steps"], output
+    labels = [text for _, text in report["checks"]]
+    for line in ("Studio reachable at ", "learning MFE reachable at "):
+        assert any(text.startswith(line) for text in labels), (line, labels)
     results = {name: result for result, name in report["steps"]}
     if stack.plan["app_name"] == "mitxonline":
         # The app's own migration pre-created edx-oauth-app with a wrong redirect URI and an
@@ -94,10 +99,96 @@ def test_published_ports_answer_on_loopback_only(stack: Stack) -> None:
     lms_port, app_port = int(lms_host.rsplit(":", 1)[1]), int(app_host.rsplit(":", 1)[1])
     assert host_get(lms_port, "/heartbeat", lms_host) == 200
     assert host_get(app_port, "/health/liveness/", app_host) == 200
-    for service in (plan["openedx"]["service"], plan["network"]["hostnames"][app_host.rsplit(":", 1)[0]]):
+    hostnames = plan["network"]["hostnames"]
+    for service in (hostnames[lms_host.rsplit(":", 1)[0]], hostnames[app_host.rsplit(":", 1)[0]]):
         bindings = run(["docker", "port", stack.container(service)], check=True).stdout.split()
         published = [b for b in bindings if ":" in b and not b.endswith("/tcp")]
         assert published and all(b.startswith("127.0.0.1:") for b in published), f"{service}: {bindings}"
+
+
+# The LMS's own list of browser-facing MFE URLs: every *_MICROFRONTEND_URL and every URL in
+# MFE_CONFIG, as Tutor and tutor-mfe rendered them into the LMS settings the container runs.
+LMS_FRONT_URLS = (
+    "import json, django\n"
+    "django.setup()\n"
+    "from django.conf import settings\n"
+    "urls = {name: getattr(settings, name) for name in dir(settings) if name.endswith('_MICROFRONTEND_URL')}\n"
+    "urls = {name: url for name, url in urls.items() if isinstance(url, str) and url.startswith('http')}\n"
+    "urls.update({'MFE_CONFIG.' + k: v for k, v in settings.MFE_CONFIG.items() if isinstance(v, str) and v.startswith('http')})\n"
+    "urls['MEILISEARCH_PUBLIC_URL'] = settings.MEILISEARCH_PUBLIC_URL\n"
+    "print(json.dumps(urls))\n"
+)
+
+
+def _mfe_pages(stack: Stack) -> set[str]:
+    """The MFE directories the rendered mfe Caddyfile serves (the stand-in puts one page in each)."""
+    caddyfile = (stack.path / "tutor/env/plugins/mfe/apps/mfe/Caddyfile").read_text()
+    return set(re.findall(r"root \* /openedx/dist/([\w-]+)", caddyfile))
+
+
+def test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside(stack: Stack) -> None:
+    """Through the one published port with the hostnames mapped to 127.0.0.1 (the README's hosts
+    line), and by the same name:port from the app container: each MFE URL with its own MFE,
+    Studio, Meilisearch's public URL, LMS/CMS media."""
+    plan = stack.plan
+    browser = LoopbackBrowser(list(plan["network"]["hostnames"]))
+    proc = stack.exec(plan["openedx"]["service"], "python", "-c", LMS_FRONT_URLS)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    urls = json.loads(proc.stdout.strip().splitlines()[-1])
+    front = plan["openedx"]["front"]
+    mfe_host = urllib.parse.urlsplit(front["learning_mfe_url"]).netloc
+    pages = _mfe_pages(stack)
+    answered: dict[str, str] = {}
+    inside = plan["app"]["service"]
+    for name, url in sorted(urls.items()):
+        parts = urllib.parse.urlsplit(url)
+        assert parts.netloc in {urllib.parse.urlsplit(plan["openedx"]["url"]).netloc, mfe_host,
+                                urllib.parse.urlsplit(front["studio_url"]).netloc,
+                                urllib.parse.urlsplit(urls["MEILISEARCH_PUBLIC_URL"]).netloc}, (name, url)
+        if name == "MEILISEARCH_PUBLIC_URL":
+            url = url + "/health"
+        status, _, body = browser.request("GET", url)
+        if parts.netloc != mfe_host:
+            # The LMS / Studio / Meilisearch behind the front answered (the stand-ins lack some pages).
+            assert status < 500, (name, url, status)
+            continue
+        first = parts.path.strip("/").split("/", 1)[0]
+        mfe = first if first in pages else "site"  # frontend-base apps are served by the site build
+        assert status == 200 and f'data-mfe="{mfe}"' in body.decode(), (name, url, status, body[:200])
+        assert stack.http_status_from(inside, url) == "200", (name, url)
+        answered[name] = mfe
+    assert {"learning", "authoring", "learner-dashboard", "account", "profile"} <= set(answered.values()), answered
+    assert answered["LEARNING_MICROFRONTEND_URL"] == "learning"
+    # Studio and Meilisearch's public URL, by the browser's name and from inside the network.
+    for url in (front["studio_heartbeat_url"], urls["MEILISEARCH_PUBLIC_URL"] + "/health"):
+        assert browser.request("GET", url)[0] == 200, url
+        assert stack.http_status_from(inside, url) == "200", url
+    # LMS/CMS media: uWSGI's static-map of Tutor's uwsgi.ini, on Tutor's openedx-media directory.
+    media = stack.path / "tutor/data/openedx-media"
+    (media / "odl-e2e-openedx.txt").write_text("openedx media\n")
+    for base in (plan["openedx"]["url"], front["studio_url"]):
+        status, _, body = browser.request("GET", f"{base}/media/odl-e2e-openedx.txt")
+        assert (status, body) == (200, b"openedx media\n"), base
+    # What the front costs in memory (README "Requirements"): the same Caddy serves the same Caddyfiles.
+    usage = run(["docker", "stats", "--no-stream", "--format", "{{.Name}}: {{.MemUsage}}",
+                 stack.container("caddy"), stack.container("mfe")], check=True).stdout.split("\n")
+    print("    memory of the Open edX front: " + "; ".join(line for line in usage if line))
+
+
+def test_app_media_and_course_links_reach_their_pages(stack: Stack) -> None:
+    """A file in the app's media volume is served at /media/ (app-nginx); MITx Online's course
+    links (<OPENEDX_COURSE_BASE_URL><course key>/home, courses/api.py) end on the learning MFE."""
+    plan = stack.plan
+    browser = LoopbackBrowser(list(plan["network"]["hostnames"]))
+    write = stack.exec(plan["app"]["service"], "sh", "-c", "printf 'app media\\n' > /var/media/odl-e2e-app.txt", user="root")
+    assert write.returncode == 0, write.stderr
+    status, _, body = browser.request("GET", plan["app"]["url"] + "/media/odl-e2e-app.txt")
+    assert (status, body) == (200, b"app media\n")
+    env = dict(line.split("=", 1) for line in (stack.path / "app.env").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    if "OPENEDX_COURSE_BASE_URL" in env:
+        url, status, _, body = browser.follow(env["OPENEDX_COURSE_BASE_URL"] + "course-v1:odl+e2e+run/home")
+        assert status == 200 and 'data-mfe="learning"' in body.decode(), (browser.hops, body[:200])
+        assert urllib.parse.urlsplit(url).path == "/learning/course/course-v1:odl+e2e+run/home", browser.hops
 
 
 def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "admin") -> dict:

@@ -113,6 +113,7 @@ def base_settings(variant: str, config_file: str) -> dict:
         "REGISTRATION_EXTRA_FIELDS": {},
         "IDA_LOGOUT_URI_LIST": [],
         "CORS_ORIGIN_WHITELIST": [],
+        "CSRF_TRUSTED_ORIGINS": [],  # edx-platform's lms|cms/envs/common.py define it; tutor-mfe appends
         "LOGIN_REDIRECT_WHITELIST": [],
         "LMS_BASE": lms_base,
         "LMS_ROOT_URL": lms_root,
