@@ -163,9 +163,14 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     return plan
 
 
+def provider_style(plan: StackPlan) -> str:
+    """The settings style the era's backend reads: the era decides when it must, else the app."""
+    return plan.era.provider_style or plan.app.provider_style
+
+
 def provider_other_settings(plan: StackPlan) -> dict[str, str]:
     app_url = plan.urls["app"]
-    if plan.app.provider_style == "endpoints":
+    if provider_style(plan) == "endpoints":
         return {
             "AUTHORIZATION_URL": f"{app_url}/oauth2/authorize/",
             "ACCESS_TOKEN_URL": f"{app_url}/oauth2/token/",
@@ -179,7 +184,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
     app, era = plan.app, plan.era
     lms_url, app_url = plan.urls["lms"], plan.urls["app"]
     other = provider_other_settings(plan)
-    if app.provider_style == "endpoints":
+    if provider_style(plan) == "endpoints":
         app_checks = {"authorize": other["AUTHORIZATION_URL"], "token": other["ACCESS_TOKEN_URL"]}
     else:
         app_checks = {"discovery": other["DISCOVERY_URL"]}

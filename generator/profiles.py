@@ -24,7 +24,7 @@ class AppFacts:
     env_prefix: str  # MITXPRO / MITX_ONLINE
     base_url_var: str
     init_commands: tuple[tuple[str, ...], ...]
-    # Provider other_settings keys: xPro uses explicit endpoints, MITx Online discovery.
+    # Provider other_settings keys under ol-oauth2: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
 
@@ -42,6 +42,8 @@ class EraFacts:
     service_worker: str
     superuser: str
     superuser_email: str
+    # The era's backend may read only one style of provider settings; None: the app's style.
+    provider_style: str | None = None
 
 
 APPS: dict[str, AppFacts] = {
@@ -112,6 +114,9 @@ ERAS: dict[str, EraFacts] = {
         service_worker="mit_application_serviceworker",
         superuser="edx",
         superuser_email="edx@example.org",
+        # social_auth_mitxpro.backends.MITxProOAuth2 reads AUTHORIZATION_URL, ACCESS_TOKEN_URL
+        # and API_ROOT only (no discovery), for either app.
+        provider_style="endpoints",
     ),
 }
 

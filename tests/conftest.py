@@ -76,5 +76,6 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "xpro": make_stack(out, app="xpro"),
         "mitxonline": make_stack(out, app="mitxonline"),
         "xpro-devstack": make_stack(out, app="xpro", profile="devstack"),
+        "mitxonline-devstack": make_stack(out, app="mitxonline", profile="devstack"),
         "mitxonline-apisix": make_stack(out, app="mitxonline", apisix=True),
     }
