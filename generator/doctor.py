@@ -532,14 +532,7 @@ def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
         client = docker.DockerClient(base_url=base_url, timeout=10)
         version = client.version()
         info = client.info()
-        networks = []
-        for net in client.networks.list(greedy=False):
-            attrs = net.attrs
-            subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
-            labels = attrs.get("Labels") or {}
-            options = attrs.get("Options") or {}
-            iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
-            networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
+        networks = _networks(client)
         containers = []
         for c in client.containers.list(all=True):
             attrs = c.attrs
@@ -579,6 +572,30 @@ def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
         volumes=volumes,
         image_arches=image_arches,
     )
+
+
+def _networks(client: Any) -> list[DockerNetwork]:
+    networks = []
+    for net in client.networks.list(greedy=False):
+        attrs = net.attrs
+        subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
+        labels = attrs.get("Labels") or {}
+        options = attrs.get("Options") or {}
+        iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
+        networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
+    return networks
+
+
+def engine_networks() -> list[DockerNetwork] | None:
+    """The engine's networks, or None when no engine answers (generation then checks only the
+    stacks next to the new one)."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        return _networks(docker.DockerClient(base_url=engine_url(), timeout=5))
+    except (DockerException, OSError):
+        return None
 
 
 def engine_url() -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from generator import doctor
+from generator.errors import StackError
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
 
@@ -48,11 +49,27 @@ def _compose_shim(compose_binary: str) -> Path:
     return shim
 
 
+def require_docker_cli() -> list[str]:
+    """The docker command to run, or one error naming the fix (never python-on-whales' traceback)."""
+    call = client_call()
+    if not shutil.which(call[0]):
+        raise StackError(
+            "docker",
+            f"no `{call[0]}` command found on PATH",
+            "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop), "
+            "or set ODL_STACK_DOCKER to the docker command to use",
+        )
+    return call
+
+
 def client(stack: Stack):  # -> python_on_whales.DockerClient
     from python_on_whales import DockerClient
 
+    # Compose >= 2.36 may build with Bake and warns when buildx is missing; the classic builder
+    # builds the stack's two small images the same way, without the warning.
+    os.environ.setdefault("COMPOSE_BAKE", "false")
     return DockerClient(
-        client_call=client_call(),
+        client_call=require_docker_cli(),
         compose_files=[str(f) for f in stack.compose_files],
         compose_project_name=stack.project,
         compose_project_directory=str(stack.path),
