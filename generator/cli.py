@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from generator import __version__
+from generator import __version__, wording
 from generator.errors import StackError
 
 EXIT_BAD_INPUT = 2
@@ -281,7 +281,7 @@ def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
 
     paths = [Path(s) for s in stacks] or stackdir.find_stacks()
     if not paths:
-        raise StackError("STACK", "no stack found here or in stacks/", "pass a stack directory, e.g. odl-stack hosts stacks/xpro")
+        raise StackError("STACK", "no stack found here or in stacks/", f"create one first: {wording.command('new', None, ('--app', 'xpro'))}")
     loaded = [stackdir.load(p) for p in paths]
     names = sorted({h for s in loaded for h in s.hostnames})
     if not write:

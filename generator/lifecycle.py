@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from generator import doctor
+from generator import doctor, wording
 from generator.errors import StackError
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
@@ -144,7 +144,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
         doctor.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
     else:
-        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: odl-stack bootstrap {stack.path}")
+        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}")
     print_urls(stack, echo)
     return 1 if code is None else code
 
@@ -157,7 +157,7 @@ def down(stack: Stack, echo: Echo) -> int:
         client(stack).compose.down(remove_orphans=True)
     except DockerException as exc:
         return _failed(exc, echo)
-    echo(f"Stack {stack.project} stopped; data and secrets kept (start again: odl-stack up {stack.path}).")
+    echo(f"Stack {stack.project} stopped; data and secrets kept (start again: {wording.command('up', stack.path)}).")
     return 0
 
 
@@ -180,7 +180,7 @@ def status(stack: Stack, echo: Echo) -> int:
     except DockerException as exc:
         return _failed(exc, echo)
     if not rows:
-        echo(f"Stack {stack.project}: no containers (start it: odl-stack up {stack.path}).")
+        echo(f"Stack {stack.project}: no containers (start it: {wording.command('up', stack.path)}).")
         return 0
     echo(f"Stack {stack.project}:")
     for service, detail in sorted(rows):

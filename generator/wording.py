@@ -56,7 +56,9 @@ def program() -> str:
         if on_path and Path(on_path).resolve() == Path(argv0).resolve():
             return "odl-stack"
         relative = os.path.relpath(Path(argv0).resolve())
-        return relative if relative.startswith(".") or "/" in relative else f"./{relative}"
+        if relative.startswith(".."):
+            return str(Path(argv0).resolve())
+        return relative if "/" in relative else f"./{relative}"
     return "odl-stack"
 
 

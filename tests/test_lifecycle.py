@@ -140,7 +140,7 @@ def test_up_refuses_when_doctor_fails_and_starts_nothing(stack, fake, tmp_path, 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     result = run_cli("up", str(stack), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ docker engine: Docker engine not reachable" in result.stdout
+    assert "✗ docker engine: not reachable: no Docker socket at" in result.stdout
     assert "Not starting" in result.stdout
     assert [c[0] for c in fake.compose_calls()] == ["version"]  # doctor asked; nothing was started
 
