@@ -1,5 +1,7 @@
 # odl-stack: the two commands a newcomer needs are `make stack APP=...` and `make test`.
 PYTHON ?= python3
+# The repo, so `make -f <repo>/Makefile` also works from another directory (stacks/ is then created there).
+ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-odl-stack
@@ -23,10 +25,10 @@ help:
 	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...])"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): $(ROOT)pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '$(ROOT).[test]'
 	touch $@
 
 venv: $(STAMP)
