@@ -41,6 +41,7 @@ if args[:1] == ["compose"] or os.environ.get("FAKE_IS_COMPOSE"):
         print("Docker Compose version v2.40.3")
     elif sub("up"):
         (state / "up").touch()
+        (state / "up-env").write_text(json.dumps({"COMPOSE_BAKE": os.environ.get("COMPOSE_BAKE")}))
         for v in ("xpro_app-db-data", "xpro_app-static", "xpro_app-media"):
             (volumes / v).touch()
         print("Container xpro-lms-1  Started", file=sys.stderr)
@@ -161,6 +162,8 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     # The data now goes with these passwords: doctor says so later.
     loaded = stackdir.load(stack)
     assert set(loaded.data_stamp()) == {"mysql", "app-db"}
+    # The classic builder: no "configured to build using Bake, but buildx isn't installed" warning.
+    assert json.loads((fake.dir / "up-env").read_text()) == {"COMPOSE_BAKE": "false"}
 
 
 def test_up_reports_the_bootstrap_exit_code(stack, fake, monkeypatch):
