@@ -202,8 +202,14 @@ def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = Fa
 def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
     from python_on_whales.exceptions import DockerException
 
+    docker = client(stack)
     try:
-        _stream(client(stack).compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True), echo)
+        # The bootstrap talks to the running LMS and app; it never starts them (nor pulls their images).
+        wanted = [stack.plan["openedx"]["service"], stack.plan["app"]["service"]]
+        if not docker.compose.ps(services=wanted):
+            echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
+            return 1
+        _stream(docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False), echo)
     except DockerException as exc:
         return _failed(exc, echo, "the bootstrap")
     doctor.write_data_stamp(stack)
@@ -236,7 +242,7 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
         echo("Kept: secrets/ (the next start creates fresh data with the same passwords), images, docker-compose.override.yml.")
         if not confirm("Delete them?"):
             echo("Nothing deleted.")
-            return 1
+            return 0  # an answer, not a failure
     docker = client(stack)
     try:
         docker.compose.down(remove_orphans=True, volumes=data)

@@ -244,3 +244,27 @@ def test_services_reusing_the_built_image_never_pull_it(stacks: dict[str, Path])
     assert {"cms", "lms-worker", "cms-worker", "openedx-init-1-lms", "lms-job"} <= set(reusing)
     assert all(services[n]["pull_policy"] == "never" for n in reusing)
     assert not [n for n, s in services.items() if "pull_policy" in s and n not in reusing]  # published images are pulled
+
+
+# ------------------------------------------------------------------ 9. small but seen
+
+def test_make_help_lists_profile(tmp_path: Path) -> None:
+    result = run_make(tmp_path, "help")
+    assert "PROFILE=tutor|devstack" in result.stdout and "LMS_PORT=" in result.stdout
+
+
+def test_reset_data_answered_no_is_not_an_error(tmp_path: Path) -> None:
+    assert run_make(tmp_path, "stack", "APP=xpro").returncode == 0
+    before = tree(tmp_path)
+    result = run_make(tmp_path, "reset", "STACK=xpro", "DATA=1", stdin="n\n")
+    assert result.returncode == 0, result.stderr
+    assert "Nothing deleted." in result.stdout and "make: ***" not in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_stack_readme_and_credentials_say_how_to_upgrade_and_verify(stacks: dict[str, Path]) -> None:
+    readme = (stacks["xpro"] / "README.md").read_text()
+    assert "`make upgrade STACK=xpro`" in readme and "odl-stack new" not in readme
+    credentials = (stacks["xpro"] / "secrets/credentials.txt").read_text()
+    assert "Service worker    mitserviceworker " in credentials
+    assert "make verify STACK=xpro" in credentials
