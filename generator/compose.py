@@ -16,6 +16,7 @@ import yaml
 from generator import templates
 from generator.openedx import TUTOR_DIR, OpenedxRender
 from generator.plan import NETWORK_NAME, StackPlan
+from generator.profiles import OPTIONAL_STEP_FAILED
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
@@ -84,9 +85,18 @@ def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
         "bootstrap": plan.bootstrap,
         "app_image_ref": app_image_ref(plan),
         "app_src": plan.spec.app_src,
-        "init_script": " && ".join(" ".join(cmd) for cmd in plan.app.init_commands),
+        "init_script": init_script(plan),
     }
     return yaml.safe_load(templates.render(template, context)) or {}
+
+
+def init_script(plan: StackPlan) -> str:
+    """The app's init steps: required ones chained with `&&`, then optional ones that never stop it."""
+    required = " && ".join(" ".join(cmd) for cmd in plan.app.init_commands)
+    optional = [
+        f"{{ {' '.join(cmd)} || echo '{OPTIONAL_STEP_FAILED} {' '.join(cmd)}'; }}" for cmd in plan.app.optional_init_commands
+    ]
+    return " && ".join([required, *optional])
 
 
 def app_image_ref(plan: StackPlan) -> str:

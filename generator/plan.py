@@ -20,6 +20,7 @@ from generator.profiles import (
     KEYCLOAK_HOSTNAME,
     KEYCLOAK_PORT,
     KEYCLOAK_REALM,
+    OPTIONAL_STEP_FAILED,
     AppFacts,
     EraFacts,
 )
@@ -269,6 +270,8 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
                 "redirect_uris": [f"{lms_url}/auth/complete/{era.backend_name}/"],
             },
             "checks": app_checks,
+            # The init one-shot's log names optional steps that failed (reported as ⚠).
+            "init": {"service": "app-init", "optional_failed_marker": OPTIONAL_STEP_FAILED},
         },
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},

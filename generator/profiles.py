@@ -27,6 +27,9 @@ class AppFacts:
     # Provider other_settings keys under ol-oauth2: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
+    # Steps the app's own dev start script runs but carries on past when they fail: they must not
+    # keep the app from starting; the bootstrap reports a failure as a ⚠ line.
+    optional_init_commands: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,11 @@ APPS: dict[str, AppFacts] = {
             ("./manage.py", "collectstatic", "--noinput", "--clear"),
             ("./manage.py", "migrate", "--noinput"),
             ("./manage.py", "createcachetable"),
-            ("./manage.py", "configure_wagtail"),
         ),
         provider_style="discovery",
         health_path="/health/liveness/",
+        # mitodl/mitxonline scripts/run-django-dev.sh:8 runs it without `set -e`.
+        optional_init_commands=(("./manage.py", "configure_wagtail"),),
     ),
 }
 
@@ -119,6 +123,9 @@ ERAS: dict[str, EraFacts] = {
         provider_style="endpoints",
     ),
 }
+
+# app-init prints this before an optional step that failed; the bootstrap looks for it in that log.
+OPTIONAL_STEP_FAILED = "odl-stack: optional step failed:"
 
 APISIX_PORT = 9080
 KEYCLOAK_HOSTNAME = "kc.odl.local"
