@@ -34,6 +34,7 @@ MAKE_VARS = {
 MAKE_TARGETS = {"new": "stack", "up": "up", "down": "down", "status": "status", "logs": "logs", "verify": "verify",
                 "doctor": "doctor", "reset": "reset", "upgrade": "upgrade"}
 STACKS_DIR = "stacks"
+COOKIECUTTER_TEMPLATE = "cookiecutter-template"
 
 
 # CLI option -> cookiecutter's way to give it (answers go on its command line as name=value).
@@ -51,11 +52,14 @@ def via_cookiecutter() -> bool:
 def program() -> str:
     """How to call odl-stack from here: `odl-stack` when that is on PATH, else the path typed."""
     argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
-    if Path(argv0).name == "odl-stack":
+    if via_cookiecutter():  # a hook script, run by the python that runs cookiecutter
+        argv0 = str(Path(sys.executable).parent / "odl-stack")
+    if Path(argv0).name == "odl-stack" and Path(argv0).exists():
         on_path = shutil.which("odl-stack")
         if on_path and Path(on_path).resolve() == Path(argv0).resolve():
             return "odl-stack"
-        relative = os.path.relpath(Path(argv0).resolve())
+        # Relative to where the user is (PWD: a hook runs in another directory).
+        relative = os.path.relpath(Path(argv0).resolve(), os.environ.get("PWD") or os.getcwd())
         if relative.startswith(".."):
             return str(Path(argv0).resolve())
         return relative if "/" in relative else f"./{relative}"
@@ -97,6 +101,8 @@ def stack_value(path: str | Path) -> str:
 def command(cmd: str, stack: str | Path | None = None, *options: tuple[str, object] | str) -> str:
     """A runnable command: `make up STACK=xpro` under make, `odl-stack up stacks/xpro` otherwise."""
     pairs = [(o, None) if isinstance(o, str) else o for o in options]
+    if via_cookiecutter() and cmd == "new":
+        return " ".join(["cookiecutter", COOKIECUTTER_TEMPLATE, "-o", STACKS_DIR] + [option(name, value) for name, value in pairs])
     if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs):
         words = ["make", MAKE_TARGETS[cmd]] + ([f"STACK={stack_value(stack)}"] if stack is not None else [])
         return " ".join(words + [option(name, value) for name, value in pairs])
