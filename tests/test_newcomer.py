@@ -322,3 +322,16 @@ def test_optional_init_steps_never_block_the_app(stacks: dict[str, Path]) -> Non
     fake = script.replace("./manage.py configure_wagtail ||", "false ||").replace(required, "true")
     result = subprocess.run(["sh", "-c", fake], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == "odl-stack: optional step failed: ./manage.py configure_wagtail\n"
+
+
+# ------------------------------------------------------------------ 11. the product, not its history
+
+def test_no_issue_numbers_in_messages_or_docstrings() -> None:
+    import re
+
+    pattern = re.compile(r"\bissues? #?\d+|\(issue\b|the issue asks", re.IGNORECASE)
+    roots = [ROOT / "generator", ROOT / "cookiecutter-template", ROOT / "tests/engine", ROOT / "tests/standins"]
+    files = [p for r in roots for p in r.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".md", ".sh", ".json", ".yml", "")]
+    files += [ROOT / "Makefile", ROOT / "README.md"]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in files for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if pattern.search(line)]
+    assert found == []

@@ -1,5 +1,5 @@
 """Engine-tier scenarios, once per app (xPro, MITx Online), on one generated stack each:
-`docker compose up -d` with the stand-in images, then the checks of issue 4 in order.
+`docker compose up -d` with the stand-in images, then the scenario checks in order.
 The stack fixture (conftest.py) generates, starts, waits for the bootstrap and tears down."""
 
 from __future__ import annotations
