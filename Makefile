@@ -21,7 +21,7 @@ help:
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
 	@echo "make golden    rewrite tests/golden/ after a template change (then read the diff)"
 	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
-	@echo "    (logs: SERVICE=lms [FOLLOW=1]; reset: DATA=1 [YES=1] deletes volumes and tutor/data/;"
+	@echo "    (up: [SKIP_DOCTOR=1]; logs: SERVICE=lms [FOLLOW=1]; reset: DATA=1 [YES=1] deletes volumes and tutor/data/;"
 	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...])"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
@@ -70,7 +70,7 @@ need-stack:
 	@test -n "$(STACK)" || { echo "Error: STACK is required. Fix: make $(MAKECMDGOALS) STACK=xpro (a directory in stacks/)" >&2; exit 2; }
 
 up: $(STAMP) need-stack
-	@$(ODL) up $(STACK_DIR)
+	@$(ODL) up $(STACK_DIR) $(if $(call yes,$(SKIP_DOCTOR)),--skip-doctor)
 
 down: $(STAMP) need-stack
 	@$(ODL) down $(STACK_DIR)

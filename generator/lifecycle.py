@@ -126,7 +126,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     if check:
         echo(f"Checking stack {stack.project} ({stack.path}) ...")
         if not run_doctor(stack, echo, hosts_file):
-            echo("Not starting: fix the ✗ findings above (or pass --skip-doctor to start anyway).")
+            echo(f"Not starting: fix the ✗ findings above (or pass {wording.option('--skip-doctor')} to start anyway).")
             return 1
     docker = client(stack)
     try:

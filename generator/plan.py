@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import addressing, secrets_store, versions
+from generator import addressing, secrets_store, versions, wording
 from generator.errors import StackError
 from generator.profiles import (
     APISIX_PORT,
@@ -93,19 +93,24 @@ def _check_hostnames(hostnames: Mapping[str, str]) -> None:
             raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
 
 
-PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port", "apisix": "--apisix-port", "keycloak": "--keycloak-port"}
+# The options that move a published port; APISIX and Keycloak keep theirs (the answers' "ports").
+PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port"}
+
+
+def _port_option(service: str) -> str:
+    return wording.option(PORT_OPTIONS[service]) if service in PORT_OPTIONS else f"the {service} entry of the answers' \"ports\""
 
 
 def _check_ports(ports: Mapping[str, int]) -> None:
     seen: dict[int, str] = {}
     for service, port in ports.items():
         if not 1024 <= port <= 65535:
-            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"pass {PORT_OPTIONS[service]} between 1024 and 65535")
+            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"set {_port_option(service)} between 1024 and 65535")
         if port in seen:
             raise StackError(
                 f"port {port}",
                 f"is published by both {seen[port]} and {service}",
-                f"give each its own port ({PORT_OPTIONS[seen[port]]}, {PORT_OPTIONS[service]})",
+                f"give each its own port ({_port_option(seen[port])}, {_port_option(service)})",
             )
         seen[port] = service
 

@@ -29,6 +29,7 @@ MAKE_VARS = {
     "--data": "DATA=1",
     "--yes": "YES=1",
     "--follow": "FOLLOW=1",
+    "--skip-doctor": "SKIP_DOCTOR=1",
 }
 # CLI command -> make target; commands without one are given as CLI commands.
 MAKE_TARGETS = {"new": "stack", "up": "up", "down": "down", "status": "status", "logs": "logs", "verify": "verify",
@@ -58,8 +59,9 @@ def program() -> str:
         on_path = shutil.which("odl-stack")
         if on_path and Path(on_path).resolve() == Path(argv0).resolve():
             return "odl-stack"
-        # Relative to where the user is (PWD: a hook runs in another directory).
-        relative = os.path.relpath(Path(argv0).resolve(), os.environ.get("PWD") or os.getcwd())
+        # Relative to where the user is (a cookiecutter hook runs elsewhere: the shell's PWD says).
+        here = os.environ.get("PWD") if via_cookiecutter() else None
+        relative = os.path.relpath(Path(argv0).resolve(), here or os.getcwd())
         if relative.startswith(".."):
             return str(Path(argv0).resolve())
         return relative if "/" in relative else f"./{relative}"
