@@ -143,19 +143,20 @@ def _side_by_side(
     neighbours = _neighbour_subnets(out, spec.name)
     own_network = f"{spec.name}_{NETWORK_NAME}"
     engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
-    taken = {**{f"stack '{k}'": v for k, v in neighbours.items()}, **{f"Docker network '{n.name}'": s for n in engine for s in n.subnets}}
+    taken = sorted([(f"stack '{k}'", v) for k, v in neighbours.items()] + [(f"Docker network '{n.name}'", s) for n in engine for s in n.subnets])
+    subnets = [other for _who, other in taken]
     picked = []
-    clash = next((who for who, other in sorted(taken.items()) if ipaddress.ip_network(spec.subnet).overlaps(ipaddress.ip_network(other, strict=False))), None)
+    mine = ipaddress.ip_network(spec.subnet)
+    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
     if clash and fixed_subnet:
-        free = addressing.next_free_subnet(spec.subnet, taken.values())
         raise StackError(
             wording.field("--subnet"),
-            f"{spec.subnet} overlaps {taken[clash]} of {clash}; Compose would fail with 'Pool overlaps'",
-            f"pass {wording.option('--subnet', free)} (or another range nothing uses)",
+            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
+            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
         )
     if clash:
-        free = addressing.next_free_subnet(spec.subnet, taken.values())
-        picked.append(f"subnet {free} ({spec.subnet} is used by {clash})")
+        free = addressing.next_free_subnet(spec.subnet, subnets)
+        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
         spec = dataclasses.replace(spec, subnet=free)
 
     used = _neighbour_ports(out, spec)
