@@ -141,11 +141,12 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
         else:
             attachment = {}  # one-shots take a dynamic address from ip_range
         service["networks"] = {NETWORK_NAME: attachment or None}
-    # An image this stack builds is published nowhere: the services that reuse it must never try to
-    # pull it (Compose would print "pull access denied" for each before building it once).
+    # An image this stack builds is published nowhere: no service of it may try to pull it (Compose
+    # would print "pull access denied" for each, then build it anyway). With `never`, Compose still
+    # builds a missing image of a service that has `build:`, and the others wait for it.
     built = {service["image"] for service in services.values() if service.get("build") and service.get("image")}
     for service in services.values():
-        if service.get("image") in built and not service.get("build"):
+        if service.get("image") in built:
             service["pull_policy"] = "never"
 
     volumes = {"app-db-data": None, "app-static": None, "app-media": None}
