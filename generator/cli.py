@@ -143,7 +143,8 @@ def _side_by_side(
     neighbours = _neighbour_subnets(out, spec.name)
     own_network = f"{spec.name}_{NETWORK_NAME}"
     engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
-    taken = sorted([(f"stack '{k}'", v) for k, v in neighbours.items()] + [(f"Docker network '{n.name}'", s) for n in engine for s in n.subnets])
+    # The stacks next to this one first: they are the likelier reason, and the user knows them.
+    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
     subnets = [other for _who, other in taken]
     picked = []
     mine = ipaddress.ip_network(spec.subnet)
