@@ -402,8 +402,8 @@ def main() -> None:
         sys.exit(130)
     except OSError as exc:
         # E.g. files a container wrote (owned by its user) in a stack directory.
-        where = f" {exc.filename}" if exc.filename else ""
-        click.echo(f"Error:{where}: {exc.strerror or exc}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+        click.echo(f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
         sys.exit(1)
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes one line
         if os.environ.get("ODL_STACK_DEBUG"):
