@@ -1,34 +1,44 @@
 # odl-stack: the two commands a newcomer needs are `make stack APP=...` and `make test`.
 PYTHON ?= python3
+# The repo, so `make -f <repo>/Makefile` also works from another directory (stacks/ is then created there).
+ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-odl-stack
 yes = $(filter 1 yes true,$(1))
+# A value as one shell word, whatever it holds (NAME="my stack" reaches odl-stack's own validation).
+q = '$(subst ','\'',$(1))'
+# odl-stack words its fix lines as make variables (FORCE=1, STACK=...) when run from here.
+ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 
 .PHONY: help venv stack test test-unit test-bootstrap e2e bench golden clean
 .PHONY: up down status logs verify doctor reset upgrade hosts need-stack
 
 help:
-	@echo "make stack APP=xpro|mitxonline [APISIX=1] [NAME=...] [SUBNET=...] [FORCE=1]  generate stacks/<name>/"
+	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
+	@echo "           [LMS_PORT=...] [APP_PORT=...] [FORCE=1]   generate stacks/<name>/"
 	@echo "make test      the whole test suite (unit, golden, compose contract, bootstrap, engine tier)"
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
 	@echo "make golden    rewrite tests/golden/ after a template change (then read the diff)"
-	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/"
-	@echo "    (logs: SERVICE=lms; reset: DATA=1 [YES=1] deletes volumes and tutor/data/)"
+	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
+	@echo "    (up: [SKIP_DOCTOR=1]; logs: SERVICE=lms [FOLLOW=1]; reset: DATA=1 [YES=1] deletes volumes and tutor/data/;"
+	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...])"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
-$(STAMP): pyproject.toml
+$(STAMP): $(ROOT)pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '$(ROOT).[test]'
 	touch $@
 
 venv: $(STAMP)
 
 stack: $(STAMP)
 	@test -n "$(APP)" || { echo "Error: APP is required. Fix: make stack APP=xpro (or APP=mitxonline)" >&2; exit 2; }
-	$(BIN)/odl-stack new --app $(APP) $(if $(call yes,$(APISIX)),--apisix) $(if $(NAME),--name $(NAME)) \
-		$(if $(SUBNET),--subnet $(SUBNET)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(call yes,$(FORCE)),--force)
+	@$(ODL) new --app $(call q,$(APP)) $(if $(call yes,$(APISIX)),--apisix) $(if $(NAME),--name $(call q,$(NAME))) \
+		$(if $(SUBNET),--subnet $(call q,$(SUBNET))) $(if $(PROFILE),--profile $(call q,$(PROFILE))) \
+		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
+		$(if $(call yes,$(FORCE)),--force)
 
 test: test-unit test-bootstrap e2e
 
@@ -53,34 +63,36 @@ golden: $(STAMP)
 clean:
 	rm -rf $(VENV) .cache .pytest_cache
 
-# Operating a generated stack: each target is the odl-stack command of the same name on stacks/$(STACK).
-STACK_DIR = stacks/$(STACK)
+# Operating a generated stack: each target is the odl-stack command of the same name on stacks/$(STACK)
+# (or on $(STACK) itself when it is a path).
+STACK_DIR = $(call q,$(if $(findstring /,$(STACK)),$(STACK),stacks/$(STACK)))
 need-stack:
 	@test -n "$(STACK)" || { echo "Error: STACK is required. Fix: make $(MAKECMDGOALS) STACK=xpro (a directory in stacks/)" >&2; exit 2; }
 
 up: $(STAMP) need-stack
-	$(BIN)/odl-stack up $(STACK_DIR)
+	@$(ODL) up $(STACK_DIR) $(if $(call yes,$(SKIP_DOCTOR)),--skip-doctor)
 
 down: $(STAMP) need-stack
-	$(BIN)/odl-stack down $(STACK_DIR)
+	@$(ODL) down $(STACK_DIR)
 
 status: $(STAMP) need-stack
-	$(BIN)/odl-stack status $(STACK_DIR)
+	@$(ODL) status $(STACK_DIR)
 
 logs: $(STAMP) need-stack
-	$(BIN)/odl-stack logs $(STACK_DIR) $(SERVICE) $(if $(call yes,$(FOLLOW)),--follow)
+	@$(ODL) logs $(STACK_DIR) $(SERVICE) $(if $(call yes,$(FOLLOW)),--follow)
 
 verify: $(STAMP) need-stack
-	$(BIN)/odl-stack verify $(STACK_DIR)
+	@$(ODL) verify $(STACK_DIR)
 
 doctor: $(STAMP) need-stack
-	$(BIN)/odl-stack doctor $(STACK_DIR)
+	@$(ODL) doctor $(STACK_DIR)
 
 reset: $(STAMP) need-stack
-	$(BIN)/odl-stack reset $(STACK_DIR) $(if $(call yes,$(DATA)),--data) $(if $(call yes,$(YES)),--yes)
+	@$(ODL) reset $(STACK_DIR) $(if $(call yes,$(DATA)),--data) $(if $(call yes,$(YES)),--yes)
 
 upgrade: $(STAMP) need-stack
-	$(BIN)/odl-stack upgrade $(STACK_DIR)
+	@$(ODL) upgrade $(STACK_DIR) $(if $(SUBNET),--subnet $(call q,$(SUBNET))) \
+		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT)))
 
 hosts: $(STAMP)
-	$(BIN)/odl-stack hosts $(if $(STACK),$(STACK_DIR))
+	@$(ODL) hosts $(if $(STACK),$(STACK_DIR))

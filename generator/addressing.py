@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
+from generator import wording
 from generator.errors import StackError
 
 # Static addresses start here; the upper half of the subnet is left to Docker
@@ -82,4 +83,25 @@ def check_no_overlap(subnet: str, others: Mapping[str, str]) -> None:
     net = ipaddress.ip_network(subnet)
     for name, other in sorted(others.items()):
         if net.overlaps(ipaddress.ip_network(other)):
-            raise StackError("subnet", f"{subnet} overlaps {other} of the stack '{name}' next to it", "pass --subnet with a range no other stack uses")
+            raise StackError(
+                wording.field("--subnet"),
+                f"{subnet} overlaps {other} of the stack '{name}' next to it",
+                f"pass {wording.option('--subnet', next_free_subnet(subnet, others.values()))} (or another range no other stack uses)",
+            )
+
+
+def next_free_subnet(start: str, taken: Iterable[str]) -> str:
+    """`start`, or the first network of its size after it that overlaps none of `taken`
+    (wrapping around inside the private range that holds it)."""
+    net = ipaddress.ip_network(start)
+    others = [ipaddress.ip_network(t, strict=False) for t in taken]
+    others = [o for o in others if o.version == net.version]
+    blocks = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("192.168.0.0/16"))
+    block = next((b for b in blocks if net.version == 4 and net.subnet_of(b)), net)  # type: ignore[arg-type]
+    count = block.num_addresses // net.num_addresses
+    first = (int(net.network_address) - int(block.network_address)) // net.num_addresses
+    for step in range(count):
+        candidate = ipaddress.ip_network((int(block.network_address) + ((first + step) % count) * net.num_addresses, net.prefixlen))
+        if not any(candidate.overlaps(o) for o in others):
+            return str(candidate)
+    raise StackError(wording.field("--subnet"), f"no free /{net.prefixlen} left in {block}", f"pass {wording.option('--subnet')} with a range outside {block}")

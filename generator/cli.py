@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import click
 
-from generator import __version__
+from generator import __version__, wording
 from generator.errors import StackError
 
 EXIT_BAD_INPUT = 2
@@ -39,37 +39,57 @@ def stack_dir_for(out: str, name: str) -> Path:
     return Path(out) / name
 
 
-def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.echo) -> Path:
-    """answers -> StackSpec -> StackPlan -> files. Shared by the CLI and the cookiecutter hook."""
-    from generator import addressing, render, secrets_store, versions
+def generate(
+    answers: dict[str, Any],
+    out: str,
+    force: bool,
+    echo: Any = click.echo,
+    networks: Callable[[], Sequence[Any] | None] | None = None,
+) -> Path:
+    """answers -> StackSpec -> StackPlan -> files. Shared by the CLI and the cookiecutter hook.
+
+    `networks` lists the Docker engine's networks (default: ask the engine; None when none answers).
+    """
+    from generator import render, secrets_store, versions, wording
     from generator.plan import make_plan
     from generator.spec import default_name, make_spec
+    from generator.upgrade import recorded
 
     images = versions.read_overrides(Path(answers["images_file"])) if answers.get("images_file") else {}
-    name = answers.get("name") or default_name(answers["app"], bool(answers.get("apisix")), answers.get("profile") or "tutor")
+    apisix, profile = bool(answers.get("apisix")), answers.get("profile") or "tutor"
+    name = answers.get("name") or default_name(answers["app"], apisix, profile)
     stack_dir = stack_dir_for(out, name)
-    ports = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
+    existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
+    if existing and not (stack_dir / render.STACK_FILE).exists():
+        raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
+    if existing and not force:
+        raise StackError(
+            wording.field("--name"),
+            f"{stack_dir} already holds a stack",
+            f"pass {wording.option('--force')} to regenerate it (secrets and data are kept), or choose another {wording.option('--name')}",
+        )
+    # A regeneration keeps what the stack was given or picked before, unless told otherwise.
+    kept = dict(recorded(stack_dir).get("answers") or {}) if existing else {}
+    given_ports = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
     spec = make_spec(
         app=answers["app"],
-        apisix=bool(answers.get("apisix")),
-        profile=answers.get("profile") or "tutor",
+        apisix=apisix,
+        profile=profile,
         name=name,
-        subnet=answers.get("subnet") or None,
+        subnet=answers.get("subnet") or kept.get("subnet") or None,
         app_src=_app_src(answers.get("app_src") or None, stack_dir),
         images=images,
-        ports=ports,
+        ports={**(kept.get("ports") or {}), **given_ports},
         addresses=answers.get("addresses") or {},
     )
-    if spec.apisix and not _apisix_available():
-        raise StackError("--apisix", "APISIX + Keycloak stacks are not supported yet (issue 5)", "generate without --apisix for now")
-    existing = stack_dir.exists() and any(stack_dir.iterdir())
-    if existing and not (stack_dir / render.STACK_FILE).exists():
-        raise StackError("--out/--name", f"{stack_dir} exists and is not an odl-stack stack", "choose another --name or --out")
-    if existing and not force:
-        raise StackError("--out/--name", f"{stack_dir} already holds a stack", "pass --force to regenerate it (secrets and data are kept)")
-    addressing.check_no_overlap(spec.subnet, _neighbour_subnets(Path(out), spec.name))
+    if kept and kept.get("app") != spec.app:
+        _refuse_app_change(stack_dir, Path(out), kept, spec.app, apisix, profile)
+    spec, picked = _side_by_side(spec, Path(out), fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
+                                 fixed_ports=set(given_ports) | set(kept.get("ports") or {}), networks=networks)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
+    for line in picked:
+        echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)
     if existing:
         if changes:
@@ -82,8 +102,103 @@ def generate(answers: dict[str, Any], out: str, force: bool, echo: Any = click.e
     echo(f"  {plan.hosts_line}")
     echo("Then start it:")
     echo(f"  cd {stack_dir} && docker compose up -d")
+    echo("  docker compose logs -f bootstrap      # wiring, then a ✓/✗ checklist")
+    echo(f"or, from here, doctor + start + the bootstrap's log in one: {wording.command('up', stack_dir)}")
     echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
     return stack_dir
+
+
+def _refuse_app_change(stack_dir: Path, out: Path, kept: dict[str, Any], app: str, apisix: bool, profile: str) -> None:
+    """FORCE regenerates a stack; it never turns one app's stack into another's (the old app's
+    database volume would stay next to the new app)."""
+    from generator import wording
+    from generator.profiles import APPS
+    from generator.spec import default_name
+
+    base = default_name(app, apisix, profile)
+    new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
+    raise StackError(
+        wording.field("--app"),
+        f"{stack_dir} is a {APPS[kept['app']].title} stack; regenerating it never changes its app",
+        f"start a new stack beside it: {wording.command('new', None, ('--app', app), ('--name', new_name))}"
+        f" (or keep {wording.option('--app', kept['app'])} to regenerate this one)",
+    )
+
+
+# Spec port name for each published service of the plan.
+PORT_KEYS = {"lms": "lms", "app-nginx": "app", "apisix": "apisix", "keycloak": "keycloak"}
+
+
+def _side_by_side(
+    spec: Any, out: Path, fixed_subnet: bool, fixed_ports: set[str], networks: Callable[[], Sequence[Any] | None] | None
+) -> tuple[Any, list[str]]:
+    """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
+    did not choose moves to the next free one, and says so; one they chose is refused when taken."""
+    import dataclasses
+    import ipaddress
+
+    from generator import addressing, doctor, wording
+    from generator.plan import NETWORK_NAME, make_plan
+
+    neighbours = _neighbour_subnets(out, spec.name)
+    own_network = f"{spec.name}_{NETWORK_NAME}"
+    engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
+    # The stacks next to this one first: they are the likelier reason, and the user knows them.
+    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
+    subnets = [other for _who, other in taken]
+    picked = []
+    mine = ipaddress.ip_network(spec.subnet)
+    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
+    if clash and fixed_subnet:
+        raise StackError(
+            wording.field("--subnet"),
+            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
+            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
+        )
+    if clash:
+        free = addressing.next_free_subnet(spec.subnet, subnets)
+        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
+        spec = dataclasses.replace(spec, subnet=free)
+
+    used = _neighbour_ports(out, spec)
+    ports = dict(spec.ports)
+    defaults = make_plan(spec).ports
+    mine = set(defaults.values())
+    for service, port in defaults.items():
+        key = PORT_KEYS[service]
+        if key in fixed_ports or port not in used:
+            continue
+        new = port + 1
+        while new in used or new in mine:
+            new += 1
+        mine.add(new)
+        ports[key] = new
+        picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
+    if ports != dict(spec.ports):
+        spec = dataclasses.replace(spec, ports=ports)
+    return spec, picked
+
+
+def _neighbour_ports(out: Path, spec: Any) -> dict[int, str]:
+    """Host ports published by the other stacks of the same kind (app, gateway, profile) in the same
+    output directory: a second xPro stack is meant to run beside the first. Stacks of different kinds
+    share the LMS port by default and run one at a time (doctor says so)."""
+    from generator import stackdir
+
+    kind = (spec.app, spec.apisix, spec.profile)
+    found: dict[int, str] = {}
+    for path in sorted(out.iterdir()) if out.is_dir() else []:
+        if path.name != spec.name and path.is_dir() and stackdir.is_stack(path):
+            try:
+                stack = stackdir.load(path)
+            except (StackError, OSError, ValueError, KeyError):
+                continue
+            answers = stack.answers
+            if (answers.get("app"), bool(answers.get("apisix")), answers.get("profile") or "tutor") != kind:
+                continue
+            for pub in stack.published:
+                found.setdefault(pub.port, stack.project)
+    return found
 
 
 def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
@@ -97,12 +212,6 @@ def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
         if plan_file.parent.name != own:
             found[plan_file.parent.name] = json.loads(plan_file.read_text())["network"]["subnet"]
     return found
-
-
-def _apisix_available() -> bool:
-    from importlib.util import find_spec
-
-    return find_spec("generator.apisix") is not None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -174,7 +283,7 @@ def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
 
     paths = [Path(s) for s in stacks] or stackdir.find_stacks()
     if not paths:
-        raise StackError("STACK", "no stack found here or in stacks/", "pass a stack directory, e.g. odl-stack hosts stacks/xpro")
+        raise StackError("STACK", "no stack found here or in stacks/", f"create one first: {wording.command('new', None, ('--app', 'xpro'))}")
     loaded = [stackdir.load(p) for p in paths]
     names = sorted({h for s in loaded for h in s.hostnames})
     if not write:
@@ -288,4 +397,17 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except OSError as exc:
+        # E.g. files a container wrote (owned by its user) in a stack directory.
+        what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
+        click.echo(f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes one line
+        if os.environ.get("ODL_STACK_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. Fix: run again with ODL_STACK_DEBUG=1 for the traceback, and report it", err=True)
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

@@ -16,6 +16,7 @@ import yaml
 from generator import templates
 from generator.openedx import TUTOR_DIR, OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
+from generator.profiles import OPTIONAL_STEP_FAILED
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
@@ -92,9 +93,18 @@ def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
         "bootstrap": plan.bootstrap,
         "app_image_ref": app_image_ref(plan),
         "app_src": plan.spec.app_src,
-        "init_script": " && ".join(" ".join(cmd) for cmd in plan.app.init_commands),
+        "init_script": init_script(plan),
     }
     return yaml.safe_load(templates.render(template, context)) or {}
+
+
+def init_script(plan: StackPlan) -> str:
+    """The app's init steps: required ones chained with `&&`, then optional ones that never stop it."""
+    required = " && ".join(" ".join(cmd) for cmd in plan.app.init_commands)
+    optional = [
+        f"{{ {' '.join(cmd)} || echo '{OPTIONAL_STEP_FAILED} {' '.join(cmd)}'; }}" for cmd in plan.app.optional_init_commands
+    ]
+    return " && ".join([required, *optional])
 
 
 def app_image_ref(plan: StackPlan) -> str:
@@ -146,6 +156,13 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
         else:
             attachment = {}  # one-shots take a dynamic address from ip_range
         service["networks"] = {NETWORK_NAME: attachment or None}
+    # An image this stack builds is published nowhere: no service of it may try to pull it (Compose
+    # would print "pull access denied" for each, then build it anyway). With `never`, Compose still
+    # builds a missing image of a service that has `build:`, and the others wait for it.
+    built = {service["image"] for service in services.values() if service.get("build") and service.get("image")}
+    for service in services.values():
+        if service.get("image") in built:
+            service["pull_policy"] = "never"
 
     volumes = {"app-db-data": None, "app-static": None, "app-media": None}
     if plan.spec.apisix:

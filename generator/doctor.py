@@ -10,6 +10,7 @@ asks the Compose CLI through python-on-whales, the tool `up` uses.
 from __future__ import annotations
 
 import errno
+import os
 import hashlib
 import ipaddress
 import json
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from generator import hosts as hosts_mod
+from generator import wording
+from generator.addressing import next_free_subnet
 from generator.stackdir import DATA_STAMP, Published, Stack
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -219,7 +222,7 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
     if free:
         return ok(name, f"{where} ({pub.service}) is free")
     flag = PORT_FLAGS.get(pub.service)
-    other_port = f"odl-stack upgrade {stack_path} {flag} {pub.port + 1}" if flag else "publish it elsewhere in docker-compose.override.yml"
+    other_port = wording.command("upgrade", stack_path, (flag, pub.port + 1)) if flag else "publish it elsewhere in docker-compose.override.yml"
     if reason != "in use":
         return fail(name, f"cannot listen on {where} ({pub.service}): {reason}", "check that the address exists on this machine")
     for holder in holders or []:
@@ -230,7 +233,7 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
         return fail(
             name,
             f"{where} ({pub.service}) is held by container {holder.container} ({owner})",
-            f"stop it (odl-stack down stacks/{holder.project}, or docker stop {holder.container}), or move this stack: {other_port}",
+            f"stop it ({_stop(holder.project, stack_path) + ', or ' if holder.project else ''}docker stop {holder.container}), or move this stack: {other_port}",
         )
     asked = "" if holders is not None else " (Docker could not be asked which container holds it)"
     return fail(
@@ -240,9 +243,14 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
     )
 
 
+def _stop(project: str, stack_path: str | Path) -> str:
+    """`down` for the stack of a compose project, assumed to sit next to this one."""
+    return wording.command("down", Path(stack_path).parent / project)
+
+
 # ---------------------------------------------------------------- /etc/hosts
 
-def check_hosts(hosts_file: Path, hostnames: Sequence[str]) -> Finding:
+def check_hosts(hosts_file: Path, hostnames: Sequence[str], stack_path: str = "STACK") -> Finding:
     line = hosts_mod.hosts_line(hostnames)
     try:
         text = hosts_file.read_text()
@@ -262,7 +270,7 @@ def check_hosts(hosts_file: Path, hostnames: Sequence[str]) -> Finding:
         return fail(
             "/etc/hosts",
             f"{hosts_file} has no entry for {', '.join(state.missing)}",
-            f"add this line: {line}   (or: sudo odl-stack hosts --write)",
+            f"add this line: {line}   (or: sudo {wording.program()} hosts --write {stack_path})",
         )
     return ok("/etc/hosts", f"{', '.join(state.ok)} -> 127.0.0.1")
 
@@ -332,12 +340,13 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
                 continue
             if theirs.version == 4 and net.overlaps(theirs):
                 owner = f" (stack/compose project '{other.project}')" if other.project else ""
-                fix = f"stop it (odl-stack down stacks/{other.project})" if other.project else f"remove it (docker network rm {other.name})"
-                return fail(
-                    "subnet",
-                    f"{subnet} overlaps Docker network {other.name} {theirs}{owner}; Compose will fail with 'Pool overlaps'",
-                    f"{fix}, or give this stack its own range: odl-stack upgrade {stack_path} --subnet <free /24>",
-                )
+                free = next_free_subnet(subnet, [s for n in networks if n.name != own_network for s in n.subnets])
+                move = wording.command("upgrade", stack_path, ("--subnet", free))
+                # Never suggest removing a network this stack does not own: move this stack instead.
+                fix = f"give this stack a free range: {move}"
+                if other.project:
+                    fix += f", or stop the stack that owns it ({_stop(other.project, stack_path)})"
+                return fail("subnet", f"{subnet} overlaps Docker network {other.name} {theirs}{owner}; Compose will fail with 'Pool overlaps'", fix)
     return ok("subnet", f"{subnet} overlaps no other Docker network")
 
 
@@ -353,7 +362,7 @@ def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Ite
             return fail(
                 "subnet",
                 f"{subnet} overlaps the host route {theirs} on {route.iface or '?'} (LAN, VPN or another bridge)",
-                f"give this stack a free range: odl-stack upgrade {stack_path} --subnet <a /24 no route uses>",
+                f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')])))}",
             )
     return ok("subnet", f"{subnet} overlaps no host route")
 
@@ -399,7 +408,9 @@ def data_stores(stack: Stack) -> list[DataStore]:
             if not source:
                 continue
             if source.startswith((".", "/")):
-                stores.append(DataStore(service, str(env[var]), None, (stack.path / source).resolve() if source.startswith(".") else Path(source)))
+                # Named as the stack was (relative stays relative), like every other path in the findings.
+                bind = Path(os.path.normpath(stack.path / source)) if source.startswith(".") else Path(source)
+                stores.append(DataStore(service, str(env[var]), None, bind))
             else:
                 declared = ((stack.compose.get("volumes") or {}).get(source) or {}).get("name")
                 stores.append(DataStore(service, str(env[var]), declared or f"{stack.project}_{source}", None))
@@ -418,7 +429,7 @@ def check_stale_data(
     """present: data exists (None: unknown, engine not reachable). container_password: the
     password an existing container of the service was created with, if one exists."""
     name = f"data of {store.service}"
-    reset = f"odl-stack reset --data {stack_path} (deletes it), or put back the secrets it was made with"
+    reset = f"{wording.command('reset', stack_path, '--data')} (deletes it), or put back the secrets it was made with"
     if present is None:
         return fail(name, f"{store.where}: not checked, the Docker engine is not reachable", "start Docker, then run doctor again")
     if not present:
@@ -476,10 +487,10 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
             if mine is None:
                 continue
             flag = PORT_FLAGS.get(mine.service)
-            move = f"odl-stack upgrade {stack.path} {flag} <free port>" if flag else "publish it elsewhere in docker-compose.override.yml"
+            move = wording.command("upgrade", stack.path, (flag, "<free port>")) if flag else "publish it elsewhere in docker-compose.override.yml"
             args = ("side by side", f"port {pub.port} is published by this stack ({mine.service}) and by stack '{other.project}' ({pub.service}), which {state}")
             if is_running:
-                findings.append(fail(*args, f"stop it (odl-stack down {other.path}) or move this stack: {move}"))
+                findings.append(fail(*args, f"stop it ({wording.command('down', other.path)}) or move this stack: {move}"))
             else:
                 findings.append(warn(*args, f"only one of them can run at a time; to run both: {move}"))
         if ipaddress.ip_network(stack.subnet).overlaps(ipaddress.ip_network(other.subnet)):
@@ -487,7 +498,8 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
                 level(
                     "side by side",
                     f"subnet {stack.subnet} overlaps {other.subnet} of stack '{other.project}', which {state}",
-                    f"stop it (odl-stack down {other.path}) or give this stack its own range: odl-stack upgrade {stack.path} --subnet <free /24>",
+                    f"stop it ({wording.command('down', other.path)}) or give this stack its own range: "
+                    f"{wording.command('upgrade', stack.path, ('--subnet', next_free_subnet(stack.subnet, [other.subnet])))}",
                 )
             )
     if siblings and not findings:
@@ -498,7 +510,33 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
 # ---------------------------------------------------------------- the engine
 
 class EngineUnreachable(Exception):
-    pass
+    """No engine answers; the message is the cause in words, `fix` what to do about it."""
+
+    def __init__(self, cause: str, fix: str) -> None:
+        super().__init__(cause)
+        self.fix = fix
+
+
+class NoDockerCLI(RuntimeError):
+    """No docker command to run Compose with."""
+
+
+START_DOCKER = "start Docker (sudo systemctl start docker, or open Docker Desktop), or set DOCKER_HOST to where it listens"
+
+
+def unreachable(base_url: str, error: str) -> EngineUnreachable:
+    """The docker SDK's error (a chain of exception reprs) -> the cause a person can act on."""
+    socket_path = base_url.split("://", 1)[-1] if base_url.startswith(("unix://", "/")) else ""
+    if socket_path and ("FileNotFoundError" in error or "No such file" in error):
+        return EngineUnreachable(f"no Docker socket at {socket_path} (Docker is not running, or not installed)", START_DOCKER)
+    if "PermissionError" in error or "Permission denied" in error:
+        return EngineUnreachable(
+            f"permission denied on {socket_path or base_url}",
+            "add yourself to the docker group (sudo usermod -aG docker $USER, then log in again), or run as root",
+        )
+    if "Connection refused" in error or "ConnectionRefused" in error:
+        return EngineUnreachable(f"nothing answers at {base_url}", START_DOCKER)
+    return EngineUnreachable(f"no answer from {base_url}", START_DOCKER)
 
 
 @dataclass
@@ -533,14 +571,7 @@ def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
         client = docker.DockerClient(base_url=base_url, timeout=10)
         version = client.version()
         info = client.info()
-        networks = []
-        for net in client.networks.list(greedy=False):
-            attrs = net.attrs
-            subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
-            labels = attrs.get("Labels") or {}
-            options = attrs.get("Options") or {}
-            iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
-            networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
+        networks = _networks(client)
         containers = []
         for c in client.containers.list(all=True):
             attrs = c.attrs
@@ -569,7 +600,7 @@ def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
             except ImageNotFound:
                 image_arches[ref] = None
     except DockerException as exc:
-        raise EngineUnreachable(f"{base_url}: {exc}") from exc
+        raise unreachable(base_url, str(exc)) from exc
     return EngineFacts(
         version=str(version.get("Version", "?")),
         arch=str(info.get("Architecture", "?")),
@@ -580,6 +611,30 @@ def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
         volumes=volumes,
         image_arches=image_arches,
     )
+
+
+def _networks(client: Any) -> list[DockerNetwork]:
+    networks = []
+    for net in client.networks.list(greedy=False):
+        attrs = net.attrs
+        subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
+        labels = attrs.get("Labels") or {}
+        options = attrs.get("Options") or {}
+        iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
+        networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
+    return networks
+
+
+def engine_networks() -> list[DockerNetwork] | None:
+    """The engine's networks, or None when no engine answers (generation then checks only the
+    stacks next to the new one)."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        return _networks(docker.DockerClient(base_url=engine_url(), timeout=5))
+    except (DockerException, OSError):
+        return None
 
 
 def engine_url() -> str:
@@ -608,10 +663,15 @@ def compose_version(client_call: Sequence[str] | None = None) -> str:
     from python_on_whales import DockerClient
     from python_on_whales.exceptions import DockerException
 
+    import shutil
+
     from generator import lifecycle
 
+    call = list(client_call or lifecycle.client_call())
+    if not shutil.which(call[0]):
+        raise NoDockerCLI(f"no `{call[0]}` command on PATH")
     try:
-        return str(DockerClient(client_call=list(client_call or lifecycle.client_call())).compose.version())
+        return str(DockerClient(client_call=call).compose.version())
     except DockerException as exc:
         raise RuntimeError((exc.stderr or str(exc)).strip().splitlines()[0] if (exc.stderr or "").strip() else f"exit code {exc.return_code}") from exc
     except Exception as exc:  # ClientNotFoundError and friends: no docker CLI at all
@@ -630,30 +690,34 @@ def diagnose(
 ) -> list[Finding]:
     findings: list[Finding] = []
     facts: EngineFacts | None = None
+    no_engine: EngineUnreachable | None = None
     try:
         facts = engine(stack.images)
-    except EngineUnreachable as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
-        findings.append(
-            fail("docker engine", f"Docker engine not reachable: {reason}", "start Docker (systemctl start docker / Docker Desktop), or set DOCKER_HOST")
-        )
-    if facts is not None:
         findings.append(check_engine_version(facts.version))
+    except EngineUnreachable as exc:
+        no_engine = exc
     try:
-        findings.append(check_compose_version(compose(), compose_features(stack.compose)))
+        compose_finding = check_compose_version(compose(), compose_features(stack.compose))
+    except NoDockerCLI as exc:
+        compose_finding = fail("docker compose", str(exc), "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)")
+        if no_engine is not None:
+            # One cause, one line: Docker is not installed here.
+            no_engine = EngineUnreachable(f"{exc}, and {no_engine}", "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)")
+            compose_finding = None
     except RuntimeError as exc:
-        findings.append(
-            fail(
-                "docker compose",
-                f"Docker Compose v2 not usable: {exc}",
-                "install the Compose v2 plugin (docker-compose-plugin / docker-compose-v2), or set ODL_STACK_COMPOSE to a Compose v2 binary",
-            )
+        compose_finding = fail(
+            "docker compose",
+            f"Docker Compose v2 not usable: {exc}",
+            "install the Compose v2 plugin (docker-compose-plugin / docker-compose-v2), or set ODL_STACK_COMPOSE to a Compose v2 binary",
         )
+    if no_engine is not None:
+        # The checks that need the engine are left out rather than each failing on its own line.
+        findings.append(fail("docker engine", f"not reachable: {no_engine}; the checks that need it are skipped", no_engine.fix))
+    if compose_finding is not None:
+        findings.append(compose_finding)
     if facts is not None:
         findings.append(check_memory(facts.mem_total))
         findings.extend(check_arch(facts.arch, facts.image_arches, stack.built_images))
-    else:
-        findings.append(fail("memory / cpu architecture", "not checked: the Docker engine is not reachable", "start Docker, then run doctor again"))
 
     for pub in stack.published:
         holders = None
@@ -665,14 +729,12 @@ def diagnose(
             ]
         findings.append(check_port(pub, stack.project, holders, str(stack.path)))
 
-    findings.append(check_hosts(hosts_file, stack.hostnames))
+    findings.append(check_hosts(hosts_file, stack.hostnames, str(stack.path)))
 
+    docker_ifaces = []
     if facts is not None:
         findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path)))
         docker_ifaces = [n.iface for n in facts.networks if n.iface]
-    else:
-        findings.append(fail("subnet", f"{stack.subnet} not compared with Docker's networks: the engine is not reachable", "start Docker, then run doctor again"))
-        docker_ifaces = []
     route_list, why = routes()
     if why:
         findings.append(warn("subnet", f"host routes not checked: {why}"))
@@ -683,7 +745,9 @@ def diagnose(
     for store in data_stores(stack):
         present: bool | None
         if store.volume:
-            present = None if facts is None else store.volume in facts.volumes
+            if facts is None:
+                continue  # volumes live in the engine: the engine finding says why this is not checked
+            present = store.volume in facts.volumes
         else:
             present = bind_has_data(store.bind)
         container = None

@@ -118,5 +118,6 @@ def write(path: Path, hostnames: Iterable[str], label: str = "") -> WriteResult:
 
 
 def _self_command() -> str:
-    found = shutil.which("odl-stack")
-    return found or "odl-stack"
+    from generator import wording
+
+    return wording.program()

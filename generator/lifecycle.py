@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from generator import doctor
+from generator import doctor, wording
+from generator.errors import StackError
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
 
@@ -48,11 +49,27 @@ def _compose_shim(compose_binary: str) -> Path:
     return shim
 
 
+def require_docker_cli() -> list[str]:
+    """The docker command to run, or one error naming the fix (never python-on-whales' traceback)."""
+    call = client_call()
+    if not shutil.which(call[0]):
+        raise StackError(
+            "docker",
+            f"no `{call[0]}` command found on PATH",
+            "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop), "
+            "or set ODL_STACK_DOCKER to the docker command to use",
+        )
+    return call
+
+
 def client(stack: Stack):  # -> python_on_whales.DockerClient
     from python_on_whales import DockerClient
 
+    # Compose >= 2.36 may build with Bake and warns when buildx is missing; the classic builder
+    # builds the stack's two small images the same way, without the warning.
+    os.environ.setdefault("COMPOSE_BAKE", "false")
     return DockerClient(
-        client_call=client_call(),
+        client_call=require_docker_cli(),
         compose_files=[str(f) for f in stack.compose_files],
         compose_project_name=stack.project,
         compose_project_directory=str(stack.path),
@@ -109,7 +126,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     if check:
         echo(f"Checking stack {stack.project} ({stack.path}) ...")
         if not run_doctor(stack, echo, hosts_file):
-            echo("Not starting: fix the ✗ findings above (or pass --skip-doctor to start anyway).")
+            echo(f"Not starting: fix the ✗ findings above (or pass {wording.option('--skip-doctor')} to start anyway).")
             return 1
     docker = client(stack)
     try:
@@ -127,7 +144,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
         doctor.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
     else:
-        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: odl-stack bootstrap {stack.path}")
+        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}")
     print_urls(stack, echo)
     return 1 if code is None else code
 
@@ -140,7 +157,7 @@ def down(stack: Stack, echo: Echo) -> int:
         client(stack).compose.down(remove_orphans=True)
     except DockerException as exc:
         return _failed(exc, echo)
-    echo(f"Stack {stack.project} stopped; data and secrets kept (start again: odl-stack up {stack.path}).")
+    echo(f"Stack {stack.project} stopped; data and secrets kept (start again: {wording.command('up', stack.path)}).")
     return 0
 
 
@@ -163,7 +180,7 @@ def status(stack: Stack, echo: Echo) -> int:
     except DockerException as exc:
         return _failed(exc, echo)
     if not rows:
-        echo(f"Stack {stack.project}: no containers (start it: odl-stack up {stack.path}).")
+        echo(f"Stack {stack.project}: no containers (start it: {wording.command('up', stack.path)}).")
         return 0
     echo(f"Stack {stack.project}:")
     for service, detail in sorted(rows):
@@ -185,8 +202,14 @@ def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = Fa
 def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
     from python_on_whales.exceptions import DockerException
 
+    docker = client(stack)
     try:
-        _stream(client(stack).compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True), echo)
+        # The bootstrap talks to the running LMS and app; it never starts them (nor pulls their images).
+        wanted = [stack.plan["openedx"]["service"], stack.plan["app"]["service"]]
+        if not docker.compose.ps(services=wanted):
+            echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
+            return 1
+        _stream(docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False), echo)
     except DockerException as exc:
         return _failed(exc, echo, "the bootstrap")
     doctor.write_data_stamp(stack)
@@ -219,7 +242,7 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
         echo("Kept: secrets/ (the next start creates fresh data with the same passwords), images, docker-compose.override.yml.")
         if not confirm("Delete them?"):
             echo("Nothing deleted.")
-            return 1
+            return 0  # an answer, not a failure
     docker = client(stack)
     try:
         docker.compose.down(remove_orphans=True, volumes=data)

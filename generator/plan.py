@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import addressing, secrets_store, versions
+from generator import addressing, secrets_store, versions, wording
 from generator.errors import StackError
 from generator.profiles import (
     APISIX_PORT,
@@ -20,6 +20,7 @@ from generator.profiles import (
     KEYCLOAK_HOSTNAME,
     KEYCLOAK_PORT,
     KEYCLOAK_REALM,
+    OPTIONAL_STEP_FAILED,
     AppFacts,
     EraFacts,
 )
@@ -104,19 +105,24 @@ def _check_hostnames(hostnames: Mapping[str, str]) -> None:
             raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
 
 
-PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port", "apisix": "--apisix-port", "keycloak": "--keycloak-port"}
+# The options that move a published port; APISIX and Keycloak keep theirs (the answers' "ports").
+PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port"}
+
+
+def _port_option(service: str) -> str:
+    return wording.option(PORT_OPTIONS[service]) if service in PORT_OPTIONS else f"the {service} entry of the answers' \"ports\""
 
 
 def _check_ports(ports: Mapping[str, int]) -> None:
     seen: dict[int, str] = {}
     for service, port in ports.items():
         if not 1024 <= port <= 65535:
-            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"pass {PORT_OPTIONS[service]} between 1024 and 65535")
+            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"set {_port_option(service)} between 1024 and 65535")
         if port in seen:
             raise StackError(
                 f"port {port}",
                 f"is published by both {seen[port]} and {service}",
-                f"give each its own port ({PORT_OPTIONS[seen[port]]}, {PORT_OPTIONS[service]})",
+                f"give each its own port ({_port_option(seen[port])}, {_port_option(service)})",
             )
         seen[port] = service
 
@@ -177,9 +183,14 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     return plan
 
 
+def provider_style(plan: StackPlan) -> str:
+    """The settings style the era's backend reads: the era decides when it must, else the app."""
+    return plan.era.provider_style or plan.app.provider_style
+
+
 def provider_other_settings(plan: StackPlan) -> dict[str, str]:
     app_url = plan.urls["app"]
-    if plan.app.provider_style == "endpoints":
+    if provider_style(plan) == "endpoints":
         return {
             "AUTHORIZATION_URL": f"{app_url}/oauth2/authorize/",
             "ACCESS_TOKEN_URL": f"{app_url}/oauth2/token/",
@@ -193,7 +204,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
     app, era = plan.app, plan.era
     lms_url, app_url = plan.urls["lms"], plan.urls["app"]
     other = provider_other_settings(plan)
-    if app.provider_style == "endpoints":
+    if provider_style(plan) == "endpoints":
         app_checks = {"authorize": other["AUTHORIZATION_URL"], "token": other["ACCESS_TOKEN_URL"]}
     else:
         app_checks = {"discovery": other["DISCOVERY_URL"]}
@@ -284,6 +295,8 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
                 "redirect_uris": [f"{lms_url}/auth/complete/{era.backend_name}/"],
             },
             "checks": app_checks,
+            # The init one-shot's log names optional steps that failed (reported as ⚠).
+            "init": {"service": "app-init", "optional_failed_marker": OPTIONAL_STEP_FAILED},
         },
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},

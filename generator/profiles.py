@@ -24,13 +24,16 @@ class AppFacts:
     env_prefix: str  # MITXPRO / MITX_ONLINE
     base_url_var: str
     init_commands: tuple[tuple[str, ...], ...]
-    # Provider other_settings keys: xPro uses explicit endpoints, MITx Online discovery.
+    # Provider other_settings keys under ol-oauth2: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
     # uid the published image runs as: `USER mitodl`, made by mitodl/ol-python-base's
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
     image_uid: int
+    # Steps the app's own dev start script runs but carries on past when they fail: they must not
+    # keep the app from starting; the bootstrap reports a failure as a ⚠ line.
+    optional_init_commands: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class EraFacts:
     service_worker: str
     superuser: str
     superuser_email: str
+    # The era's backend may read only one style of provider settings; None: the app's style.
+    provider_style: str | None = None
 
 
 APPS: dict[str, AppFacts] = {
@@ -86,11 +91,12 @@ APPS: dict[str, AppFacts] = {
             ("./manage.py", "collectstatic", "--noinput", "--clear"),
             ("./manage.py", "migrate", "--noinput"),
             ("./manage.py", "createcachetable"),
-            ("./manage.py", "configure_wagtail"),
         ),
         provider_style="discovery",
         health_path="/health/liveness/",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
+        # mitodl/mitxonline scripts/run-django-dev.sh:8 runs it without `set -e`.
+        optional_init_commands=(("./manage.py", "configure_wagtail"),),
     ),
 }
 
@@ -118,8 +124,14 @@ ERAS: dict[str, EraFacts] = {
         service_worker="mit_application_serviceworker",
         superuser="edx",
         superuser_email="edx@example.org",
+        # social_auth_mitxpro.backends.MITxProOAuth2 reads AUTHORIZATION_URL, ACCESS_TOKEN_URL
+        # and API_ROOT only (no discovery), for either app.
+        provider_style="endpoints",
     ),
 }
+
+# app-init prints this before an optional step that failed; the bootstrap looks for it in that log.
+OPTIONAL_STEP_FAILED = "odl-stack: optional step failed:"
 
 APISIX_PORT = 9080
 KEYCLOAK_HOSTNAME = "kc.odl.local"

@@ -53,6 +53,9 @@ def _credentials(plan: StackPlan) -> str:
         f"  superuser       {b['openedx']['superuser']['username']} / {s['openedx_superuser_password']}",
         f"{plan.app.title:<17} {plan.urls['app']}/admin",
         f"  superuser       {b['app']['superuser']['username']} / {s['app_superuser_password']}",
+        f"Service worker    {b['openedx']['service_worker']['username']} (Open edX staff user the app calls the LMS API as;",
+        "                  its token is OPENEDX_SERVICE_WORKER_API_TOKEN in app.env)",
+        f"Check the wiring  make verify STACK={plan.project}   (the bootstrap's ✓/✗ checklist, from the odl-stack checkout)",
     ]
     if plan.spec.apisix:
         lines += [
@@ -138,6 +141,11 @@ def changed_files(stage: Path, stack_dir: Path) -> list[tuple[str, str]]:
     return changes
 
 
+def _chmod(path: Path, mode: int) -> None:
+    if (path.stat().st_mode & 0o7777) != mode:
+        os.chmod(path, mode)
+
+
 def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
     """Render `plan` into `stack_dir` (new or existing); return what changed."""
     stack_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -146,17 +154,19 @@ def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
         stage_stack(plan, stage, kept_tutor_config(stack_dir))
         changes = changed_files(stage, stack_dir)
         stack_dir.mkdir(exist_ok=True)
-        os.chmod(stack_dir, 0o700)  # the stack holds secrets; containers still read their bind mounts
+        _chmod(stack_dir, 0o700)  # the stack holds secrets; containers still read their bind mounts
+        changed = {relative for _status, relative in changes}
         for relative in _generated_files(stage):
             target = stack_dir / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(stage / relative, target)
-            os.chmod(target, SECRET_MODE if _is_secret(relative) else 0o644)
+            if relative in changed:  # an unchanged file keeps its inode and mtime (make, editors, Compose watch)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(stage / relative, target)
+            _chmod(target, SECRET_MODE if _is_secret(relative) else 0o644)
             # Not left to the umask: containers whose user is not the host's (Keycloak 1000,
             # APISIX 636, Open edX 1000) read the directories bind-mounted from here.
             for parent in Path(relative).parents[:-1]:
-                os.chmod(stack_dir / parent, 0o755)
-        os.chmod(stack_dir / "secrets", 0o700)
+                _chmod(stack_dir / parent, 0o755)
+        _chmod(stack_dir / "secrets", 0o700)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return changes

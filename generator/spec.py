@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from generator import wording
 from generator.errors import StackError
 
 APPS = ("xpro", "mitxonline")
@@ -76,7 +77,9 @@ def make_spec(
     if profile not in PROFILES:
         raise StackError("profile", f"'{profile}' is not a profile", f"choose one of: {', '.join(PROFILES)}")
     if apisix and app != "mitxonline":
-        raise StackError("apisix", "APISIX + Keycloak exists only for MITx Online", "drop --apisix or use --app mitxonline")
+        raise StackError(
+            "apisix", "APISIX + Keycloak exists only for MITx Online", f"drop {wording.option('--apisix')} or use {wording.option('--app', 'mitxonline')}"
+        )
     name = name or default_name(app, apisix, profile)
     if not NAME_RE.match(name):
         raise StackError(

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from generator import wording
 from generator.errors import StackError
 from generator.plan import PLAN_FILE
 from generator.render import OVERRIDE_FILE, STACK_FILE
@@ -166,12 +167,12 @@ def is_stack(path: Path) -> bool:
 def load(path: str | Path) -> Stack:
     path = Path(path)
     if not is_stack(path):
-        raise StackError("STACK", f"{path} is not an odl-stack stack (it has no {STACK_FILE})", "pass a directory made by `odl-stack new`, e.g. stacks/xpro")
+        raise StackError("STACK", f"no such stack: {path}" if not path.exists() else f"{path} is not an odl-stack stack (it has no {STACK_FILE})", _which_stacks(path))
     recorded = json.loads((path / STACK_FILE).read_text())
     plan = json.loads((path / PLAN_FILE).read_text())
     compose = _yaml(path / COMPOSE_FILE)
     if compose is None:
-        raise StackError("STACK", f"{path} has no {COMPOSE_FILE}", f"regenerate it: odl-stack upgrade {path}")
+        raise StackError("STACK", f"{path} has no {COMPOSE_FILE}", f"regenerate it: {wording.command('upgrade', path)}")
     secrets_path = path / SECRETS_FILE
     return Stack(
         path=path,
@@ -186,10 +187,24 @@ def load(path: str | Path) -> Stack:
     )
 
 
+def _which_stacks(path: Path) -> str:
+    """The fix for a STACK that is none: the stacks that exist, as the user would name them."""
+    found: list[Path] = []
+    for where in dict.fromkeys([path.parent, Path(wording.STACKS_DIR)]):
+        if where.is_dir():
+            found += [p for p in sorted(where.iterdir()) if p.is_dir() and is_stack(p) and p not in found]
+    if not found:
+        return f"create one first: {wording.command('new', None, ('--app', 'xpro'))}"
+    names = ", ".join(wording.stack_value(p) if wording.via_make() else str(p) for p in found)
+    return f"use one of the stacks that exist: {names}"
+
+
 def siblings(stack: Stack) -> list[Stack]:
     """The other stacks in the same parent directory (e.g. stacks/), for side-by-side checks."""
     found = []
-    for candidate in sorted(stack.path.resolve().parent.iterdir()):
+    # Siblings are named the way this stack was (relative stays relative), so fix lines agree.
+    parent = stack.path.parent if stack.path.name not in ("", "..") else stack.path.resolve().parent
+    for candidate in sorted(parent.iterdir()):
         if candidate.resolve() != stack.path.resolve() and candidate.is_dir() and is_stack(candidate):
             try:
                 found.append(load(candidate))

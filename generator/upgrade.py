@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from generator import __version__
+from generator import __version__, wording
 from generator.errors import StackError
 from generator.render import OVERRIDE_FILE, STACK_FILE
 
@@ -26,7 +26,9 @@ Echo = Callable[[str], Any]
 def recorded(stack_dir: Path) -> dict[str, Any]:
     path = stack_dir / STACK_FILE
     if not path.is_file():
-        raise StackError("STACK", f"{stack_dir} is not an odl-stack stack (it has no {STACK_FILE})", "pass a directory made by `odl-stack new`")
+        from generator import stackdir
+
+        stackdir.load(stack_dir)  # its error names the stacks that exist
     return json.loads(path.read_text())
 
 
@@ -49,7 +51,7 @@ def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = Non
     record = recorded(stack_dir)
     answers = dict(record.get("answers") or {})
     if not answers.get("app"):
-        raise StackError(str(stack_dir / STACK_FILE), "records no answers", "regenerate the stack with odl-stack new --force")
+        raise StackError(str(stack_dir / STACK_FILE), "records no answers", f"regenerate the stack: {wording.command('new', None, ('--app', '...'), ('--name', stack_dir.name), '--force')}")
     changes = dict(changes or {})
     if changes.get("subnet"):
         ipaddress.ip_network(changes["subnet"], strict=False)  # a bad value is refused by make_spec with the fix
@@ -75,5 +77,5 @@ def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = Non
     if (stack_dir / OVERRIDE_FILE).exists():
         echo(f"  kept     {OVERRIDE_FILE} (yours; the generator never writes it)")
     if any(path == "docker-compose.yml" for _s, path in changed):
-        echo(f"Apply it: odl-stack up {stack_dir}")
+        echo(f"Apply it: {wording.command('up', stack_dir)}")
     return changed

@@ -40,7 +40,8 @@ def compose_binary() -> Path:
 def make_stack(out: Path, **answers: Any) -> Path:
     answers.setdefault("app", "xpro")
     force = answers.pop("force", False)
-    return generate(answers, str(out), force, echo=lambda *_: None)
+    networks = answers.pop("networks", None)
+    return generate(answers, str(out), force, echo=lambda *_: None, networks=lambda: networks)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -68,6 +69,14 @@ def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True)
+def no_engine_outside_the_engine_tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Generation asks the Docker engine for its networks when one answers; the fast tiers must not
+    depend on what runs on this machine's engine, so they (and the CLI they start) see none."""
+    if "engine" not in Path(str(request.node.fspath)).parts:
+        monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path_factory.getbasetemp()}/no-engine.sock")
+
+
 @pytest.fixture(scope="session")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One generated stack per supported variant, shared by read-only tests."""
@@ -76,5 +85,6 @@ def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "xpro": make_stack(out, app="xpro"),
         "mitxonline": make_stack(out, app="mitxonline"),
         "xpro-devstack": make_stack(out, app="xpro", profile="devstack"),
+        "mitxonline-devstack": make_stack(out, app="mitxonline", profile="devstack"),
         "mitxonline-apisix": make_stack(out, app="mitxonline", apisix=True),
     }

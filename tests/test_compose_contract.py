@@ -15,13 +15,13 @@ from conftest import ROOT, compose_binary
 SCHEMA = json.loads((ROOT / "tests/schema/compose-spec.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
 def test_compose_config_accepts_the_stack(stacks: dict[str, Path], name: str) -> None:
     result = subprocess.run([str(compose_binary()), "config", "-q"], cwd=stacks[name], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
 def test_compose_spec_schema(stacks: dict[str, Path], name: str) -> None:
     jsonschema.validate(yaml.safe_load((stacks[name] / "docker-compose.yml").read_text()), SCHEMA)
 

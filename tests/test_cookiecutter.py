@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,3 +59,42 @@ def test_one_template_source() -> None:
         "hooks/pre_gen_project.py",
         "{{cookiecutter.name}}/.odl-stack-pending",
     ]
+
+
+def test_the_readme_command_writes_into_stacks() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "    .venv/bin/cookiecutter cookiecutter-template -o stacks\n" in readme
+    assert "--overwrite-if-exists" in readme and "--replay" in readme
+    prompts = json.loads((TEMPLATE / "cookiecutter.json").read_text())["__prompts__"]
+    assert "--overwrite-if-exists" in prompts["name"]
+
+
+def test_refusals_are_in_cookiecutter_words_and_write_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "cc"
+    assert cookiecutter(out, "app=mitxonline").returncode == 0
+    before = tree(out)
+    changed_app = cookiecutter(out, "app=xpro", "name=mitxonline", overwrite=True)
+    assert changed_app.returncode != 0
+    assert (
+        "Error: app: " f"{out}/mitxonline is a MITx Online stack; regenerating it never changes its app. "
+        "Fix: start a new stack beside it: cookiecutter cookiecutter-template -o stacks app=xpro name=xpro "
+        "(or keep app=mitxonline to regenerate this one)\n"
+    ) in changed_app.stderr
+    clash = cookiecutter(out, "app=mitxonline", "name=second", "subnet=172.28.13.0/24")
+    assert clash.returncode != 0
+    assert "Error: subnet: 172.28.13.0/24 overlaps 172.28.13.0/24 of stack 'mitxonline'" in clash.stderr
+    assert "Fix: pass subnet=172.28.14.0/24 (or another range nothing uses)" in clash.stderr
+    assert "--subnet" not in clash.stderr and "--force" not in changed_app.stderr
+    assert tree(out) == before
+
+
+def test_replay_repeats_the_last_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "HOME": str(tmp_path)}  # cookiecutter keeps its replay file under ~/.cookiecutter_replay
+    first = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "a"), str(TEMPLATE), "app=mitxonline",
+                            "profile=devstack"], capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([sys.executable, "-m", "cookiecutter", "--replay", "-o", str(tmp_path / "b"), str(TEMPLATE)],
+                           capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    a, b = json.loads((tmp_path / "a/mitxonline-devstack/stack.json").read_text()), json.loads((tmp_path / "b/mitxonline-devstack/stack.json").read_text())
+    assert a == b and a["answers"]["profile"] == "devstack"

@@ -41,6 +41,7 @@ if args[:1] == ["compose"] or os.environ.get("FAKE_IS_COMPOSE"):
         print("Docker Compose version v2.40.3")
     elif sub("up"):
         (state / "up").touch()
+        (state / "up-env").write_text(json.dumps({"COMPOSE_BAKE": os.environ.get("COMPOSE_BAKE")}))
         for v in ("xpro_app-db-data", "xpro_app-static", "xpro_app-media"):
             (volumes / v).touch()
         print("Container xpro-lms-1  Started", file=sys.stderr)
@@ -140,7 +141,7 @@ def test_up_refuses_when_doctor_fails_and_starts_nothing(stack, fake, tmp_path, 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     result = run_cli("up", str(stack), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ docker engine: Docker engine not reachable" in result.stdout
+    assert "✗ docker engine: not reachable: no Docker socket at" in result.stdout
     assert "Not starting" in result.stdout
     assert [c[0] for c in fake.compose_calls()] == ["version"]  # doctor asked; nothing was started
 
@@ -163,6 +164,8 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     # The data now goes with these passwords: doctor says so later.
     loaded = stackdir.load(stack)
     assert set(loaded.data_stamp()) == {"mysql", "app-db"}
+    # The classic builder: no "configured to build using Bake, but buildx isn't installed" warning.
+    assert json.loads((fake.dir / "up-env").read_text()) == {"COMPOSE_BAKE": "false"}
 
 
 def test_up_reports_the_bootstrap_exit_code(stack, fake, monkeypatch):
@@ -205,7 +208,7 @@ def test_reset_without_data_keeps_volumes_data_and_secrets(stack, fake):
 def test_reset_data_names_what_it_deletes_and_asks(stack, fake):
     data = _mysql_data(stack)
     result = subprocess_run(["reset", "--data", str(stack)], input="n\n")
-    assert result.returncode == 1
+    assert result.returncode == 0
     for line in (
         "Docker volume xpro_app-db-data",
         "Docker volume xpro_app-media",
@@ -232,13 +235,22 @@ def test_reset_data_yes_deletes_volumes_tutor_data_and_the_stamp_but_keeps_secre
 
 
 def test_bootstrap_and_verify_run_the_one_shot_and_pass_its_exit_code(stack, fake, monkeypatch):
+    (fake.dir / "up").touch()  # the stack is running
     ok = run_cli("bootstrap", str(stack))
     assert ok.returncode == 0 and "bootstrap says:" in ok.stdout
     monkeypatch.setenv("FAKE_BOOTSTRAP_EXIT", "1")
     failed = run_cli("verify", str(stack))
     assert failed.returncode == 1
     assert "bootstrap says: verify" in failed.stdout and "the bootstrap failed (exit code 1)" in failed.stdout
-    assert fake.compose_calls() == [["run", "--no-TTY", "--rm", "bootstrap"], ["run", "--no-TTY", "--rm", "bootstrap", "verify"]]
+    ps = ["ps", "--quiet", "lms", "app-web"]
+    assert fake.compose_calls() == [ps, ["run", "--no-TTY", "--no-deps", "--rm", "bootstrap"], ps, ["run", "--no-TTY", "--no-deps", "--rm", "bootstrap", "verify"]]
+
+
+def test_verify_on_a_stack_that_is_not_up_says_so_and_starts_nothing(stack, fake):
+    result = run_cli("verify", str(stack))
+    assert result.returncode == 1
+    assert result.stdout == f"The stack is not running: start it first with odl-stack up {stack}\n"
+    assert fake.compose_calls() == [["ps", "--quiet", "lms", "app-web"]]
 
 
 def test_logs_and_status(stack, fake):

@@ -29,7 +29,7 @@ GOLDEN_FILES = (
 )
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
 def test_golden(stacks: dict[str, Path], name: str) -> None:
     """Set ODL_UPDATE_GOLDEN=1 to rewrite the expectations, then read their diff."""
     stack = stacks[name]

@@ -8,6 +8,9 @@ from generator.cli import generate
 from generator.errors import StackError
 from generator.render import STACK_FILE
 
+# Fix lines name cookiecutter's answers (`subnet=...`) and --overwrite-if-exists, not CLI flags.
+os.environ["ODL_STACK_VIA"] = "cookiecutter"
+
 stack_dir = Path.cwd()
 out = stack_dir.parent
 (stack_dir / ".odl-stack-pending").unlink()

@@ -56,6 +56,11 @@ class Engine:
             return f"no container for service '{service}' in compose project '{self.project}'"
         return "container " + ", ".join(f"{c.name} is {c.status}" for c in found)
 
+    def logs(self, service: str) -> str:
+        """The log of this project's (newest) container of `service`, running or not; "" if none."""
+        found = [c for c in self.client.containers.list(all=True, filters=self._filters(service)) if self._ours(c, service)]
+        return found[0].logs().decode("utf-8", errors="replace") if found else ""
+
     def require(self, service: str) -> Any:
         container = self.container(service)
         if container is None:

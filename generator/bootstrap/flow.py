@@ -9,7 +9,7 @@ from .engine import Engine
 from .probes import Answer
 from .report import Reporter, render_checklist, way_in
 from .sides import Launches, run_side
-from .verify import Check, front_checks, reachability_checks, record_checks
+from .verify import Check, front_checks, optional_step_checks, reachability_checks, record_checks
 from .waiting import Dependency, wait_for
 
 
@@ -111,14 +111,17 @@ def execute(
     checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
     checks += front_checks(plan, get)
     checks += kc_checks
+    checks += optional_step_checks(plan, engine)
     out.say("Verification:")
     for line in render_checklist(checks):
         out.say(line)
     failed = [c for c in checks if not c.ok]
+    warned = sum(1 for c in checks if c.warn)
+    counted = len(checks) - warned
     if failed:
-        out.say(f"{len(failed)} of {len(checks)} checks failed. Fix the cause, then re-run: docker compose run --rm bootstrap")
+        out.say(f"{len(failed)} of {counted} checks failed. Fix the cause, then re-run: docker compose run --rm bootstrap")
         return 1
-    out.say(f"All {len(checks)} checks passed.")
+    out.say(f"All {counted} checks passed." + (f" {warned} ⚠ above: optional, the stack works without." if warned else ""))
     for line in way_in(plan.data):
         out.say(line)
     return 0

@@ -40,7 +40,10 @@ class Reporter:
 def render_checklist(checks: Iterable[Check]) -> list[str]:
     lines = []
     for check in checks:
-        lines.append(f"  ✓ {check.label}" if check.ok else f"  ✗ {check.label}: {check.reason}")
+        if check.warn:
+            lines.append(f"  ⚠ {check.label}: {check.reason}")
+        else:
+            lines.append(f"  ✓ {check.label}" if check.ok else f"  ✗ {check.label}: {check.reason}")
     return lines
 
 

@@ -31,7 +31,7 @@ class SideError(Exception):
 
 @dataclass
 class Launches:
-    """Counts Django processes started, per side (the issue asks for one per side per run)."""
+    """Counts Django processes started, per side (the design is one per side per run)."""
 
     counts: dict[str, int] = field(default_factory=dict)
 

@@ -16,12 +16,24 @@ class Check:
     label: str
     ok: bool
     reason: str = ""
+    warn: bool = False  # ok, but something optional did not work: shown as ⚠, never fails the run
 
 
 def _problems(facts: dict[str, Any] | None, wanted: dict[str, Any]) -> list[str]:
     if facts is None:
         return ["missing"]
     return [f"{name} is {facts.get(name)!r}, want {value!r}" for name, value in wanted.items() if facts.get(name) != value]
+
+
+def optional_step_checks(plan: Plan, engine: Engine) -> list[Check]:
+    """Optional init steps of the app that failed (app-init goes on past them): one ⚠ each."""
+    init = plan.app.get("init")
+    if not init:
+        return []
+    marker = init["optional_failed_marker"]
+    failed = [line.split(marker, 1)[1].strip() for line in engine.logs(init["service"]).splitlines() if marker in line]
+    return [Check(f"MIT app optional init step `{step}`", True, f"failed in '{init['service']}' (see its log); the app runs without it", warn=True)
+            for step in failed]
 
 
 def record_checks(plan: Plan, lms: dict[str, Any], app: dict[str, Any]) -> list[Check]:

@@ -36,6 +36,10 @@ class FakeContainer:
     status: str = "running"
     calls: list[dict[str, Any]] = field(default_factory=list)
     probe_answers: dict[str, str] = field(default_factory=dict)  # url -> "HTTP 200" / "ERROR ..."
+    log: bytes = b""  # what `docker logs` shows
+
+    def logs(self) -> bytes:
+        return self.log
 
     @property
     def labels(self) -> dict[str, str]:

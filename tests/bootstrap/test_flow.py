@@ -91,6 +91,17 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert "Django launches: 2 (app 1, lms 1)" in text
 
 
+def test_a_failed_optional_init_step_is_a_warning_not_a_failure(stack: Stack) -> None:
+    project = stack.plan.project
+    init = FakeContainer(f"{project}-app-init-1", project, "app-init", status="exited")
+    init.log = b"Migrations applied.\nodl-stack: optional step failed: ./manage.py configure_wagtail\n"
+    stack.client.containers.items.append(init)
+    code, text = stack.run("run")
+    assert code == 0, text
+    assert "  ⚠ MIT app optional init step `./manage.py configure_wagtail`: failed in 'app-init' (see its log); the app runs without it" in text
+    assert "All 9 checks passed. 1 ⚠ above: optional, the stack works without." in text
+
+
 def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     code, text = stack.run("verify")
     assert code == 1

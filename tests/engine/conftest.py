@@ -49,6 +49,7 @@ def bring_up(stack: Stack, label: str) -> str:
     """`docker compose up -d`, then wait for the one-shot bootstrap to exit; its output."""
     t0 = time.monotonic()
     proc = stack.up()
+    stack.up_output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
     if proc.returncode != 0:
         raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
     code = stack.wait_exit("bootstrap")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Engine test tier (issue 4): run generated stacks on a real Docker engine.
+# Engine test tier: run generated stacks on a real Docker engine.
 #
 #   bash tests/engine/run.sh [pytest args...]      (what `make e2e` calls)
 #

@@ -1,4 +1,4 @@
-"""MITx Online behind APISIX + Keycloak (issue 5) on the real engine: `odl-stack new --app
+"""MITx Online behind APISIX + Keycloak on the real engine: `odl-stack new --app
 mitxonline --apisix`, `docker compose up -d` with the gateway stand-ins (APISIX: Debian's nginx
 + a Python OIDC relying party reading the generated apisix.yaml; Keycloak: an OIDC provider on
 Django + django-oauth-toolkit importing the generated realm; see tests/engine/README.md).

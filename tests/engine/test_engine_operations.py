@@ -1,4 +1,4 @@
-"""Operating a stack on the real engine (issue 6): `odl-stack reset` without --data keeps the
+"""Operating a stack on the real engine: `odl-stack reset` without --data keeps the
 stack's volumes, data and secrets; `odl-stack doctor` explains a subnet clash with a real
 Docker network."""
 

@@ -1,4 +1,4 @@
-"""Issue 14 on the real engine: the MIT app stand-ins have the published images' file layout,
+"""Image layout and writable mounts on the real engine: the MIT app stand-ins have the published images' file layout,
 and the stack works with it only because of the ownership step.
 
 - Each app stand-in is checked against the layout its upstream Dockerfile gives (user, uid,
