@@ -82,9 +82,9 @@ def reconcile_oauth_app(steps, spec):
 
 
 # The app's own functions the learner step calls (module from the plan, names as upstream):
-# mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user, :796 get_valid_edx_api_auth;
-# mitxpro courseware/api.py:94, :371, :432; both authentication/api.py create_user_session.
-LEARNER_FUNCTIONS = ("create_user", "repair_faulty_edx_user", "get_valid_edx_api_auth")
+# mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user; mitxpro
+# courseware/api.py:94, :371; both apps' authentication/api.py create_user_session.
+LEARNER_FUNCTIONS = ("create_user", "repair_faulty_edx_user")
 SESSION_FUNCTION = ("authentication.api", "create_user_session")
 LEARNER_KEY = "learner"
 HTTP_TIMEOUT = 30
@@ -183,17 +183,17 @@ def _ensure_app_user(steps, spec):
     user = _learner(spec)
     if user is None:
         if steps.dry:
-            return None, []
+            return None, False, []
         user = get_user_model().objects.create_user(spec["username"], spec["email"], spec["password"])
         user.name, user.is_staff, user.is_active, user.is_superuser = spec["name"], False, True, False
         user.save()
-        return user, ["user"]
+        return user, True, []
     password_ok = user.has_usable_password() and check_password(spec["password"], user.password)
     changed = update_fields(
         steps, user, {"email": spec["email"], "is_active": True}, extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(spec["password"])),
     )
-    return user, changed
+    return user, False, changed
 
 
 def reconcile_learner(steps, data):
@@ -212,11 +212,11 @@ def reconcile_learner(steps, data):
 
 
 def _reconcile_learner(steps, spec, functions, label):
-    user, changed = _ensure_app_user(steps, spec)
+    user, created, changed = _ensure_app_user(steps, spec)
     if user is None:
         steps.add(label, "created")
         return
-    if changed == ["user"]:
+    if created:
         functions["create_user"](user)
         steps.add(label, "created")
         return
@@ -227,18 +227,19 @@ def _reconcile_learner(steps, spec, functions, label):
         if not steps.dry:
             _forget_sync(user, spec)
             user, synced, auth, state = _learner_state(user, spec)
-    if state == "empty" and not steps.dry:
-        auth.delete()  # a token dance killed half-way: the row holds nothing to refresh
-        state = "missing"
-    if not synced or state == "missing":
-        changed += [] if synced else ["open edx user"]
-        changed += ["api auth"] if state == "missing" else []
+    repairs = [] if synced else ["open edx user"]
+    if state in ("empty", "expired"):
+        # A token dance killed half-way leaves an empty row; an expired one is dead weight.
+        # Both apps' repair only makes the api auth when the row is absent (hasattr check).
+        repairs.append("api auth " + state)
         if not steps.dry:
-            functions["repair_faulty_edx_user"](user)
-    elif state == "expired":
-        changed.append("api auth expired")
-        if not steps.dry:
-            functions["get_valid_edx_api_auth"](user)
+            auth.delete()
+    elif state == "missing":
+        repairs.append("api auth missing")
+    if repairs and not steps.dry:
+        # A fresh instance: the repair's hasattr(user, "openedx_api_auth") must not see a cached row.
+        functions["repair_faulty_edx_user"](type(user)._default_manager.get(pk=user.pk))
+    changed += repairs
     steps.add(label, "updated" if changed else "unchanged", changed)
 
 
