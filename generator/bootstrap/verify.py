@@ -165,8 +165,11 @@ def learner_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], ge
     checks.append(Check(f"MIT app {record} row of {who} is synced", bool(facts.get("synced")), "missing or not synced"))
     uid = facts.get("uid")
     me = facts.get("me") or {}
-    ok = me.get("status") == 200 and uid and me.get("username") == uid
-    reason = f"api auth {facts.get('auth', 'missing')}" if not me else (me.get("error") or f"HTTP {me.get('status')}, username {me.get('username')!r}")
+    ok = facts.get("auth") == "ok" and me.get("status") == 200 and uid and me.get("username") == uid
+    if facts.get("auth") != "ok":
+        reason = f"api auth {facts.get('auth', 'missing')}"
+    else:
+        reason = me.get("error") or f"HTTP {me.get('status')}, username {me.get('username')!r}"
     checks.append(Check(f"MIT app's open edx api auth of {who}: LMS /api/user/v1/me answers {uid!r}", bool(ok), reason))
 
     account_url = f"{ox['url']}/api/user/v1/accounts/{uid}"

@@ -71,6 +71,7 @@ class DjangoSide:
     def __init__(self, side: str, db: Path, workdir: Path) -> None:
         self.side, self.db, self.workdir = side, db, workdir
         self.launches = 0
+        self.env: dict[str, str] = {}  # extra environment (settings the test project reads)
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
         proc = self.launch(data)
@@ -89,7 +90,7 @@ class DjangoSide:
         proc = subprocess.run(
             sides.launch_argv(manage),
             cwd=PROJECTS[self.side],
-            env=_env(self.side, self.db, sides.launch_env(str(directory))),
+            env=_env(self.side, self.db, {**self.env, **sides.launch_env(str(directory))}),
             capture_output=True,
             text=True,
         )
@@ -99,7 +100,7 @@ class DjangoSide:
     def shell(self, code: str, data: dict[str, Any] | None = None) -> str:
         """Test-only setup/inspection code (data via $ODL_TEST_DATA as JSON)."""
         manage = ["./manage.py", "lms"] if self.side == "lms" else ["./manage.py"]
-        extra = {"ODL_TEST_DATA": json.dumps(data or {})}
+        extra = {**self.env, "ODL_TEST_DATA": json.dumps(data or {})}
         proc = subprocess.run([*manage, "shell", "-c", code], cwd=PROJECTS[self.side], env=_env(self.side, self.db, extra), capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc.stdout

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates the two Django virtualenvs the bootstrap's Django-side tests run in.
 # Idempotent: a venv whose stamp matches its pins is left alone.
-#   .venv-lms-side : what edx-platform pins (django-oauth-toolkit 1.7.1, plaintext client secrets)
+#   .venv-lms-side : what edx-platform pins (django-oauth-toolkit 1.7.1, plaintext client secrets; social-auth links)
 #   .venv-app-side : what the MIT apps pin (Django 5.2, django-oauth-toolkit 3.1.0, hashed client secrets)
 # Location: $ODL_TEST_CACHE (default: <repo>/.cache).
 set -euo pipefail
@@ -10,7 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="${ODL_TEST_CACHE:-$ROOT/.cache}"
 PYTHON="${ODL_TEST_PYTHON:-python3}"
 
-LMS_PINS="Django==4.2.16 django-oauth-toolkit==1.7.1"
+LMS_PINS="Django==4.2.16 django-oauth-toolkit==1.7.1 social-auth-app-django==5.4.3"
 APP_PINS="Django==5.2.8 django-oauth-toolkit==3.1.0"
 
 make_venv() {

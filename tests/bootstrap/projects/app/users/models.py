@@ -12,6 +12,10 @@ class UserManager(BaseUserManager):
         user = self.model(username=username, email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
+        # mitxonline users/models.py:170-183 _post_create_user: the user's OpenEdxUser row.
+        from openedx.models import OpenEdxUser
+
+        OpenEdxUser.objects.create(user=user, edx_username=username[:30], desired_edx_username=username[:30])
         return user
 
     def create_user(self, username, email=None, password=None, **extra_fields):
@@ -37,3 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["email", "name"]
 
     objects = UserManager()
+
+    @property
+    def edx_username(self):
+        """mitxonline users/models.py:347: what its /api/users/me returns as `username`."""
+        row = self.openedx_users.first()
+        return row.edx_username if row else None
