@@ -60,6 +60,7 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
         "lms superuser edx": "created",
         "lms service worker mitserviceworker": "created",
         "lms oauth application mitxonline-oauth-app": "created",
+        "lms oauth application mitxonline-courses-service-worker": "created",
         "lms service-worker access token": "created",
         "lms site local.openedx.io:8000": "created",
         "lms site example.com": "unchanged",  # Django's default Site, made by the sites migration
