@@ -19,8 +19,10 @@ stack). Behaviour mimicked, by upstream function:
   fetches the app's user data with that token and `associate_user` links uid -> user;
   AuthAlreadyAssociated -> 400 tpa-token-already-associated; HTTPError/AuthException -> 400
   tpa-invalid-access-token.
-Field validation is reduced to what the apps' calls can trip: username (2-30 characters, letters,
-digits, `_`/`-`), a valid email, a name, the terms accepted.
+Field validation is reduced to what the apps' calls can trip: username of 2-30 characters matching
+USERNAME_REGEX_PARTIAL (`[\\w .@_+-]+`, lms/envs/common.py) under FEATURES ENABLE_UNICODE_USERNAME
+(set by the stack), else letters/digits/`_`/`-` (user_api/accounts USERNAME_INVALID_CHARS_*); a
+valid email, a name, the terms accepted.
 """
 import re
 
@@ -41,7 +43,7 @@ from social_django import utils as social_utils
 from openedx_standin import tpa_pipeline
 from openedx_standin.tpa_strategy import current_provider
 
-USERNAME_RE = re.compile(r"^[\w.+-]{2,30}$")
+USERNAME_RE = {True: re.compile(r"^[\w .@_+-]{2,30}$"), False: re.compile(r"^[-a-zA-Z0-9_]{2,30}$")}
 NEW_USER_AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -52,8 +54,8 @@ def _tpa_enabled():
 def _field_errors(params):
     errors = {}
     username, email, name = params.get("username", ""), params.get("email", ""), params.get("name", "")
-    if not USERNAME_RE.match(username):
-        errors["username"] = ["Usernames can only contain letters, numerals, underscore and hyphen, 2 to 30 characters."]
+    if not USERNAME_RE[bool(settings.FEATURES.get("ENABLE_UNICODE_USERNAME"))].match(username):
+        errors["username"] = ["Usernames can only contain letters, numerals, and @/./+/-/_ characters (2 to 30)."]
     try:
         validate_email(email)
     except ValidationError:
