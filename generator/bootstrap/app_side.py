@@ -99,7 +99,7 @@ def _app_functions(spec):
     for module_name, name in wanted:
         try:
             function = getattr(importlib.import_module(module_name), name, None)
-        except ImportError:
+        except Exception:  # ImportError, or a module of an app this image does not install
             function = None
         if function is None:
             return None, "{}.{}".format(module_name, name)
@@ -161,6 +161,17 @@ def _me(spec, token):
     return _lms("GET", spec["lms_url"] + "/api/user/v1/me", headers={"Authorization": "Bearer " + token})
 
 
+def _lms_has_account(spec, user):
+    """The LMS account of the learner, read with the service-worker token (edx-platform
+    user_api accounts/<username>; staff see the email)."""
+    name = getattr(user, spec["userinfo_username"], None)
+    if not name:
+        return False
+    status, body, _ = _lms("GET", "{}/api/user/v1/accounts/{}".format(spec["lms_url"], name),
+                           headers={"Authorization": "Bearer " + spec["service_worker_token"]})
+    return status == 200 and isinstance(body, dict) and body.get("email") == user.email
+
+
 def _forget_sync(user, spec):
     """The LMS no longer knows the learner's token (its user or token is gone): make the app's
     records say "not synced" so its own repair function registers and authorizes it again."""
@@ -208,7 +219,7 @@ def reconcile_learner(steps, data):
     try:
         _reconcile_learner(steps, spec, functions, label)
     except Exception as exc:  # the app's call to the LMS failed: a ✗, never a traceback
-        steps.fail(LEARNER_KEY, "{} failed: {}: {}".format(label, type(exc).__name__, exc))
+        steps.fail(LEARNER_KEY, "{} failed: {}: {}".format(label, type(exc).__name__, " ".join(str(exc).split())))
 
 
 def _reconcile_learner(steps, spec, functions, label):
@@ -228,6 +239,10 @@ def _reconcile_learner(steps, spec, functions, label):
             _forget_sync(user, spec)
             user, synced, auth, state = _learner_state(user, spec)
     repairs = [] if synced else ["open edx user"]
+    if not synced and spec["synced"] and not steps.dry and _lms_has_account(spec, user):
+        # Registered, but killed before the app recorded it: MITx Online's repair would POST the
+        # registration again and get 409 (openedx/api.py:304-409). Record what is true instead.
+        getattr(user, spec["record"]).update(**spec["synced"])
     if state in ("empty", "expired"):
         # A token dance killed half-way leaves an empty row; an expired one is dead weight.
         # Both apps' repair only makes the api auth when the row is absent (hasattr check).

@@ -157,6 +157,7 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
     learner = {k: v for k, v in plan.app["learner"].items() if k != "password_secret"}
     learner["password"] = plan.secret(plan.app["learner"]["password_secret"])
     learner["provider_id"] = plan.openedx["learner"]["provider_id"]
+    learner["service_worker_token"] = plan.secret(plan.openedx["service_worker"]["token_secret"])
     return {
         "mode": mode,
         "migration_timeout": MIGRATION_TIMEOUT,

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import PROJECTS, _env, stack_plan
+from conftest import APP_SESSION_COOKIES, PROJECTS, _env, stack_plan
 from fake_lms import FakeLMS
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
 from generator.bootstrap import probes
@@ -24,12 +24,16 @@ class Stack:
         self.plan = stack_plan(app, tmp, **answers)
         # The learner step's LMS calls (from the app "container" and the service-worker account
         # read) go to a fake LMS on loopback.
-        cc = (self.plan.secret("courses_client_id"), self.plan.secret("courses_client_secret"))
-        self.fake = FakeLMS(dbs["app"], self.plan.secret("service_worker_token"), cc).__enter__()
+        app_db = dbs["app-mitxonline" if app == "mitxonline" else "app"]
+        cc = (self.plan.secret("courses_client_id"), self.plan.secret("courses_client_secret")) if app == "mitxonline" else None
+        self.fake = FakeLMS(app_db, self.plan.secret("service_worker_token"), cc,
+                            app_cookie=APP_SESSION_COOKIES[app]).__enter__()
         learner = self.plan.data["app"]["learner"]
         learner["lms_url"] = self.fake.url
-        learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
-        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_CC_ID": cc[0], "ODL_TEST_CC_SECRET": cc[1]}
+        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url}
+        if cc:
+            learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
+            app_env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
         self.dir = tmp / "stack"
         (self.dir / "secrets").mkdir(parents=True)
         (self.dir / "plan.json").write_text(json.dumps(self.plan.data))
@@ -37,7 +41,7 @@ class Stack:
         project = self.plan.project
         ox, ap = self.plan.openedx, self.plan.app
         self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: _env("lms", dbs["lms"], extra))
-        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", dbs["app"], {**app_env, **extra}))
+        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", app_db, {**app_env, **extra}, app=app))
         self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
         self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
         self.client = FakeClient([self.lms, self.app])
@@ -87,7 +91,7 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     code, text = stack.run("run")
     assert code == 0, text
     assert "Django launches: 2 (app 1, lms 1)" in text
-    assert "11 created, 0 updated, 1 unchanged (changes written)" in text
+    assert "10 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
     assert "✗" not in text and "All 16 checks passed." in text
     assert "  ✓ A fresh session through http://local.openedx.io:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
