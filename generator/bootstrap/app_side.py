@@ -229,8 +229,6 @@ def _reconcile_learner(steps, spec, functions, label):
         return
     if created:
         functions["create_user"](user)
-        steps.add(label, "created")
-        return
     user, synced, auth, state = _learner_state(user, spec)
     if synced and state == "ok" and _me(spec, auth.access_token)[0] == 401:
         # Half-made on the LMS side (user or token gone there): rows first, then the repair.
@@ -254,6 +252,11 @@ def _reconcile_learner(steps, spec, functions, label):
     if repairs and not steps.dry:
         # A fresh instance: the repair's hasattr(user, "openedx_api_auth") must not see a cached row.
         functions["repair_faulty_edx_user"](type(user)._default_manager.get(pk=user.pk))
+    if created:
+        # The app's create_user may leave what an interrupted earlier run left on the LMS
+        # half-made (e.g. 409 for a user registered there already): repaired above, still "created".
+        steps.add(label, "created")
+        return
     changed += repairs
     steps.add(label, "updated" if changed else "unchanged", changed)
 

@@ -120,6 +120,20 @@ def test_a_learner_the_lms_lost_is_registered_again(app: DjangoSide, wired: tupl
     assert _failed(plan, repaired) == []
 
 
+def test_a_learner_registered_in_the_lms_but_gone_from_the_app_is_made_again_and_synced(
+    app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]
+) -> None:
+    # What a run killed between the registration POST and the app's commit leaves, or an app
+    # database reset: the LMS answers the new registration with 409.
+    fake, plan = wired
+    _run(app, plan)
+    app.shell("from users.models import User; User.objects.filter(username='testlearner').delete()")
+    again = _run(app, plan)
+    assert _learner_step(again, plan)["result"] == "created" and again["failures"] == {}
+    assert _failed(plan, again) == []
+    assert _learner_step(_run(app, plan), plan)["result"] == "unchanged"
+
+
 def test_an_app_without_the_function_gets_one_cross_naming_it_and_the_image(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]) -> None:
     # xPro's module path: the app stand-in run as MITx Online does not install courseware.
     _, plan = wired
