@@ -5,6 +5,7 @@ The stack fixture (conftest.py) generates, starts, waits for the bootstrap and t
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -186,6 +187,94 @@ def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     assert report["steps"], output
     changed = [f"{result} {name}" for result, name in report["steps"] if result != "unchanged"]
     assert not changed, f"a re-run on a wired stack changed: {changed}\n{output}"
+
+
+def _bootstrap_container_seconds(stack: Stack) -> float:
+    """How long the first bootstrap container ran (docker's own start/finish times)."""
+    from datetime import datetime
+
+    state = _state(stack, "bootstrap")
+    started, finished = (datetime.fromisoformat(state[k][:26].rstrip("Z")) for k in ("StartedAt", "FinishedAt"))
+    return (finished - started).total_seconds()
+
+
+def _django_startup(stack: Stack, side: dict) -> float:
+    """Seconds for `docker compose exec <side> ./manage.py [lms] shell -c pass`: one Django start."""
+    t0 = time.monotonic()
+    proc = stack.compose("exec", "-T", "-w", side["workdir"], side["service"], *side["manage"], "shell", "-c", "pass", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return time.monotonic() - t0
+
+
+def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> None:
+    """The figures issue 10 asks for, printed for every stack; a re-run of the bootstrap costs
+    little more than its two Django starts (one per side)."""
+    from harness import record
+
+    plan, label = stack.plan, stack.project.removeprefix("odl-e2e-")
+    assert_all_green(stack.first_bootstrap)  # type: ignore[attr-defined]
+    record(f"{label}: from `up` to all ✓", stack.timings["up to bootstrap exit"])
+    record(f"{label}: first bootstrap run (container)", _bootstrap_container_seconds(stack))
+    t0 = time.monotonic()
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    rerun = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    record(f"{label}: bootstrap re-run", rerun)
+    lms, app = _django_startup(stack, plan["openedx"]), _django_startup(stack, plan["app"])
+    record(f"{label}: Django start-up, LMS side", lms)
+    record(f"{label}: Django start-up, app side", app)
+    record(f"{label}: re-run / (LMS + app start-ups) x100", 100 * rerun / (lms + app))
+    assert rerun <= 1.3 * (lms + app), f"re-run {rerun:.1f}s > 1.3 x ({lms:.1f}s + {app:.1f}s)"
+
+
+def _learner_gone_on_both_sides(stack: Stack) -> None:
+    plan, name = stack.plan, stack.plan["app"]["learner"]["username"]
+    for side in (plan["openedx"], plan["app"]):
+        code = f"from django.contrib.auth import get_user_model\nget_user_model().objects.filter(username={name!r}).delete()\n"
+        proc = stack.exec(side["service"], *side["manage"], "shell", input=code, timeout=180)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_bootstrap_killed_in_the_learner_step_then_rerun_converges(stack: Stack) -> None:
+    """The app-side Django process is SIGKILLed the moment the LMS has answered the learner's
+    registration (the app's own create_user, mid-way): the run fails; the next run repairs the
+    half-made learner through the app's functions; the one after is unchanged."""
+    plan = stack.plan
+    lms, app = stack.container(plan["openedx"]["service"]), plan["app"]["service"]
+    _learner_gone_on_both_sides(stack)
+    pattern = " ".join([*plan["app"]["manage"], "shell"])
+    pattern = pattern[:-1] + f"[{pattern[-1]}]"
+    since = run(["date", "-u", "+%Y-%m-%dT%H:%M:%S"]).stdout.strip()
+    follower = subprocess.Popen(["docker", "logs", "-f", "--since", since, lms], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+    boot = stack.compose("run", "-d", "bootstrap", check=True).stdout.strip().splitlines()[-1]
+    killed = False
+    try:
+        deadline = time.monotonic() + 600
+        for line in follower.stdout:  # type: ignore[union-attr]
+            if "POST /user_api/v1/account/registration/" in line:
+                killed = stack.exec(app, "pkill", "-KILL", "-f", pattern).returncode == 0
+                break
+            assert time.monotonic() < deadline, "no registration request reached the LMS"
+        run(["docker", "wait", boot], timeout=600)
+        logs = run(["docker", "logs", boot]).stdout
+        code = run(["docker", "inspect", "-f", "{{.State.ExitCode}}", boot]).stdout.strip()
+    finally:
+        follower.kill()
+        run(["docker", "rm", "-f", boot])
+    assert killed and code != "0", f"the learner step was not interrupted (killed={killed}, exit {code}):\n{logs}"
+    print(f"    killed in the learner step: exit {code}")
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    learner = [f"{r} {n}" for r, n in assert_all_green(output)["steps"] if "app learner" in n]
+    print("    converging run: " + "; ".join(learner))
+    assert learner and not learner[0].startswith("unchanged"), output
+    proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    changed = [f"{r} {n}" for r, n in assert_all_green(output)["steps"] if r != "unchanged"]
+    assert not changed, f"not converged: {changed}\n{output}"
 
 
 def _damage(stack: Stack) -> None:
