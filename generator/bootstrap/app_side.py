@@ -312,10 +312,10 @@ def _login_through_lms(spec, user, steps):
             browser.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key,
                                 domain=urlparse(settings.SITE_BASE_URL).hostname, path=settings.SESSION_COOKIE_PATH)
             try:
-                landed = browser.get(spec["lms_url"] + spec["login_path"], timeout=HTTP_TIMEOUT)
+                landed = _follow_to_dashboard(browser, spec)
                 me = browser.get(spec["lms_url"] + "/api/user/v1/me", timeout=HTTP_TIMEOUT)
             except requests.RequestException as exc:
-                return {"error": "{}: {}".format(type(exc).__name__, exc)}
+                return {"error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
             try:
                 username = me.json().get("username") if me.status_code == 200 else None
             except (ValueError, AttributeError):
@@ -323,6 +323,23 @@ def _login_through_lms(spec, user, steps):
             return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username}
     finally:
         session.delete()
+
+
+def _follow_to_dashboard(browser, spec, hops=15):
+    """Follow the login's redirects like a browser, stopping on the LMS's dashboard: past it
+    an LMS may send the browser on to its learner-dashboard MFE, another host."""
+    from urllib.parse import urljoin, urlparse
+
+    url, lms_host = spec["lms_url"] + spec["login_path"], urlparse(spec["lms_url"]).netloc
+    for _ in range(hops):
+        response = browser.get(url, timeout=HTTP_TIMEOUT, allow_redirects=False)
+        at = urlparse(response.url)
+        if at.netloc == lms_host and at.path.rstrip("/") == spec["dashboard_path"]:
+            return response
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        url = urljoin(response.url, response.headers["Location"])
+    return response
 
 
 def client_credentials_facts(data):

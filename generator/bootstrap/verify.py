@@ -163,7 +163,7 @@ def learner_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], ge
     )]
     record = spec["record"]
     checks.append(Check(f"MIT app {record} row of {who} is synced", bool(facts.get("synced")), "missing or not synced"))
-    uid = facts.get("uid")
+    uid = facts.get("uid") or spec["username"]  # the app's userinfo username; the plan's until the app has one
     me = facts.get("me") or {}
     ok = facts.get("auth") == "ok" and me.get("status") == 200 and uid and me.get("username") == uid
     if facts.get("auth") != "ok":
