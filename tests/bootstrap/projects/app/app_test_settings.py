@@ -35,4 +35,5 @@ OPENEDX_SERVICE_WORKER_API_TOKEN = "test-service-worker-token"
 MITXPRO_REGISTRATION_ACCESS_TOKEN = None
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = None
 FEATURES = {}
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_NAME = {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"}[STANDIN_APP]
