@@ -137,6 +137,9 @@ OPENEDX_SERVICE_WORKER_API_TOKEN = os.environ.get("OPENEDX_SERVICE_WORKER_API_TO
 MITXPRO_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITXPRO_REGISTRATION_ACCESS_TOKEN")
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITX_ONLINE_REGISTRATION_ACCESS_TOKEN")
 FEATURES = {"IGNORE_EDX_FAILURES": _bool("FEATURE_IGNORE_EDX_FAILURES")}
+# Both apps keep sessions in signed cookies (mitxpro/settings.py:247, main/settings.py:337): the
+# session create_edx_auth_token forges inside its transaction needs no database row.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # MITx Online names its session cookie (main/settings.py:160); xPro keeps Django's.
 SESSION_COOKIE_NAME = os.environ.get(
     "SESSION_COOKIE_NAME", {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"}[STANDIN_APP]
