@@ -53,6 +53,7 @@ def _credentials(plan: StackPlan) -> str:
         f"  superuser       {b['openedx']['superuser']['username']} / {s['openedx_superuser_password']}",
         f"{plan.app.title:<17} {plan.urls['app']}/admin",
         f"  superuser       {b['app']['superuser']['username']} / {s['app_superuser_password']}",
+        f"  test learner    {b['app']['learner']['username']} ({b['app']['learner']['email']}) / {s['learner_password']}",
         f"Service worker    {b['openedx']['service_worker']['username']} (Open edX staff user the app calls the LMS API as;",
         "                  its token is OPENEDX_SERVICE_WORKER_API_TOKEN in app.env)",
         f"Check the wiring  make verify STACK={plan.project}   (the bootstrap's ✓/✗ checklist, from the odl-stack checkout)",

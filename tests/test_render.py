@@ -294,3 +294,17 @@ def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) 
     assert "OPENEDX_COURSE_BASE_URL" not in xpro and "OPENEDX_STUDIO_API_BASE_URL" not in xpro
     assert "location /media/ {\n        alias /srv/media/;" in (stacks["xpro"] / "app/nginx.conf").read_text()
     assert "app-media:/srv/media:ro" in _compose(stacks["xpro"])["services"]["app-nginx"]["volumes"]
+
+
+def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[str, Path]) -> None:
+    for name, stack in stacks.items():
+        env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+        secrets = json.loads((stack / "secrets/secrets.json").read_text())
+        credentials = (stack / "secrets/credentials.txt").read_text()
+        assert "testlearner (testlearner@" in credentials and secrets["learner_password"] in credentials
+        if name.startswith("mitxonline"):
+            # Read by mitxonline main/settings.py OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET.
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID"] == secrets["courses_client_id"]
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
+        else:
+            assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env

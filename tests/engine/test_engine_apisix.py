@@ -38,6 +38,7 @@ test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside = (
     scenarios.test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside
 )
 test_app_media_and_course_links_reach_their_pages = scenarios.test_app_media_and_course_links_reach_their_pages
+test_timings_of_up_bootstrap_rerun_and_each_django_start = scenarios.test_timings_of_up_bootstrap_rerun_and_each_django_start
 
 GATEWAY_CHECKS = (
     "Keycloak discovery from the bootstrap",
@@ -157,6 +158,29 @@ def test_gateway_login_carries_on_into_the_lms(stack: Stack) -> None:
     assert any(keycloak_host in hop for hop in result["hops"]), result
 
 
+def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: Stack) -> None:
+    """student@odl.local, made in the app by its first gateway login (the test above), is linked
+    in Open edX the way the bootstrap's learner is: the provider's uid is the username the app's
+    userinfo (/api/users/me) returns for that user."""
+    username, _ = student(stack)
+    plan = stack.plan
+    # The app's own /api/users/me view (what ol-social-auth reads as the uid), called for that user.
+    app_code = ("import json\nfrom django.contrib.auth import get_user_model\n"
+                "from django.test import RequestFactory\nfrom django.urls import resolve\n"
+                f"u = get_user_model().objects.get(email={username!r})\n"
+                "request = RequestFactory().get('/api/users/me')\nrequest.user = u\n"
+                "print('UID=' + json.loads(resolve('/api/users/me').func(request).content)['username'])\n")
+    proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    uid = [l for l in proc.stdout.splitlines() if l.startswith("UID=")][-1][4:]
+    lms_code = ("import json\nfrom social_django.models import UserSocialAuth\n"
+                f"print('LINKS=' + json.dumps(list(UserSocialAuth.objects.filter(uid={uid!r}).values_list('user__username', 'provider', 'uid'))))\n")
+    proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=lms_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    links = json.loads([l for l in proc.stdout.splitlines() if l.startswith("LINKS=")][-1][6:])
+    assert links == [[uid, plan["openedx"]["provider"]["backend_name"], uid]], links
+
+
 def test_forged_userinfo_is_ignored_on_the_direct_port_and_through_apisix(stack: Stack) -> None:
     forged = base64.b64encode(json.dumps({"sub": "forged-sub", "preferred_username": "forged",
                                           "email": "forged@example.invalid"}).encode()).decode()
@@ -230,5 +254,6 @@ def test_keycloak_restart_keeps_the_realm_and_skips_the_import(stack: Stack) -> 
 
 
 test_rerun_bootstrap_reports_every_step_unchanged = scenarios.test_rerun_bootstrap_reports_every_step_unchanged
+test_bootstrap_killed_in_the_learner_step_then_rerun_converges = scenarios.test_bootstrap_killed_in_the_learner_step_then_rerun_converges
 test_bootstrap_killed_mid_run_then_rerun_converges = scenarios.test_bootstrap_killed_mid_run_then_rerun_converges
 test_workers_stay_up = scenarios.test_workers_stay_up
