@@ -11,13 +11,13 @@ q = '$(subst ','\'',$(1))'
 # odl-stack words its fix lines as make variables (FORCE=1, STACK=...) when run from here.
 ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 
-.PHONY: help venv stack test test-unit test-bootstrap e2e bench golden clean
+.PHONY: help venv stack test test-static test-unit test-bootstrap e2e bench golden clean
 .PHONY: up down status logs verify doctor reset upgrade hosts need-stack
 
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
 	@echo "           [LMS_PORT=...] [APP_PORT=...] [FORCE=1]   generate stacks/<name>/"
-	@echo "make test      the whole test suite (unit, golden, compose contract, bootstrap, engine tier)"
+	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier)"
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
 	@echo "make golden    rewrite tests/golden/ after a template change (then read the diff)"
 	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
@@ -40,7 +40,12 @@ stack: $(STAMP)
 		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
 		$(if $(call yes,$(FORCE)),--force)
 
-test: test-unit test-bootstrap e2e
+test: test-static test-unit test-bootstrap e2e
+
+# mypy --strict and ruff, configured in pyproject.toml (which files, and why three are left out).
+test-static: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/ruff check .
 
 test-unit: $(STAMP)
 	bash tests/system-deps.sh

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence, cast
 
 from generator import wording
 from generator.errors import StackError
@@ -39,7 +39,8 @@ def assign(subnet: str, services: Sequence[str], overrides: Mapping[str, str] | 
     for service in overrides:
         if service not in services:
             raise StackError(f"address for '{service}'", "names no long-running service", f"use one of: {', '.join(services)}")
-    lower = list(net.subnets(prefixlen_diff=1))[0]
+    # spec.make_spec admits IPv4 networks only.
+    lower = list(cast(ipaddress.IPv4Network, net).subnets(prefixlen_diff=1))[0]
     candidates = [lower.network_address + i for i in range(FIRST_HOST_OFFSET, lower.num_addresses)]
     needed = len(services) - len(overrides)
     if len(candidates) < len(services):
@@ -49,7 +50,7 @@ def assign(subnet: str, services: Sequence[str], overrides: Mapping[str, str] | 
             f"{subnet} is too small for {len(services)} services (they need {FIRST_HOST_OFFSET + len(services)} addresses in its lower half)",
             f"use a /{smallest} or larger",
         )
-    taken: dict[ipaddress.IPv4Address, str] = {}
+    taken: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, str] = {}
     result: dict[str, str] = {}
     for service, raw in overrides.items():
         try:

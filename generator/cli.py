@@ -163,15 +163,15 @@ def _side_by_side(
     used = _neighbour_ports(out, spec)
     ports = dict(spec.ports)
     defaults = make_plan(spec).ports
-    mine = set(defaults.values())
+    own_ports = set(defaults.values())
     for service, port in defaults.items():
         key = PORT_KEYS[service]
         if key in fixed_ports or port not in used:
             continue
         new = port + 1
-        while new in used or new in mine:
+        while new in used or new in own_ports:
             new += 1
-        mine.add(new)
+        own_ports.add(new)
         ports[key] = new
         picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
     if ports != dict(spec.ports):

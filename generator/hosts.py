@@ -91,16 +91,17 @@ def write(path: Path, hostnames: Iterable[str], label: str = "") -> WriteResult:
         return WriteResult(added=None, backup=None, state=state)
     line = hosts_line(state.missing)
     stamp = time.strftime("%Y%m%d%H%M%S")
-    backup: Path | None = path.with_name(f"{path.name}.odl-stack-{stamp}.bak")
+    candidate = path.with_name(f"{path.name}.odl-stack-{stamp}.bak")
     counter = 1
-    while backup is not None and backup.exists():  # never overwrite an earlier backup
+    while candidate.exists():  # never overwrite an earlier backup
         counter += 1
-        backup = path.with_name(f"{path.name}.odl-stack-{stamp}-{counter}.bak")
+        candidate = path.with_name(f"{path.name}.odl-stack-{stamp}-{counter}.bak")
+    backup: Path | None = candidate
     try:
         # Open first: no backup is left behind when the file itself may not be written.
         with path.open("a") as handle:  # append in place: /etc/hosts may be a bind mount (containers, WSL)
             if path.stat().st_size:
-                shutil.copy2(path, backup)
+                shutil.copy2(path, candidate)
             else:
                 backup = None
             if text and not text.endswith("\n"):

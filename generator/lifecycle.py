@@ -18,12 +18,15 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
 from generator import doctor, wording
 from generator.errors import StackError
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
+
+if TYPE_CHECKING:  # imported where used: `odl-stack --help` need not load it
+    from python_on_whales import DockerClient
 
 BOOTSTRAP_SERVICE = "bootstrap"
 # The bootstrap image's entry point takes `run` (the default command) or `verify`.
@@ -62,7 +65,7 @@ def require_docker_cli() -> list[str]:
     return call
 
 
-def client(stack: Stack):  # -> python_on_whales.DockerClient
+def client(stack: Stack) -> DockerClient:
     from python_on_whales import DockerClient
 
     # Compose >= 2.36 may build with Bake and warns when buildx is missing; the classic builder
@@ -84,7 +87,7 @@ def _failed(exc: Exception, echo: Echo, what: str = "docker compose") -> int:
     return code
 
 
-def _stream(lines, echo: Echo) -> None:
+def _stream(lines: Iterable[tuple[str, bytes]], echo: Echo) -> None:
     for _source, raw in lines:
         echo(raw.decode(errors="replace").rstrip("\n"))
 
@@ -102,7 +105,7 @@ def run_doctor(stack: Stack, echo: Echo, hosts_file: Path = DEFAULT_HOSTS_FILE) 
     return not any(f.failed for f in findings)
 
 
-def _fresh_stores(stack: Stack, docker) -> list[str]:
+def _fresh_stores(stack: Stack, docker: DockerClient) -> list[str]:
     """Services whose data does not exist yet: `up` creates it with the current passwords."""
     fresh = []
     for store in doctor.data_stores(stack):
@@ -112,11 +115,12 @@ def _fresh_stores(stack: Stack, docker) -> list[str]:
     return fresh
 
 
-def bootstrap_exit_code(docker) -> int | None:
+def bootstrap_exit_code(docker: DockerClient) -> int | None:
     containers = docker.compose.ps(services=[BOOTSTRAP_SERVICE], all=True)
     if not containers:
         return None
-    return int(containers[0].state.exit_code)
+    # `docker inspect` always reports an ExitCode; python-on-whales types every field as optional.
+    return int(cast(int, containers[0].state.exit_code))
 
 
 def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_HOSTS_FILE) -> int:
@@ -209,7 +213,8 @@ def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
         if not docker.compose.ps(services=wanted):
             echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
             return 1
-        _stream(docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False), echo)
+        lines = docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False)
+        _stream(cast(Iterable[tuple[str, bytes]], lines), echo)  # stream=True returns the output's lines
     except DockerException as exc:
         return _failed(exc, echo, "the bootstrap")
     doctor.write_data_stamp(stack)
@@ -261,7 +266,7 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
     return 0
 
 
-def _remove_tutor_data(stack: Stack, docker) -> None:
+def _remove_tutor_data(stack: Stack, docker: DockerClient) -> None:
     target = stack.path / TUTOR_DATA
     if not target.exists():
         return

@@ -73,7 +73,7 @@ def _ensure_core_ready() -> None:
     if not _core_ready:
         hooks.Actions.CORE_READY.do()
         (entrypoint,) = metadata.entry_points(group="tutor.plugin.v1", name=MFE_PLUGIN)
-        plugins.v1.discover_package(entrypoint)
+        plugins.v1.discover_package(entrypoint)  # type: ignore[arg-type]  # Tutor types it as importlib_metadata's, the same API
         plugins.load(MFE_PLUGIN)
         _core_ready = True
 
@@ -82,7 +82,7 @@ def _clear_caches() -> None:
     """Patch and MFE lookups are cached until a plugin load; ours change them per render."""
     from tutormfe import plugin as mfe_plugin  # imported by plugins.load, inside its context
 
-    plugins._env_patches.cache_clear()
+    plugins._env_patches.cache_clear()  # type: ignore[attr-defined]  # an lru_cache Tutor types as a plain callable
     mfe_plugin.get_mfes.cache_clear()
 
 

@@ -154,7 +154,6 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     _check_hostnames(hostnames)
     _check_ports(ports)
 
-    lms_url = f"http://{era.lms_hostname}:{ports['lms']}"
     app_port = ports["apisix"] if spec.apisix else ports["app-nginx"]
     app_url = f"http://{app.hostname}:{app_port}"
     urls = {site: f"http://{prefix}{era.lms_hostname}:{ports['lms']}" for site, prefix in OPENEDX_SITES.items()}

@@ -29,7 +29,8 @@ def recorded(stack_dir: Path) -> dict[str, Any]:
         from generator import stackdir
 
         stackdir.load(stack_dir)  # its error names the stacks that exist
-    return json.loads(path.read_text())
+    answers: dict[str, Any] = json.loads(path.read_text())
+    return answers
 
 
 def _neighbour_subnets(stack_dir: Path, own: str) -> dict[str, str]:

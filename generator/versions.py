@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -13,10 +13,11 @@ from generator.errors import StackError
 
 def load_table() -> dict[str, Any]:
     text = resources.files("generator").joinpath("versions.yml").read_text()
-    return yaml.safe_load(text)
+    table: dict[str, Any] = yaml.safe_load(text)
+    return table
 
 
-def images(overrides: dict[str, str] | None = None) -> dict[str, str]:
+def images(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The image table with `overrides` applied; unknown names are an error."""
     table = dict(load_table()["images"])
     for name, ref in (overrides or {}).items():

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ROOT, masked, run_cli, stack_secrets
+from helpers import ROOT, masked, run_cli, stack_secrets
 from generator import apisix
 
 GOLDEN = ROOT / "tests" / "golden" / "mitxonline-apisix"
@@ -256,7 +256,7 @@ class _Echo(BaseHTTPRequestHandler):
 
 def _get(port: int, source: str, headers: dict[str, str]) -> dict[str, Any]:
     with socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0)) as conn:
-        lines = [f"GET /dashboard HTTP/1.0", "Host: mitxonline.odl.local:9080", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+        lines = ["GET /dashboard HTTP/1.0", "Host: mitxonline.odl.local:9080", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
         conn.sendall("\r\n".join(lines).encode())
         data = b""
         while chunk := conn.recv(65536):
@@ -317,7 +317,7 @@ def test_app_nginx_drops_x_userinfo_unless_it_comes_from_apisix(stacks: dict[str
 def test_cookiecutter_apisix_choice_writes_the_same_stack(tmp_path: Path) -> None:
     import sys
 
-    from conftest import make_stack, tree
+    from helpers import make_stack, tree
 
     result = subprocess.run(
         [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "cc"), str(ROOT / "cookiecutter-template"),

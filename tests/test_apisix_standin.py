@@ -26,7 +26,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from conftest import ROOT, stack_secrets
+from helpers import ROOT, stack_secrets
 from http_fakes import QuietHandler
 
 STANDIN = ROOT / "tests" / "standins" / "images" / "apisix-standin" / "standin" / "apisix_standin.py"
@@ -361,7 +361,7 @@ def _provider_get(url: str) -> tuple[int, dict[str, str], bytes]:
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *lines = head.decode().split("\r\n")
-    return int(status_line.split()[1]), {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines)}, body
+    return int(status_line.split()[1]), {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines)}, body
 
 
 def test_full_code_flow_session_headers_and_logout(gateway: Running) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_stack, run_cli, tree
+from helpers import make_stack, run_cli, tree
 
 
 def assert_refused(result, field: str, tmp_path: Path, before: dict[str, bytes]) -> None:
@@ -31,6 +31,8 @@ def assert_refused(result, field: str, tmp_path: Path, before: dict[str, bytes])
         (["--app", "xpro", "--images", "missing.yml"], "--images"),
         (["--app", "xpro", "--app-src", "no-such-checkout"], "--app-src"),
     ],
+    ids=["unknown-app", "public-subnet", "small-subnet", "ip-outside", "lms-port-taken", "app-port-taken", "ip-no-value",
+         "images-missing", "app-src-missing"],
 )
 def test_bad_input_is_refused(tmp_path: Path, args: list[str], field: str) -> None:
     result = run_cli("new", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT, compose_binary
+from helpers import ROOT, compose_binary
 
 SCHEMA = json.loads((ROOT / "tests/schema/compose-spec.json").read_text())
 

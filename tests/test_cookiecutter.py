@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, make_stack, masked, stack_secrets, tree
+from helpers import ROOT, make_stack, masked, stack_secrets, tree
 
 TEMPLATE = ROOT / "cookiecutter-template"
 

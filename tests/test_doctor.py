@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_stack, run_cli
+from helpers import make_stack, run_cli
 from generator import doctor, stackdir
 from generator.doctor import FAIL, OK, WARN, DockerNetwork, PortHolder, Route
 from generator.stackdir import Published

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_stack, run_cli
+from helpers import make_stack, run_cli
 from generator import hosts
 from generator.errors import StackError
 

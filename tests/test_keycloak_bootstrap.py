@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from http_fakes import QuietHandler
 
 spec = importlib.util.spec_from_file_location("odl_keycloak", ROOT / "generator" / "bootstrap" / "keycloak.py")

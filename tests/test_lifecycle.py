@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_stack, run_cli
+from helpers import make_stack, run_cli
 from generator import doctor, lifecycle, stackdir
 from generator.stackdir import DATA_STAMP
 

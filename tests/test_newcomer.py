@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, make_stack, run_cli, tree
+from helpers import ROOT, make_stack, run_cli, tree
 from generator import doctor, stackdir
 from generator.doctor import DockerNetwork
 from generator.errors import StackError

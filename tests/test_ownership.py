@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import make_stack
+from helpers import make_stack
 from generator.profiles import APPS
 
 DONE = {"condition": "service_completed_successfully"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, make_stack, masked, stack_secrets, tree
+from helpers import ROOT, make_stack, masked, stack_secrets, tree
 
 GOLDEN = ROOT / "tests" / "golden"
 # The files a reviewer reads; Tutor's own env tree is checked by the tests below.

@@ -106,6 +106,7 @@ def test_secrets_are_generated_once_then_kept() -> None:
         ({"app": "xpro", "apisix": True}, "apisix", "mitxonline"),
         ({"app": "xpro", "ports": {"web": 1}}, "ports", "lms"),
     ],
+    ids=["unknown-app", "public-subnet", "small-subnet", "host-bits", "ipv6", "bad-name", "apisix-on-xpro", "unknown-port"],
 )
 def test_bad_spec_names_field_and_fix(kwargs: dict, field: str, fix: str) -> None:
     with pytest.raises(StackError) as err:
@@ -125,6 +126,7 @@ def test_bad_spec_names_field_and_fix(kwargs: dict, field: str, fix: str) -> Non
         ({"nosuch": "172.28.53.30"}, "no long-running service"),
         ({"lms": "not-an-ip"}, "not an IP"),
     ],
+    ids=["outside", "gateway", "network-address", "dynamic-range", "twice", "unknown-service", "not-an-ip"],
 )
 def test_bad_addresses(addresses: dict, problem: str) -> None:
     with pytest.raises(StackError) as err:
@@ -138,7 +140,9 @@ def test_an_address_override_is_honoured_and_others_avoid_it() -> None:
     assert plan.addresses["mysql"] != "172.28.53.10"
 
 
-@pytest.mark.parametrize(("ports", "problem"), [({"lms": 8053}, "both lms and app-nginx"), ({"app": 80}, "outside")])
+@pytest.mark.parametrize(
+    ("ports", "problem"), [({"lms": 8053}, "both lms and app-nginx"), ({"app": 80}, "outside")], ids=["shared", "privileged"]
+)
 def test_bad_ports(ports: dict, problem: str) -> None:
     with pytest.raises(StackError) as err:
         make_plan(make_spec("xpro", ports=ports))

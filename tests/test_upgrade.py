@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from conftest import make_stack, run_cli, stack_secrets
+from helpers import make_stack, run_cli, stack_secrets
 from generator import upgrade
 
 OVERRIDE = "# mine\nservices:\n  lms:\n    environment:\n      MY_SETTING: 'yes'\n"

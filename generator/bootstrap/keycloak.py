@@ -29,7 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
-ExecRun = Callable[[list], Any]  # argv -> (exit_code, output bytes), e.g. Container.exec_run
+ExecRun = Callable[[list[str]], Any]  # argv -> (exit_code, output bytes), e.g. Container.exec_run
 Log = Callable[[str], None]
 
 HTTP_TIMEOUT = 10
@@ -115,7 +115,7 @@ def wait_for_keycloak(kc: Mapping[str, Any], *, timeout: float = 600, interval: 
         try:
             reply = http("GET", url)
             if reply.status == 200:
-                document = reply.json()
+                document: dict[str, Any] = reply.json()
                 if document.get("issuer") == kc["issuer"]:
                     return document
                 # A wrong issuer never fixes itself: Keycloak's --hostname disagrees with the plan.
@@ -154,7 +154,8 @@ def admin_token(kc: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
             "Fix: the admin password is set on Keycloak's first start only; if secrets.json changed since, "
             "reset it in the Keycloak console or remove the keycloak-db-data volume."
         )
-    return reply.json()["access_token"]
+    token: str = reply.json()["access_token"]
+    return token
 
 
 class _Admin:
@@ -303,7 +304,8 @@ def _issuer_check(name: str, kc: Mapping[str, Any], status: int, body: bytes) ->
 
 def _jwt_claims(token: str) -> dict[str, Any]:
     payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims
 
 
 def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *,

@@ -48,15 +48,18 @@ class Plan:
 
     @property
     def project(self) -> str:
-        return self.data["project"]
+        project: str = self.data["project"]
+        return project
 
     @property
     def openedx(self) -> dict[str, Any]:
-        return self.data["openedx"]
+        openedx: dict[str, Any] = self.data["openedx"]
+        return openedx
 
     @property
     def app(self) -> dict[str, Any]:
-        return self.data["app"]
+        app: dict[str, Any] = self.data["app"]
+        return app
 
     @property
     def keycloak(self) -> dict[str, Any] | None:

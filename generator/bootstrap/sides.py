@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from .engine import Engine, EngineError
 
+# side_common.py, which runs in the containers, holds a copy; a test keeps the two equal.
 RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
 LAUNCHER = "import os, runpy; runpy.run_path(os.environ['ODL_BOOTSTRAP_SCRIPT'], run_name='__main__')"
 TMP_PREFIX = "/tmp/odl-bootstrap."
@@ -61,7 +62,8 @@ def script_source(side: str) -> bytes:
 def parse_result(output: str) -> dict[str, Any] | None:
     for line in reversed(output.splitlines()):
         if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
+            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX):])
+            return result
     return None
 
 

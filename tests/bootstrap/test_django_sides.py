@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DjangoSide, learner_lms, stack_plan
+from bootstrap_helpers import DjangoSide, learner_lms, stack_plan
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.verify import record_checks
 
@@ -33,7 +33,7 @@ print("CURRENT=" + json.dumps({"site": row.site.domain, "enabled": row.enabled, 
 
 
 def _marker(output: str, name: str) -> dict:
-    line = [l for l in output.splitlines() if l.startswith(name + "=")][-1]
+    line = [ln for ln in output.splitlines() if ln.startswith(name + "=")][-1]
     return json.loads(line[len(name) + 1:])
 
 

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import APP_SESSION_COOKIES, PROJECTS, _env, stack_plan
+from bootstrap_helpers import APP_SESSION_COOKIES, PROJECTS, side_env, stack_plan
 from fake_lms import FakeLMS
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
 from generator.bootstrap import probes
@@ -40,8 +40,8 @@ class Stack:
         (self.dir / "secrets" / "secrets.json").write_text(json.dumps(self.plan.secrets))
         project = self.plan.project
         ox, ap = self.plan.openedx, self.plan.app
-        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: _env("lms", dbs["lms"], extra))
-        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", app_db, {**app_env, **extra}, app=app))
+        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: side_env("lms", dbs["lms"], extra))
+        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: side_env("app", app_db, {**app_env, **extra}, app=app))
         self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
         self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
         self.client = FakeClient([self.lms, self.app])

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from conftest import DjangoSide, learner_lms, stack_plan
+from bootstrap_helpers import DjangoSide, learner_lms, stack_plan
 from fake_lms import FakeLMS
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.probes import get
@@ -175,7 +175,7 @@ print("LINKS=" + json.dumps(list(UserSocialAuth.objects.values_list("user__usern
 
 
 def _marker(output: str, name: str) -> Any:
-    line = [l for l in output.splitlines() if l.startswith(name + "=")][-1]
+    line = [ln for ln in output.splitlines() if ln.startswith(name + "=")][-1]
     return json.loads(line[len(name) + 1:])
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import HERE, VENVS
+from bootstrap_helpers import HERE, VENVS
 from http_fakes import QuietHandler
 
 STANDINS = HERE.parent / "standins"

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from conftest import stack_plan
+from bootstrap_helpers import stack_plan
 from fakedocker import FakeClient, FakeContainer
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.engine import Engine, EngineError
@@ -168,7 +168,7 @@ def test_copied_package_runs_on_its_own(tmp_path: Path) -> None:
 
 def _entrypoint(python_image: str = "docker.io/python:3.12-slim") -> tuple[str, list[str]]:
     text = jinja2.Template((BOOTSTRAP_SRC / "Dockerfile.j2").read_text()).render(python_image=python_image, docker_version="7.1.0")
-    line = next(l for l in text.splitlines() if l.startswith("ENTRYPOINT "))
+    line = next(ln for ln in text.splitlines() if ln.startswith("ENTRYPOINT "))
     return text, json.loads(line[len("ENTRYPOINT "):])
 
 
@@ -179,6 +179,7 @@ def _entrypoint(python_image: str = "docker.io/python:3.12-slim") -> tuple[str, 
         (["verify"], "python -m odl_bootstrap verify"),
         (["run"], "python -m odl_bootstrap run"),
     ],
+    ids=["full-command", "verify", "run"],
 )
 def test_dockerfile_entrypoint_accepts_full_command_or_subcommand(tmp_path: Path, args: list[str], executed: str) -> None:
     text, entry = _entrypoint()
@@ -190,3 +191,20 @@ def test_dockerfile_entrypoint_accepts_full_command_or_subcommand(tmp_path: Path
     (fake_bin / "python").chmod(0o755)
     proc = subprocess.run([*entry, *args], capture_output=True, text=True, env={"PATH": f"{fake_bin}:/usr/bin:/bin"})
     assert proc.stdout.strip() == executed, proc.stderr
+
+
+def test_the_result_prefix_copied_into_the_side_scripts_is_the_one_sides_parses() -> None:
+    """side_common.py runs inside the containers and imports nothing of ours, so it carries its own copy
+    of the prefix that marks its result line; the two must stay one value."""
+    import ast
+
+    from generator.bootstrap import sides
+
+    tree = ast.parse((BOOTSTRAP_SRC / "side_common.py").read_text())
+    copied = [
+        node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["RESULT_PREFIX"]
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert copied == [sides.RESULT_PREFIX] == ["ODL_BOOTSTRAP_RESULT="]

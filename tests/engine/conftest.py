@@ -4,17 +4,13 @@ skip) when no engine answers or a stand-in image is missing."""
 
 from __future__ import annotations
 
-import contextlib
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from harness import IMAGES_FILE, PROJECT_PREFIX, TIMES, Stack, generate, record, run
-
-_FAILED_STACKS: dict[str, Stack] = {}
+from harness import FAILED_STACKS, IMAGES_FILE, TIMES, Stack, run, started_stack
 
 
 @pytest.fixture(scope="session")
@@ -45,37 +41,6 @@ def stacks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("engine-stacks")
 
 
-def bring_up(stack: Stack, label: str) -> str:
-    """`docker compose up -d`, then wait for the one-shot bootstrap to exit; its output."""
-    t0 = time.monotonic()
-    proc = stack.up()
-    stack.up_output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
-    if proc.returncode != 0:
-        raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
-    code = stack.wait_exit("bootstrap")
-    stack.timings["up to bootstrap exit"] = time.monotonic() - t0
-    record(f"{label}: docker compose up -d → bootstrap exited {code}", stack.timings["up to bootstrap exit"])
-    stack.timings["bootstrap exit code"] = code
-    return stack.logs("bootstrap")
-
-
-@contextlib.contextmanager
-def started_stack(stacks_dir: Path, app: str, label: str, *extra: str) -> Iterator[Stack]:
-    """Generate `app` (with `extra` options of `odl-stack new`), bring it up, wait for its
-    bootstrap; always torn down, with diagnostics when one of its tests failed."""
-    t0 = time.monotonic()
-    s = Stack(generate(app, stacks_dir / label, f"{PROJECT_PREFIX}{label}", *extra))
-    record(f"{label}: odl-stack new", time.monotonic() - t0)
-    try:
-        s.first_bootstrap = bring_up(s, label)  # type: ignore[attr-defined]
-        yield s
-    finally:
-        if s.project in _FAILED_STACKS:
-            print(f"\n===== diagnostics of {s.project} =====\n{s.diagnose()}", flush=True)
-        s.down()
-        record(f"{label}: docker compose down -v", s.timings.get("compose down", 0))
-
-
 @pytest.fixture(scope="module", params=["xpro", "mitxonline"])
 def stack(request: pytest.FixtureRequest, engine: None, stacks_dir: Path) -> Iterator[Stack]:
     with started_stack(stacks_dir, request.param, request.param) as s:
@@ -89,7 +54,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     if report.failed:
         for value in getattr(item, "funcargs", {}).values():
             if isinstance(value, Stack):
-                _FAILED_STACKS[value.project] = value
+                FAILED_STACKS[value.project] = value
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import http.cookiejar
+import contextlib
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,3 +255,38 @@ class LoopbackBrowser:
                 return url, status, headers, body
             url, method, data = urllib.parse.urljoin(url, location), "GET", None
         raise AssertionError(f"more than {limit} redirects: {self.hops}")
+
+
+# Stacks one of whose tests failed (conftest.py records them): they print their diagnostics at teardown.
+FAILED_STACKS: dict[str, Stack] = {}
+
+
+def bring_up(stack: Stack, label: str) -> str:
+    """`docker compose up -d`, then wait for the one-shot bootstrap to exit; its output."""
+    t0 = time.monotonic()
+    proc = stack.up()
+    stack.up_output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
+    if proc.returncode != 0:
+        raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
+    code = stack.wait_exit("bootstrap")
+    stack.timings["up to bootstrap exit"] = time.monotonic() - t0
+    record(f"{label}: docker compose up -d → bootstrap exited {code}", stack.timings["up to bootstrap exit"])
+    stack.timings["bootstrap exit code"] = code
+    return stack.logs("bootstrap")
+
+
+@contextlib.contextmanager
+def started_stack(stacks_dir: Path, app: str, label: str, *extra: str) -> Iterator[Stack]:
+    """Generate `app` (with `extra` options of `odl-stack new`), bring it up, wait for its
+    bootstrap; always torn down, with diagnostics when one of its tests failed."""
+    t0 = time.monotonic()
+    s = Stack(generate(app, stacks_dir / label, f"{PROJECT_PREFIX}{label}", *extra))
+    record(f"{label}: odl-stack new", time.monotonic() - t0)
+    try:
+        s.first_bootstrap = bring_up(s, label)  # type: ignore[attr-defined]
+        yield s
+    finally:
+        if s.project in FAILED_STACKS:
+            print(f"\n===== diagnostics of {s.project} =====\n{s.diagnose()}", flush=True)
+        s.down()
+        record(f"{label}: docker compose down -v", s.timings.get("compose down", 0))

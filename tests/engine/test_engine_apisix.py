@@ -22,7 +22,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import started_stack
+from harness import started_stack
 from harness import LoopbackBrowser, Stack, assert_all_green, run
 import test_engine_scenarios as scenarios
 
@@ -172,12 +172,12 @@ def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: S
                 "print('UID=' + json.loads(resolve('/api/users/me').func(request).content)['username'])\n")
     proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    uid = [l for l in proc.stdout.splitlines() if l.startswith("UID=")][-1][4:]
+    uid = [ln for ln in proc.stdout.splitlines() if ln.startswith("UID=")][-1][4:]
     lms_code = ("import json\nfrom social_django.models import UserSocialAuth\n"
                 f"print('LINKS=' + json.dumps(list(UserSocialAuth.objects.filter(uid={uid!r}).values_list('user__username', 'provider', 'uid'))))\n")
     proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=lms_code, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    links = json.loads([l for l in proc.stdout.splitlines() if l.startswith("LINKS=")][-1][6:])
+    links = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("LINKS=")][-1][6:])
     assert links == [[uid, plan["openedx"]["provider"]["backend_name"], uid]], links
 
 

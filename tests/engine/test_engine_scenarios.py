@@ -256,7 +256,7 @@ def test_the_apps_own_user_sync_registers_links_and_fetches_a_token(stack: Stack
     proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell",
                       input=f"NAME = {STANDIN_LEARNER!r}\n" + APP_SYNC, timeout=180)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    sync = json.loads([l for l in proc.stdout.splitlines() if l.startswith("SYNC=")][-1][5:])
+    sync = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("SYNC=")][-1][5:])
     assert sync["rows"] == [{"has_been_synced": True}], sync
     # (created_user, created_auth_token): MITx Online's create_edx_user answers True for a user
     # it finds synced (openedx/api.py:317-320), xPro's repair skips a user with a CoursewareUser.

