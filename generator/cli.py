@@ -53,6 +53,7 @@ def generate(
     from generator import render, secrets_store, versions, wording
     from generator.plan import make_plan
     from generator.spec import default_name, make_spec
+    from generator.stackfiles import STACK_FILE
     from generator.upgrade import recorded
 
     images = versions.read_overrides(Path(answers["images_file"])) if answers.get("images_file") else {}
@@ -60,7 +61,7 @@ def generate(
     name = answers.get("name") or default_name(answers["app"], apisix, profile)
     stack_dir = stack_dir_for(out, name)
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
-    if existing and not (stack_dir / render.STACK_FILE).exists():
+    if existing and not (stack_dir / STACK_FILE).exists():
         raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
     if existing and not force:
         raise StackError(
@@ -205,7 +206,7 @@ def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
     """Subnets of the other stacks in the same output directory."""
     import json
 
-    from generator.plan import PLAN_FILE
+    from generator.stackfiles import PLAN_FILE
 
     found = {}
     for plan_file in sorted(out.glob(f"*/{PLAN_FILE}")):

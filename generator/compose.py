@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 
 from generator import templates
-from generator.openedx import TUTOR_DIR, OpenedxRender
+from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
+from generator.stackfiles import TUTOR_DIR
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-import hashlib
 import ipaddress
-import json
 import re
 import socket
 import sys
@@ -24,7 +22,9 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from generator import hosts as hosts_mod
 from generator import wording
 from generator.addressing import next_free_subnet
-from generator.stackdir import DATA_STAMP, Published, Stack
+from generator.datastamp import PASSWORD_VARS, DataStore, bind_has_data, data_stores, fingerprint
+from generator.dockercli import client_call as default_client_call
+from generator.stackdir import Published, Stack
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SYMBOLS = {OK: "✓", WARN: "⚠", FAIL: "✗"}
@@ -35,7 +35,6 @@ MIN_COMPOSE_ENV_FILE_OBJECTS = (2, 24, 0)  # env_file: [{path, required}]
 MIN_MEMORY = 4 * 1024**3  # Tutor's stated minimum for Open edX alone
 GOOD_MEMORY = 8 * 1024**3
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-PASSWORD_VARS = ("MYSQL_ROOT_PASSWORD", "POSTGRES_PASSWORD")
 # Service publishing each port -> the option that moves it (the LMS port is Tutor's Caddy, its front).
 PORT_FLAGS = {"caddy": "--lms-port", "app-nginx": "--app-port"}
 
@@ -377,46 +376,6 @@ def read_routes() -> tuple[list[Route], str]:
 
 # ---------------------------------------------------------------- stale data
 
-@dataclass(frozen=True)
-class DataStore:
-    service: str
-    password: str  # the password the stack's compose file gives the service now
-    volume: str | None  # Docker volume name, or None
-    bind: Path | None  # bind-mounted host directory, or None
-
-    @property
-    def where(self) -> str:
-        return f"volume {self.volume}" if self.volume else str(self.bind)
-
-
-def fingerprint(project: str, service: str, password: str) -> str:
-    return hashlib.sha256(f"{project}\0{service}\0{password}".encode()).hexdigest()[:16]
-
-
-def data_stores(stack: Stack) -> list[DataStore]:
-    """The services whose data keeps the password it was first created with."""
-    stores = []
-    for service, body in sorted((stack.compose.get("services") or {}).items()):
-        env = (body or {}).get("environment") or {}
-        if isinstance(env, list):
-            env = dict(item.split("=", 1) for item in env if "=" in item)
-        var = next((v for v in PASSWORD_VARS if v in env), None)
-        if not var:
-            continue
-        for mount in (body or {}).get("volumes") or []:
-            source = mount.get("source") if isinstance(mount, dict) else str(mount).split(":")[0]
-            if not source:
-                continue
-            if source.startswith((".", "/")):
-                # Named as the stack was (relative stays relative), like every other path in the findings.
-                bind = Path(os.path.normpath(stack.path / source)) if source.startswith(".") else Path(source)
-                stores.append(DataStore(service, str(env[var]), None, bind))
-            else:
-                declared = ((stack.compose.get("volumes") or {}).get(source) or {}).get("name")
-                stores.append(DataStore(service, str(env[var]), declared or f"{stack.project}_{source}", None))
-    return stores
-
-
 def check_stale_data(
     store: DataStore,
     project: str,
@@ -451,24 +410,6 @@ def check_stale_data(
         f"{store.where} exists, and this stack has no record of the password it was made with (an earlier stack, or started without odl-stack up)",
         f"if the app or the bootstrap then fails with 'access denied' / 'password authentication failed': {reset}",
     )
-
-
-def bind_has_data(path: Path | None) -> bool:
-    try:
-        return path is not None and path.is_dir() and any(path.iterdir())
-    except PermissionError:
-        return True  # owned by the container's user: it exists and is not ours to list
-
-
-def write_data_stamp(stack: Stack, services: Iterable[str] | None = None) -> None:
-    """Record that the data of these services (default: all) goes with the current passwords."""
-    path = stack.path / DATA_STAMP
-    stamp = stack.data_stamp()
-    for store in data_stores(stack):
-        if services is None or store.service in services:
-            stamp[store.service] = fingerprint(stack.project, store.service, store.password)
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n")
 
 
 # ---------------------------------------------------------------- side by side
@@ -640,7 +581,6 @@ def engine_networks() -> list[DockerNetwork] | None:
 def engine_url() -> str:
     """Where the engine listens: DOCKER_HOST, else the docker CLI's current context
     (Docker Desktop, Colima and rootless engines live there), else the default socket."""
-    import os
     import shutil
     import subprocess
 
@@ -665,9 +605,7 @@ def compose_version(client_call: Sequence[str] | None = None) -> str:
 
     import shutil
 
-    from generator import lifecycle
-
-    call = list(client_call or lifecycle.client_call())
+    call = list(client_call or default_client_call())
     if not shutil.which(call[0]):
         raise NoDockerCLI(f"no `{call[0]}` command on PATH")
     try:

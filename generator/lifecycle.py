@@ -13,17 +13,15 @@ is used for `docker compose` when the CLI plugin is not installed.
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import stat
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
-from generator import doctor, wording
-from generator.errors import StackError
+from generator import datastamp, doctor, wording
+from generator.dockercli import require_docker_cli
 from generator.hosts import DEFAULT_HOSTS_FILE
-from generator.stackdir import DATA_STAMP, TUTOR_DATA, Stack, siblings
+from generator.stackdir import Stack, siblings
+from generator.stackfiles import DATA_STAMP, TUTOR_DATA
 
 if TYPE_CHECKING:  # imported where used: `odl-stack --help` need not load it
     from python_on_whales import DockerClient
@@ -32,37 +30,6 @@ BOOTSTRAP_SERVICE = "bootstrap"
 # The bootstrap image's entry point takes `run` (the default command) or `verify`.
 VERIFY_COMMAND = ["verify"]
 Echo = Callable[[str], Any]
-
-
-def client_call() -> list[str]:
-    if os.environ.get("ODL_STACK_DOCKER"):
-        return shlex.split(os.environ["ODL_STACK_DOCKER"])
-    if os.environ.get("ODL_STACK_COMPOSE"):
-        return [str(_compose_shim(os.environ["ODL_STACK_COMPOSE"]))]
-    return ["docker"]
-
-
-def _compose_shim(compose_binary: str) -> Path:
-    """A `docker` that sends `docker compose ...` to a standalone Compose v2 binary."""
-    shim = Path(tempfile.gettempdir()) / f"odl-stack-docker-shim-{os.getuid()}"
-    text = f'#!/bin/sh\nif [ "$1" = compose ]; then shift; exec {shlex.quote(compose_binary)} "$@"; fi\nexec docker "$@"\n'
-    if not shim.exists() or shim.read_text() != text:
-        shim.write_text(text)
-        shim.chmod(stat.S_IRWXU)
-    return shim
-
-
-def require_docker_cli() -> list[str]:
-    """The docker command to run, or one error naming the fix (never python-on-whales' traceback)."""
-    call = client_call()
-    if not shutil.which(call[0]):
-        raise StackError(
-            "docker",
-            f"no `{call[0]}` command found on PATH",
-            "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop), "
-            "or set ODL_STACK_DOCKER to the docker command to use",
-        )
-    return call
 
 
 def client(stack: Stack) -> DockerClient:
@@ -108,8 +75,8 @@ def run_doctor(stack: Stack, echo: Echo, hosts_file: Path = DEFAULT_HOSTS_FILE) 
 def _fresh_stores(stack: Stack, docker: DockerClient) -> list[str]:
     """Services whose data does not exist yet: `up` creates it with the current passwords."""
     fresh = []
-    for store in doctor.data_stores(stack):
-        exists = docker.volume.exists(store.volume) if store.volume else doctor.bind_has_data(store.bind)
+    for store in datastamp.data_stores(stack):
+        exists = docker.volume.exists(store.volume) if store.volume else datastamp.bind_has_data(store.bind)
         if not exists:
             fresh.append(store.service)
     return fresh
@@ -136,7 +103,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     try:
         fresh = _fresh_stores(stack, docker)
         if fresh:
-            doctor.write_data_stamp(stack, fresh)
+            datastamp.write_data_stamp(stack, fresh)
         echo(f"Starting {stack.project}: pulling/building images, migrating (the first start takes a while) ...")
         docker.compose.up(detach=True, build=True)
         echo("Services are up. The bootstrap wires both sides now; its log follows until it exits:")
@@ -145,7 +112,7 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     except DockerException as exc:
         return _failed(exc, echo)
     if code == 0:
-        doctor.write_data_stamp(stack)
+        datastamp.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
     else:
         echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}")
@@ -217,7 +184,7 @@ def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
         _stream(cast(Iterable[tuple[str, bytes]], lines), echo)  # stream=True returns the output's lines
     except DockerException as exc:
         return _failed(exc, echo, "the bootstrap")
-    doctor.write_data_stamp(stack)
+    datastamp.write_data_stamp(stack)
     return 0
 
 

@@ -35,7 +35,6 @@ from tutormfe.hooks import MFE_APPS  # noqa: E402  (filters only; the plugin its
 from generator import templates  # noqa: E402
 from generator.plan import StackPlan  # noqa: E402
 
-TUTOR_DIR = "tutor"
 HOOKS_CONTEXT = "odl-stack"
 PATCH_NAMES = (
     "openedx-lms-common-settings",

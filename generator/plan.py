@@ -25,11 +25,10 @@ from generator.profiles import (
     EraFacts,
 )
 from generator.spec import StackSpec
+from generator.stackfiles import CREDENTIALS_FILE, SECRETS_FILE
 
 PLAN_SCHEMA = 1
 NETWORK_NAME = "odl"
-PLAN_FILE = "plan.json"
-CREDENTIALS_FILE = "secrets/credentials.txt"
 
 OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker", "caddy", "mfe")
 # Tutor's defaults CMS_HOST, MFE_HOST and MEILISEARCH_HOST: "<prefix>.{{ LMS_HOST }}". Every
@@ -219,7 +218,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "app_name": app.name,
         "profile": era.name,
         "apisix": plan.spec.apisix,
-        "secrets_file": str(secrets_store.SECRETS_FILE),
+        "secrets_file": str(SECRETS_FILE),
         "credentials_file": CREDENTIALS_FILE,
         "network": {
             "name": NETWORK_NAME,

@@ -21,11 +21,9 @@ from typing import Any
 import yaml
 
 from generator import __version__, compose, openedx, templates
-from generator.plan import CREDENTIALS_FILE, PLAN_FILE, StackPlan
-from generator.secrets_store import SECRETS_FILE
+from generator.plan import StackPlan
+from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE, TUTOR_DIR
 
-STACK_FILE = "stack.json"
-OVERRIDE_FILE = "docker-compose.override.yml"
 SECRET_MODE = 0o600
 # Generated paths that hold secrets; everything else is 0644.
 SECRET_PATHS = ("docker-compose.yml", "app.env", "secrets/", "tutor/config.yml")
@@ -35,7 +33,7 @@ BOOTSTRAP_PACKAGE = "odl_bootstrap"
 
 
 def kept_tutor_config(stack_dir: Path) -> dict[str, Any]:
-    path = stack_dir / openedx.TUTOR_DIR / "config.yml"
+    path = stack_dir / TUTOR_DIR / "config.yml"
     return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
 
 
@@ -85,8 +83,8 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     """Write every generated file of the stack under `stage`."""
     # Tutor announces the absolute path it rendered to; the user only needs ours.
     with contextlib.redirect_stdout(io.StringIO()):
-        rendered = openedx.render(plan, kept_config, stage / openedx.TUTOR_DIR)
-    (stage / openedx.TUTOR_DIR / "config.yml").write_text(yaml.safe_dump(rendered.base_config, sort_keys=True))
+        rendered = openedx.render(plan, kept_config, stage / TUTOR_DIR)
+    (stage / TUTOR_DIR / "config.yml").write_text(yaml.safe_dump(rendered.base_config, sort_keys=True))
 
     context = {
         "plan": plan,

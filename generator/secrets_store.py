@@ -12,7 +12,8 @@ import string
 from pathlib import Path
 from typing import Callable, Mapping
 
-SECRETS_FILE = Path("secrets") / "secrets.json"
+from generator.stackfiles import SECRETS_FILE
+
 _ALNUM = string.ascii_letters + string.digits
 
 

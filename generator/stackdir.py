@@ -16,17 +16,7 @@ import yaml
 
 from generator import wording
 from generator.errors import StackError
-from generator.plan import PLAN_FILE
-from generator.render import OVERRIDE_FILE, STACK_FILE
-from generator.secrets_store import SECRETS_FILE
-
-COMPOSE_FILE = "docker-compose.yml"
-# Written by `odl-stack up` (never by the generator): which passwords the data
-# of this stack was created with, as fingerprints.
-DATA_STAMP = ".odl-stack/data.json"
-# Tutor's bind-mounted data; mysql is the part that keeps passwords.
-TUTOR_DATA = "tutor/data"
-MYSQL_DATA = "tutor/data/mysql"
+from generator.stackfiles import COMPOSE_FILE, DATA_STAMP, OVERRIDE_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 
 from generator import __version__, wording
 from generator.errors import StackError
-from generator.render import OVERRIDE_FILE, STACK_FILE
+from generator.stackfiles import OVERRIDE_FILE, PLAN_FILE, STACK_FILE
 
 Echo = Callable[[str], Any]
 
@@ -34,7 +34,6 @@ def recorded(stack_dir: Path) -> dict[str, Any]:
 
 
 def _neighbour_subnets(stack_dir: Path, own: str) -> dict[str, str]:
-    from generator.plan import PLAN_FILE
 
     found = {}
     for plan_file in sorted(stack_dir.resolve().parent.glob(f"*/{PLAN_FILE}")):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import make_stack, run_cli
-from generator import doctor, stackdir
+from generator import datastamp, doctor, stackdir
 from generator.doctor import FAIL, OK, WARN, DockerNetwork, PortHolder, Route
 from generator.stackdir import Published
 
@@ -184,13 +184,13 @@ def _fresh(tmp_path: Path, **answers) -> stackdir.Stack:
 def test_stale_mysql_data_of_an_earlier_stack(tmp_path):
     """The classic: data kept, the stack regenerated from scratch with new passwords."""
     stack = _fresh(tmp_path)
-    mysql = next(s for s in doctor.data_stores(stack) if s.service == "mysql")
+    mysql = next(s for s in datastamp.data_stores(stack) if s.service == "mysql")
     assert mysql.bind == (stack.path / "tutor/data/mysql").resolve()
-    assert doctor.check_stale_data(mysql, stack.project, doctor.bind_has_data(mysql.bind), stack.data_stamp()).status == OK
+    assert doctor.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp()).status == OK
 
     mysql.bind.mkdir(parents=True)
     (mysql.bind / "ibdata1").write_bytes(b"x")
-    doctor.write_data_stamp(stack)  # what `up` records once the data exists
+    datastamp.write_data_stamp(stack)  # what `up` records once the data exists
     stack = stackdir.load(stack.path)
     assert doctor.check_stale_data(mysql, stack.project, True, stack.data_stamp()).status == OK
 
@@ -198,15 +198,15 @@ def test_stale_mysql_data_of_an_earlier_stack(tmp_path):
     (stack.path / "secrets/secrets.json").unlink()
     (stack.path / "tutor/config.yml").unlink()
     stack = stackdir.load(make_stack(tmp_path, force=True))
-    mysql = next(s for s in doctor.data_stores(stack) if s.service == "mysql")
-    finding = doctor.check_stale_data(mysql, stack.project, doctor.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro")
+    mysql = next(s for s in datastamp.data_stores(stack) if s.service == "mysql")
+    finding = doctor.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro")
     assert finding.status == FAIL
     assert "created with other passwords" in finding.message and "odl-stack reset stacks/xpro --data" in finding.fix
 
 
 def test_stale_volume_without_record_warns_and_a_container_with_other_password_fails(tmp_path):
     stack = _fresh(tmp_path)
-    app_db = next(s for s in doctor.data_stores(stack) if s.service == "app-db")
+    app_db = next(s for s in datastamp.data_stores(stack) if s.service == "app-db")
     assert app_db.volume == "xpro_app-db-data"
     assert doctor.check_stale_data(app_db, stack.project, None, {}).status == FAIL  # engine not reachable
     assert doctor.check_stale_data(app_db, stack.project, True, {}).status == WARN

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from helpers import make_stack, run_cli
-from generator import doctor, lifecycle, stackdir
-from generator.stackdir import DATA_STAMP
+from generator import datastamp, doctor, lifecycle, stackdir
+from generator.stackfiles import DATA_STAMP
 
 FAKE_DOCKER = r'''
 import json, os, sys
@@ -224,7 +224,7 @@ def test_reset_data_names_what_it_deletes_and_asks(stack, fake):
 def test_reset_data_yes_deletes_volumes_tutor_data_and_the_stamp_but_keeps_secrets(stack, fake):
     _mysql_data(stack)
     fake.volume("xpro_app-db-data").touch()
-    doctor.write_data_stamp(stackdir.load(stack))
+    datastamp.write_data_stamp(stackdir.load(stack))
     secrets = (stack / "secrets/secrets.json").read_bytes()
     result = run_cli("reset", "--data", "--yes", str(stack))
     assert result.returncode == 0, result.stdout + result.stderr

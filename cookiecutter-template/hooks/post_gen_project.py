@@ -6,7 +6,7 @@ from pathlib import Path
 
 from generator.cli import generate
 from generator.errors import StackError
-from generator.render import STACK_FILE
+from generator.stackfiles import STACK_FILE
 
 # Fix lines name cookiecutter's answers (`subnet=...`) and --overwrite-if-exists, not CLI flags.
 os.environ["ODL_STACK_VIA"] = "cookiecutter"
