@@ -12,7 +12,19 @@ import click
 from generator import __version__, wording
 from generator.errors import StackError
 
+# Exit codes, as `odl-stack --help` lists them (EXIT_CODES_HELP).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check or a docker command failed, or something unexpected happened
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_CODES_HELP = (
+    "\b\nExit codes:\n"
+    f"  {EXIT_OK}    done\n"
+    f"  {EXIT_FAILED}    a check or a docker command failed (its output says which), or an unexpected error\n"
+    "       (one line; the full traceback is written to a file it names)\n"
+    f"  {EXIT_BAD_INPUT}    bad input: the error names the field and the fix; nothing was written\n"
+    f"  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"
+)
 
 
 def _parse_addresses(values: tuple[str, ...]) -> dict[str, str]:
@@ -215,7 +227,7 @@ def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
     return found
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="odl-stack")
 def cli() -> None:
     """Generate and run Docker Compose stacks that wire Open edX to MIT xPro or MITx Online.
@@ -383,6 +395,21 @@ def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str 
     upgrade_mod.upgrade(Path(stack), click.echo, {"lms": lms_port, "app": app_port, "subnet": subnet})
 
 
+def _write_traceback(exc: BaseException) -> str:
+    """The whole traceback, kept for the report in a private file in the temporary directory; its path."""
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    try:
+        fd, path = tempfile.mkstemp(prefix="odl-stack-error-", suffix=".txt")  # mode 0600
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"odl-stack {__version__}: {' '.join(sys.argv)}\n{text}")
+    except OSError as write_error:
+        return f"nowhere (it could not be written: {write_error}; run again with ODL_STACK_DEBUG=1 to see it)"
+    return path
+
+
 def main() -> None:
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
@@ -392,7 +419,7 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -400,15 +427,16 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:
         # E.g. files a container wrote (owned by its user) in a stack directory.
         what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
         click.echo(f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)
     except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes one line
         if os.environ.get("ODL_STACK_DEBUG"):
             raise
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. Fix: run again with ODL_STACK_DEBUG=1 for the traceback, and report it", err=True)
-        sys.exit(1)
+        where = _write_traceback(exc)
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. The full traceback is in {where}; please report it with that file", err=True)
+        sys.exit(EXIT_FAILED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -13,12 +13,13 @@ is used for `docker compose` when the CLI plugin is not installed.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
 
 from generator import datastamp, doctor, wording
-from generator.dockercli import require_docker_cli
+from generator.dockercli import client_call, require_docker_cli
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import Stack, siblings
 from generator.stackfiles import DATA_STAMP, TUTOR_DATA
@@ -44,6 +45,12 @@ def client(stack: Stack) -> DockerClient:
         compose_project_name=stack.project,
         compose_project_directory=str(stack.path),
     )
+
+
+def _show(stack: Stack, echo: Echo, *args: str) -> None:
+    """Say the `docker compose` command that runs, as the user could type it from anywhere (Compose finds
+    docker-compose.yml, then docker-compose.override.yml, in the project directory, as python-on-whales passes them)."""
+    echo("$ " + shlex.join([*client_call(), "compose", "--project-directory", str(stack.path), *args]))
 
 
 def _failed(exc: Exception, echo: Echo, what: str = "docker compose") -> int:
@@ -105,8 +112,10 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
         if fresh:
             datastamp.write_data_stamp(stack, fresh)
         echo(f"Starting {stack.project}: pulling/building images, migrating (the first start takes a while) ...")
+        _show(stack, echo, "up", "--detach", "--build")
         docker.compose.up(detach=True, build=True)
         echo("Services are up. The bootstrap wires both sides now; its log follows until it exits:")
+        _show(stack, echo, "logs", "--follow", "--no-log-prefix", BOOTSTRAP_SERVICE)
         _stream(docker.compose.logs(services=[BOOTSTRAP_SERVICE], follow=True, no_log_prefix=True, stream=True), echo)
         code = bootstrap_exit_code(docker)
     except DockerException as exc:
@@ -124,8 +133,10 @@ def down(stack: Stack, echo: Echo) -> int:
     """Stop and remove the containers and network; volumes, data and secrets stay."""
     from python_on_whales.exceptions import DockerException
 
+    docker = client(stack)
+    _show(stack, echo, "down", "--remove-orphans")
     try:
-        client(stack).compose.down(remove_orphans=True)
+        docker.compose.down(remove_orphans=True)
     except DockerException as exc:
         return _failed(exc, echo)
     echo(f"Stack {stack.project} stopped; data and secrets kept (start again: {wording.command('up', stack.path)}).")
@@ -136,6 +147,7 @@ def status(stack: Stack, echo: Echo) -> int:
     from python_on_whales.exceptions import DockerException
 
     docker = client(stack)
+    _show(stack, echo, "ps", "--all")
     try:
         containers = docker.compose.ps(all=True)
         rows = []
@@ -163,8 +175,10 @@ def status(stack: Stack, echo: Echo) -> int:
 def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = False, tail: str | None = None) -> int:
     from python_on_whales.exceptions import DockerException
 
+    docker = client(stack)
+    _show(stack, echo, "logs", *(["--follow"] if follow else []), *(["--tail", tail] if tail else []), *([service] if service else []))
     try:
-        _stream(client(stack).compose.logs(services=[service] if service else [], follow=follow, tail=tail, stream=True), echo)
+        _stream(docker.compose.logs(services=[service] if service else [], follow=follow, tail=tail, stream=True), echo)
     except DockerException as exc:
         return _failed(exc, echo)
     return 0
@@ -180,6 +194,7 @@ def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
         if not docker.compose.ps(services=wanted):
             echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
             return 1
+        _show(stack, echo, "run", "--rm", "--no-deps", "--no-TTY", BOOTSTRAP_SERVICE, *command)
         lines = docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False)
         _stream(cast(Iterable[tuple[str, bytes]], lines), echo)  # stream=True returns the output's lines
     except DockerException as exc:
@@ -216,6 +231,7 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
             echo("Nothing deleted.")
             return 0  # an answer, not a failure
     docker = client(stack)
+    _show(stack, echo, "down", "--remove-orphans", *(["--volumes"] if data else []))
     try:
         docker.compose.down(remove_orphans=True, volumes=data)
         if data:

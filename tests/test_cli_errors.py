@@ -1,7 +1,8 @@
-"""Bad input: one clear error naming the field and the fix, exit 2, nothing written."""
+"""Bad input: one clear error naming the field and the fix, exit 2, nothing written; anything unexpected: one line and a traceback file."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,39 @@ def test_exit_codes_reach_the_shell(tmp_path: Path) -> None:
     assert run_cli("--version").returncode == 0
     assert run_cli("no-such-command").returncode == 2
     assert run_cli("new").returncode == 2  # --app missing
+
+
+def test_an_unexpected_failure_is_one_line_naming_the_file_with_the_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tempfile
+
+    from generator import cli, lifecycle
+
+    stack = make_stack(tmp_path / "stacks", app="xpro")
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise RuntimeError("no such thing")
+
+    monkeypatch.setattr(lifecycle, "status", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", ["odl-stack", "status", str(stack)])
+    monkeypatch.delenv("ODL_STACK_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == cli.EXIT_FAILED == 1
+    err = capsys.readouterr().err
+    (written,) = tmp_path.glob("odl-stack-error-*.txt")
+    assert err == f"Error: unexpected RuntimeError: no such thing. The full traceback is in {written}; please report it with that file\n"
+    text = written.read_text()
+    assert text.startswith(f"odl-stack {cli.__version__}: odl-stack status {stack}\nTraceback (most recent call last):\n")
+    assert "in broken" in text and text.endswith("RuntimeError: no such thing\n")
+    assert written.stat().st_mode & 0o777 == 0o600
+
+
+def test_help_lists_the_exit_codes() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    codes = result.stdout.split("Exit codes:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in codes if line.split()[0].isdigit()] == ["0", "1", "2", "130"]
+    assert "bad input" in result.stdout and "traceback" in result.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -299,3 +300,17 @@ def subprocess_run(args: list[str], input: str):
     import subprocess
 
     return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, input=input, env=os.environ.copy())
+
+
+def test_each_command_says_the_docker_compose_command_it_runs(stack, fake):
+    def shown(result: subprocess.CompletedProcess[str]) -> list[str]:
+        assert result.returncode == 0, result.stdout + result.stderr
+        return [line.split(" compose ", 1)[1] for line in result.stdout.splitlines() if line.startswith("$ ")]
+
+    here = f"--project-directory {stack}"
+    assert shown(run_cli("up", str(stack), "--skip-doctor")) == [f"{here} up --detach --build", f"{here} logs --follow --no-log-prefix bootstrap"]
+    assert shown(run_cli("status", str(stack))) == [f"{here} ps --all"]
+    assert shown(run_cli("logs", str(stack), "lms", "--tail", "5")) == [f"{here} logs --tail 5 lms"]
+    assert shown(run_cli("verify", str(stack))) == [f"{here} run --rm --no-deps --no-TTY bootstrap verify"]
+    assert shown(run_cli("down", str(stack))) == [f"{here} down --remove-orphans"]
+    assert shown(run_cli("reset", str(stack), "--data", "--yes")) == [f"{here} down --remove-orphans --volumes"]
