@@ -150,10 +150,10 @@ def _side_by_side(
     import dataclasses
     import ipaddress
 
-    from generator import addressing, doctor, wording
+    from generator import addressing, doctor, stackdir, wording
     from generator.plan import NETWORK_NAME, make_plan
 
-    neighbours = _neighbour_subnets(out, spec.name)
+    neighbours = stackdir.neighbour_subnets(out, spec.name)
     own_network = f"{spec.name}_{NETWORK_NAME}"
     engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
     # The stacks next to this one first: they are the likelier reason, and the user knows them.
@@ -211,19 +211,6 @@ def _neighbour_ports(out: Path, spec: Any) -> dict[int, str]:
                 continue
             for pub in stack.published:
                 found.setdefault(pub.port, stack.project)
-    return found
-
-
-def _neighbour_subnets(out: Path, own: str) -> dict[str, str]:
-    """Subnets of the other stacks in the same output directory."""
-    import json
-
-    from generator.stackfiles import PLAN_FILE
-
-    found = {}
-    for plan_file in sorted(out.glob(f"*/{PLAN_FILE}")):
-        if plan_file.parent.name != own:
-            found[plan_file.parent.name] = json.loads(plan_file.read_text())["network"]["subnet"]
     return found
 
 

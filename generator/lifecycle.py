@@ -16,13 +16,14 @@ import os
 import shlex
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
 
 from generator import datastamp, doctor, wording
 from generator.dockercli import client_call, require_docker_cli
 from generator.hosts import DEFAULT_HOSTS_FILE
 from generator.stackdir import Stack, siblings
 from generator.stackfiles import DATA_STAMP, TUTOR_DATA
+from generator.wording import Echo
 
 if TYPE_CHECKING:  # imported where used: `odl-stack --help` need not load it
     from python_on_whales import DockerClient
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # imported where used: `odl-stack --help` need not load it
 BOOTSTRAP_SERVICE = "bootstrap"
 # The bootstrap image's entry point takes `run` (the default command) or `verify`.
 VERIFY_COMMAND = ["verify"]
-Echo = Callable[[str], Any]
 
 
 def client(stack: Stack) -> DockerClient:

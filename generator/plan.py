@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import addressing, secrets_store, versions, wording
+from generator import addressing, hosts, secrets_store, versions, wording
 from generator.errors import StackError
 from generator.profiles import (
     APISIX_PORT,
@@ -60,7 +60,7 @@ class StackPlan:
 
     @property
     def hosts_line(self) -> str:
-        return "127.0.0.1 " + " ".join(sorted(self.hostnames))
+        return hosts.hosts_line(self.hostnames)
 
     @property
     def front_host(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator import wording
+from generator import hosts, wording
 from generator.errors import StackError
 from generator.stackfiles import COMPOSE_FILE, DATA_STAMP, OVERRIDE_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE
 
@@ -53,7 +53,7 @@ class Stack:
 
     @property
     def hosts_line(self) -> str:
-        return "127.0.0.1 " + " ".join(self.hostnames)
+        return hosts.hosts_line(self.hostnames)
 
     @property
     def urls(self) -> dict[str, str]:
@@ -117,6 +117,17 @@ class Stack:
     def data_stamp(self) -> dict[str, str]:
         path = self.path / DATA_STAMP
         return json.loads(path.read_text()) if path.exists() else {}
+
+
+def neighbour_subnets(out: Path, own: str, own_dir: Path | None = None) -> dict[str, str]:
+    """Subnets of the other stacks in the directory `out`, by stack directory name (leaving out the stack
+    named `own`, and the directory `own_dir`)."""
+    found = {}
+    for plan_file in sorted(out.glob(f"*/{PLAN_FILE}")):
+        other = plan_file.parent
+        if other.name != own and (own_dir is None or other.resolve() != own_dir.resolve()):
+            found[other.name] = json.loads(plan_file.read_text())["network"]["subnet"]
+    return found
 
 
 def parse_port(service: str, entry: Any) -> list[Published]:

@@ -14,13 +14,12 @@ import inspect
 import ipaddress
 import json
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from generator import __version__, wording
 from generator.errors import StackError
-from generator.stackfiles import OVERRIDE_FILE, PLAN_FILE, STACK_FILE
-
-Echo = Callable[[str], Any]
+from generator.stackfiles import OVERRIDE_FILE, STACK_FILE
+from generator.wording import Echo
 
 
 def recorded(stack_dir: Path) -> dict[str, Any]:
@@ -33,18 +32,9 @@ def recorded(stack_dir: Path) -> dict[str, Any]:
     return answers
 
 
-def _neighbour_subnets(stack_dir: Path, own: str) -> dict[str, str]:
-
-    found = {}
-    for plan_file in sorted(stack_dir.resolve().parent.glob(f"*/{PLAN_FILE}")):
-        if plan_file.parent.resolve() != stack_dir.resolve() and plan_file.parent.name != own:
-            found[plan_file.parent.name] = json.loads(plan_file.read_text())["network"]["subnet"]
-    return found
-
-
 def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet."""
-    from generator import addressing, render, secrets_store
+    from generator import addressing, render, secrets_store, stackdir
     from generator.plan import make_plan
     from generator.spec import make_spec
 
@@ -65,7 +55,7 @@ def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = Non
     answers["ports"] = ports
     known = inspect.signature(make_spec).parameters
     spec = make_spec(**{k: v for k, v in answers.items() if k in known})
-    addressing.check_no_overlap(spec.subnet, _neighbour_subnets(stack_dir, spec.name))
+    addressing.check_no_overlap(spec.subnet, stackdir.neighbour_subnets(stack_dir.resolve().parent, spec.name, stack_dir))
     plan = make_plan(spec, secrets_store.load(stack_dir))
     old_version = record.get("generator_version", "?")
     echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__}); secrets and data are kept.")

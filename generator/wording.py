@@ -13,6 +13,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any, Callable
+
+# Where a command's lines go: click.echo, or a list's append in tests.
+Echo = Callable[[str], Any]
 
 VIA_ENV = "ODL_STACK_VIA"
 TYPED_STACK_ENV = "ODL_STACK_TYPED"

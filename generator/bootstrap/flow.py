@@ -46,10 +46,8 @@ def _keycloak_module(plan: planmod.Plan) -> Any | None:
     what it reads; until then only Keycloak's discovery URL is waited for and checked."""
     if not plan.keycloak or "issuer" not in plan.keycloak:
         return None
-    try:
-        from . import keycloak
-    except ImportError:
-        return None
+    from . import keycloak
+
     return keycloak
 
 
