@@ -17,6 +17,10 @@
 #   ODL_E2E_PYTHON        python that runs the generator and pytest (default: .venv/bin/python, else python3)
 #   ODL_E2E_KEEP=1        leave stacks up after the run (debugging; no teardown)
 #   ODL_E2E_SKIP_BUILD=1  reuse stand-in images already in the engine (debugging)
+#   ODL_E2E_REAL=1        (`make e2e REAL=1`) the published images of generator/versions.yml, no
+#                         stand-ins: pulls them first (real_images.py; one line and exit 2 when no
+#                         registry answers), then the same scenarios and browser journeys
+#   ODL_E2E_REAL_IMAGES   with REAL=1: an `--images` file naming a mirror's images
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -155,6 +159,18 @@ else
   info "dockerd up (pid $STARTED_DOCKERD_PID) after ${i}s"
 fi
 info "server: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+
+if [ "${ODL_E2E_REAL:-0}" = "1" ]; then
+  say "Published images (REAL=1: no stand-ins, nothing built from tests/standins)"
+  t0=$(date +%s)
+  (cd "$ROOT" && "$PY" tests/engine/real_images.py) || exit 2
+  info "all pulled in $(elapsed "$t0")"
+  say "Scenarios on the published images (pytest tests/engine)"
+  cd "$ROOT"
+  unset ODL_E2E_IMAGES
+  "$PY" -m pytest -p no:cacheprovider -v -s --tb=short tests/engine "$@"
+  exit $?
+fi
 
 # ---------------------------------------------------------------- 3. base image
 ROOTFS_IMAGE=odl-standin/debian-rootfs:bookworm

@@ -20,7 +20,8 @@ from pathlib import Path
 import journeys
 import pytest
 from browser import Browser, journey
-from harness import PROJECT_PREFIX, UP_TIMEOUT, Stack, assert_all_green, generate, host_get, record
+from conftest import figure
+from harness import PROJECT_PREFIX, UP_TIMEOUT, PeakMemory, Stack, assert_all_green, generate, host_get, record
 
 PAIR = {"xpro": (), "mitxonline": ("--lms-port", "8100")}
 
@@ -31,17 +32,21 @@ def pair(engine: None, stacks_dir: Path) -> Iterator[dict[str, Stack]]:
               for app, extra in PAIR.items()}
     t0 = time.monotonic()
     try:
-        procs = {app: subprocess.Popen(["docker", "compose", "up", "-d"], cwd=s.path, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                 for app, s in stacks.items()}
-        for app, proc in procs.items():
-            out, _ = proc.communicate(timeout=UP_TIMEOUT)
-            assert proc.returncode == 0, f"{app}: docker compose up -d failed:\n{out[-4000:]}\n{stacks[app].diagnose()}"
+        with PeakMemory(*(s.project for s in stacks.values())) as memory:
+            procs = {app: subprocess.Popen(["docker", "compose", "up", "-d"], cwd=s.path, text=True,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                     for app, s in stacks.items()}
+            for app, proc in procs.items():
+                out, _ = proc.communicate(timeout=UP_TIMEOUT)
+                assert proc.returncode == 0, f"{app}: docker compose up -d failed:\n{out[-4000:]}\n{stacks[app].diagnose()}"
+            for app, s in stacks.items():
+                s.timings["bootstrap exit code"] = s.wait_exit("bootstrap")
+                s.first_bootstrap = s.logs("bootstrap")  # type: ignore[attr-defined]
+        seconds = time.monotonic() - t0
+        record("side by side: both `docker compose up -d` (concurrent) → both bootstraps exited", seconds)
         for app, s in stacks.items():
-            s.timings["bootstrap exit code"] = s.wait_exit("bootstrap")
-            s.first_bootstrap = s.logs("bootstrap")  # type: ignore[attr-defined]
-        record("side by side: both `docker compose up -d` (concurrent) → both bootstraps exited",
-               time.monotonic() - t0)
+            figure(f"side by side ({app}, memory of both)", int(s.timings["bootstrap exit code"]),
+                   s.first_bootstrap, seconds, memory)  # type: ignore[attr-defined]
         yield stacks
     finally:
         for s in stacks.values():
