@@ -106,7 +106,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call":
-        TIMES.append((f"scenario {report.nodeid.split('::', 1)[-1]} [{report.outcome}]", report.duration))
+        outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome
+        TIMES.append((f"scenario {report.nodeid.split('::', 1)[-1]} [{outcome}]", report.duration))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
