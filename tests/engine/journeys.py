@@ -6,8 +6,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from browser import Browser
 from harness import Stack
+
+
+class AppSessionSurvivedTheLmsLogout(AssertionError):
+    """The one failure `cross_site_logout_defect` expects: any other failure fails the test."""
+
+
+# The LMS logout chain's last step, expected to fail on every stack (tests/engine/README.md).
+cross_site_logout_defect = pytest.mark.xfail(strict=True, raises=AppSessionSurvivedTheLmsLogout, reason=(
+    "known defect: the LMS (local.openedx.io) and the app (*.odl.local) are different sites, so the LMS "
+    "logout page's iframe reaches the app without its SameSite=Lax cookies (APISIX's session, the app's "
+    "session) and cannot end that session; a same-site LMS hostname would (tests/engine/README.md)"))
 
 
 def hostnames(*stacks: Stack) -> list[str]:
@@ -24,6 +36,15 @@ def keycloak_sign_in(stack: Stack, b: Browser, username: str, password: str) -> 
     text = b.submit("form#kc-form-login", {"username": username, "password": password})
     assert b.url == f"{kc['gateway']['url']}/dashboard", b.url
     assert json.loads(text)["username"] == username, text
+
+
+def xpro_sign_in(stack: Stack, b: Browser, email: str, password: str) -> str:
+    """xPro's /signin/ form (email, password), then the app's own view of the user: the username."""
+    app = stack.plan["app"]["url"]
+    b.open(f"{app}/signin/?next=/api/users/me")
+    text = b.submit("form#signin", {"email": email, "password": password})
+    assert b.url == f"{app}/api/users/me", b.url
+    return json.loads(text)["username"]
 
 
 def cross_over_to_the_lms(stack: Stack, b: Browser, username: str) -> None:
@@ -48,3 +69,14 @@ def lms_logout(stack: Stack, b: Browser) -> None:
         "the LMS logout page did not load the app's logout URL"
     assert "signed in: nobody" in b.text, b.text
     assert "not logged in" in b.open(f"{lms}/dashboard")
+
+
+def assert_app_session_ended(url: str, b: Browser, who: str) -> None:
+    """`url` is the app's page naming the signed-in user (JSON: "username"; 403 when nobody)."""
+    text = b.open(url)
+    try:
+        username = json.loads(text).get("username")
+    except ValueError:
+        username = None
+    if username == who:
+        raise AppSessionSurvivedTheLmsLogout(f"the app still knows {who} after the LMS logout: {text}")

@@ -154,23 +154,14 @@ def test_person_signs_in_at_keycloak_and_crosses_over_to_the_lms(stack: Stack) -
         journeys.cross_over_to_the_lms(stack, b, username)
 
 
-class AppSessionSurvivedTheLmsLogout(AssertionError):
-    """The one failure the test below expects (see its xfail): anything else fails it."""
-
-
-@pytest.mark.xfail(strict=True, raises=AppSessionSurvivedTheLmsLogout, reason=(
-    "known defect: the LMS (local.openedx.io) and the app (mitxonline.odl.local) are different sites, "
-    "so the LMS logout page's iframe reaches the app without its SameSite=Lax cookies (APISIX's session, "
-    "the app's sessionid) and cannot end that session; a same-site LMS hostname would (tests/engine/README.md)"))
+@journeys.cross_site_logout_defect
 def test_person_logs_out_on_the_lms_and_the_app_session_ends(stack: Stack) -> None:
     username, password = student(stack)
     with journey("mitxonline-apisix logout chain", journeys.hostnames(stack)) as b:
         journeys.keycloak_sign_in(stack, b, username, password)
         journeys.cross_over_to_the_lms(stack, b, username)
         journeys.lms_logout(stack, b)
-        text = b.open(f"{stack.plan['keycloak']['gateway']['url']}/dashboard")
-        if json.loads(text)["username"] is not None:
-            raise AppSessionSurvivedTheLmsLogout(f"the app still knows the learner after the LMS logout: {text}")
+        journeys.assert_app_session_ended(f"{stack.plan['keycloak']['gateway']['url']}/dashboard", b, username)
 
 
 def test_gateway_login_carries_on_into_the_lms(stack: Stack) -> None:
