@@ -265,3 +265,17 @@ def test_an_lms_moved_off_its_port_names_its_cookies_apart(stacks: dict[str, Pat
     for name in stacks:
         default = (stacks[name] / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
         assert "SESSION_COOKIE_NAME" not in default and "JWT_AUTH_COOKIE" not in default, name
+
+
+def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[str, Path]) -> None:
+    for name, stack in stacks.items():
+        env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+        secrets = json.loads((stack / "secrets/secrets.json").read_text())
+        credentials = (stack / "secrets/credentials.txt").read_text()
+        assert "testlearner (testlearner@" in credentials and secrets["learner_password"] in credentials
+        if name.startswith("mitxonline"):
+            # Read by mitxonline main/settings.py OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET.
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID"] == secrets["courses_client_id"]
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
+        else:
+            assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env

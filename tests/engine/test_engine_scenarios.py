@@ -146,6 +146,61 @@ def test_person_logs_out_on_the_lms_and_the_xpro_session_ends(stack: Stack) -> N
         journeys.assert_app_session_ended(f"{stack.plan['app']['url']}/api/users/me", b, learner["username"])
 
 
+STANDIN_LEARNER = "standinlearner"  # not the bootstrap's learner: this checks the stand-ins alone
+APP_SYNC = """
+import json
+from django.conf import settings
+from django.contrib.auth import get_user_model
+mod = {"xpro": "courseware", "mitxonline": "openedx"}[settings.STANDIN_APP]
+api = __import__(mod + ".api", fromlist=["api"])
+user = get_user_model().objects.create_user(NAME, NAME + "@" + settings.SITE_BASE_URL.split("//")[1].split(":")[0], "pw", name="Stand-in Learner")
+api.create_user(user)
+user.refresh_from_db()
+rows = list((user.courseware_users if mod == "courseware" else user.openedx_users).values("has_been_synced"))
+token = user.openedx_api_auth.access_token
+user.openedx_api_auth.delete()
+user = get_user_model().objects.get(pk=user.pk)
+repaired = api.repair_faulty_edx_user(user)
+print("SYNC=" + json.dumps({"app": settings.STANDIN_APP, "rows": rows, "token": token, "repaired": list(repaired),
+                           "token_after_repair": get_user_model().objects.get(pk=user.pk).openedx_api_auth.access_token}))
+"""
+LMS_READ = """
+import json, sys, requests
+cfg = json.load(sys.stdin)
+def get(path):
+    r = requests.get(cfg["lms_url"] + path, headers={"Authorization": "Bearer " + cfg["token"]}, timeout=30)
+    return [r.status_code, r.json() if r.headers.get("Content-Type", "").startswith("application/json") else r.text[:200]]
+print(json.dumps({"me": get("/api/user/v1/me"), "links": get("/api/third_party_auth/v0/users/" + cfg["name"]),
+                  "account": get("/api/user/v1/accounts/" + cfg["name"])}))
+"""
+
+
+def test_the_apps_own_user_sync_registers_links_and_fetches_a_token(stack: Stack) -> None:
+    """The app stand-in's create_user (xPro courseware.api, MITx Online openedx.api) against the
+    LMS stand-in: registration with provider + access_token links the social account, the token
+    dance gives the app an Open edX token the LMS accepts for that user, and the app's repair
+    function fetches a new one once the stored one is gone."""
+    plan = stack.plan
+    proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell",
+                      input=f"NAME = {STANDIN_LEARNER!r}\n" + APP_SYNC, timeout=180)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    sync = json.loads([l for l in proc.stdout.splitlines() if l.startswith("SYNC=")][-1][5:])
+    assert sync["rows"] == [{"has_been_synced": True}], sync
+    # (created_user, created_auth_token): MITx Online's create_edx_user answers True for a user
+    # it finds synced (openedx/api.py:317-320), xPro's repair skips a user with a CoursewareUser.
+    assert sync["repaired"] == [sync["app"] == "mitxonline", True], sync
+    assert sync["token_after_repair"] not in ("", None, sync["token"]), sync
+    payload = json.dumps({"lms_url": plan["openedx"]["url"], "token": sync["token_after_repair"], "name": STANDIN_LEARNER})
+    proc = stack.python(plan["openedx"]["service"], LMS_READ, stdin=payload, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lms = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert lms["me"] == [200, {"username": STANDIN_LEARNER}], lms
+    backend = plan["openedx"]["provider"]["backend_name"]
+    assert lms["links"][0] == 200 and [(a["provider_id"], a["remote_id"]) for a in lms["links"][1]["active"]] == [
+        (f"oa2-{backend}", STANDIN_LEARNER)], lms
+    assert lms["account"][0] == 200 and lms["account"][1]["is_active"], lms
+
+
 def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
