@@ -48,12 +48,13 @@ def xpro_sign_in(stack: Stack, b: Browser, email: str, password: str) -> str:
 
 
 def cross_over_to_the_lms(stack: Stack, b: Browser, username: str) -> None:
-    """The LMS's third-party-auth login: through the app's authorize URL and back, ending on
-    the LMS dashboard that shows the learner's username."""
+    """The LMS's third-party-auth login: through the app's authorize URL and back (a learner new
+    to the LMS passes its /register page, whose script registers and resumes the login), ending
+    on the LMS dashboard that shows the learner's username."""
     lms = stack.plan["openedx"]
-    text = b.open(f"{lms['url']}/auth/login/{lms['provider']['slug']}/?auth_entry=login")
-    assert b.url == f"{lms['url']}/dashboard", b.url
-    assert username in text, text
+    b.open(f"{lms['url']}/auth/login/{lms['provider']['slug']}/?auth_entry=login")
+    b.wait_until(lambda: b.url == f"{lms['url']}/dashboard", "LMS dashboard")
+    assert username in b.text, b.text
     app_host = stack.plan["app"]["url"]
     assert any(f"{app_host}/oauth2/authorize" in hop for hop in b.navigations()), "the app's authorize URL was not visited"
 
