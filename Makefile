@@ -17,7 +17,8 @@ ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
 	@echo "           [LMS_PORT=...] [APP_PORT=...] [FORCE=1]   generate stacks/<name>/"
-	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier)"
+	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier with a browser)"
+	@echo "make e2e REAL=1   the engine scenarios and browser journeys on the published images (needs the registries)"
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
 	@echo "make golden    rewrite tests/golden/ after a template change (then read the diff)"
 	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
@@ -56,7 +57,7 @@ test-bootstrap: $(STAMP)
 	$(BIN)/python -m pytest -q tests/bootstrap
 
 e2e: $(STAMP)
-	bash tests/engine/run.sh
+	$(if $(call yes,$(REAL)),ODL_E2E_REAL=1 )bash tests/engine/run.sh
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py

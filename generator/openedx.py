@@ -51,6 +51,20 @@ MFE_PLUGIN = "mfe"
 # tutor-mfe would switch them to the authn MFE, so that MFE is left out through its own filter.
 LEFT_OUT_MFES = ("authn",)
 _core_ready = False
+# The LMS's cookie names as edx-platform sets them (Django's session/CSRF defaults, kept by
+# openedx/envs/common.py; EDXMKTG_* and JWT_AUTH in lms/envs/common.py). A browser keeps cookies
+# per host, not per host and port, so a second LMS on the same hostname (moved with --lms-port)
+# must name its cookies apart or each sign-in overwrites the other's session.
+LMS_COOKIE_SETTINGS = {
+    "SESSION_COOKIE_NAME": "sessionid",
+    "CSRF_COOKIE_NAME": "csrftoken",
+    "EDXMKTG_LOGGED_IN_COOKIE_NAME": "edxloggedin",
+    "EDXMKTG_USER_INFO_COOKIE_NAME": "edx-user-info",
+}
+LMS_JWT_COOKIES = {
+    "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+    "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
+}
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,21 @@ def tutor_settings(plan: StackPlan) -> dict[str, Any]:
     }
 
 
+def lms_cookie_names(plan: StackPlan) -> dict[str, dict[str, str]]:
+    """Cookie names of an LMS moved off its profile's port: Tutor's names + "-<port>" ({} when
+    the LMS is on the usual port, which keeps Tutor's names)."""
+    port = plan.ports["lms"]
+    if port == plan.era.lms_port:
+        return {}
+    return {
+        "settings": {name: f"{value}-{port}" for name, value in LMS_COOKIE_SETTINGS.items()},
+        "jwt_auth": {name: f"{value}-{port}" for name, value in LMS_JWT_COOKIES.items()},
+    }
+
+
 def patches(plan: StackPlan) -> dict[str, str]:
     context = {
+        "cookies": lms_cookie_names(plan),
         "era": plan.era,
         "urls": plan.urls,
         "front_host": plan.front_host,

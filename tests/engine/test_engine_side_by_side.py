@@ -4,7 +4,8 @@ Each stack has its own network (default subnets differ per app), its own contain
 volumes (compose project = stack name), and its own published ports: the MITx Online stack is
 generated with `--lms-port 8100` so the two LMSs do not both publish 127.0.0.1:8000. Both are
 started concurrently; both bootstraps must end all ✓, and each LMS must accept only its own
-stack's service-worker token (two distinct LMSs really answer on the two ports)."""
+stack's service-worker token (two distinct LMSs really answer on the two ports). One browser
+profile signs in to both LMSes (same hostname, two ports): each keeps its own session."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import journeys
 import pytest
-from harness import PROJECT_PREFIX, UP_TIMEOUT, Stack, assert_all_green, generate, host_get, record
+from browser import Browser, journey
+from harness import figure
+from harness import PROJECT_PREFIX, UP_TIMEOUT, PeakMemory, Stack, assert_all_green, generate, host_get, record
 
 PAIR = {"xpro": (), "mitxonline": ("--lms-port", "8100")}
 
@@ -28,17 +32,21 @@ def pair(engine: None, stacks_dir: Path) -> Iterator[dict[str, Stack]]:
               for app, extra in PAIR.items()}
     t0 = time.monotonic()
     try:
-        procs = {app: subprocess.Popen(["docker", "compose", "up", "-d"], cwd=s.path, text=True,
-                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                 for app, s in stacks.items()}
-        for app, proc in procs.items():
-            out, _ = proc.communicate(timeout=UP_TIMEOUT)
-            assert proc.returncode == 0, f"{app}: docker compose up -d failed:\n{out[-4000:]}\n{stacks[app].diagnose()}"
+        with PeakMemory(*(s.project for s in stacks.values())) as memory:
+            procs = {app: subprocess.Popen(["docker", "compose", "up", "-d"], cwd=s.path, text=True,
+                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                     for app, s in stacks.items()}
+            for app, proc in procs.items():
+                out, _ = proc.communicate(timeout=UP_TIMEOUT)
+                assert proc.returncode == 0, f"{app}: docker compose up -d failed:\n{out[-4000:]}\n{stacks[app].diagnose()}"
+            for app, s in stacks.items():
+                s.timings["bootstrap exit code"] = s.wait_exit("bootstrap")
+                s.first_bootstrap = s.logs("bootstrap")  # type: ignore[attr-defined]
+        seconds = time.monotonic() - t0
+        record("side by side: both `docker compose up -d` (concurrent) → both bootstraps exited", seconds)
         for app, s in stacks.items():
-            s.timings["bootstrap exit code"] = s.wait_exit("bootstrap")
-            s.first_bootstrap = s.logs("bootstrap")  # type: ignore[attr-defined]
-        record("side by side: both `docker compose up -d` (concurrent) → both bootstraps exited",
-               time.monotonic() - t0)
+            figure(f"side by side ({app}, memory of both)", int(s.timings["bootstrap exit code"]),
+                   s.first_bootstrap, seconds, memory)  # type: ignore[attr-defined]
         yield stacks
     finally:
         for s in stacks.values():
@@ -93,3 +101,41 @@ def test_each_stack_resolves_lms_hostname_to_its_own_lms(pair: dict[str, Stack])
         # The LMS's name is served by its stack's own front (Tutor's Caddy), which proxies to its own LMS.
         front = plan["network"]["hostnames"][lms_hostname]
         assert proc.stdout.split()[0] == plan["network"]["addresses"][front], json.dumps(plan["network"])
+
+
+def lms_sign_in(b: Browser, s: Stack) -> None:
+    """The LMS superuser on the LMS's own login form (on the stand-in: Django admin's, the only
+    password login it has), back to the dashboard."""
+    lms = s.plan["openedx"]
+    superuser = lms["superuser"]
+    b.open(f"{lms['url']}/admin/login/?next=/dashboard")
+    text = b.submit("form#login-form", {"username": superuser["username"],
+                                        "password": s.secrets[superuser["password_secret"]]})
+    assert b.url == f"{lms['url']}/dashboard" and f"logged in as {superuser['username']}" in text, text
+
+
+def signed_in(b: Browser, s: Stack) -> bool:
+    return "logged in as" in b.open(f"{s.plan['openedx']['url']}/dashboard")
+
+
+def lms_sign_out(b: Browser, s: Stack) -> None:
+    lms = s.plan["openedx"]["url"]
+    b.open(f"{lms}/logout")
+    b.wait_until(lambda: b.url == f"{lms}/", "the LMS home page after its logout page")
+
+
+def test_one_browser_profile_keeps_a_session_per_lms(pair: dict[str, Stack]) -> None:
+    """local.openedx.io:8000 and local.openedx.io:8100 share the browser's cookie jar (cookies
+    ignore ports): the moved LMS names its cookies apart, so both sessions live side by side."""
+    xpro, mitx = pair["xpro"], pair["mitxonline"]
+    with journey("side by side: two LMSes in one profile", journeys.hostnames(xpro, mitx)) as b:
+        lms_sign_in(b, xpro)
+        lms_sign_in(b, mitx)
+        assert signed_in(b, xpro) and signed_in(b, mitx), "signing in to one LMS signed the other out"
+        names = sorted(c["name"] for c in b.cookies())
+        assert "sessionid" in names and "sessionid-8100" in names, names
+        lms_sign_out(b, mitx)
+        assert not signed_in(b, mitx) and signed_in(b, xpro), "signing out of the moved LMS touched the other"
+        lms_sign_in(b, mitx)
+        lms_sign_out(b, xpro)
+        assert not signed_in(b, xpro) and signed_in(b, mitx), "signing out of the usual LMS touched the moved one"

@@ -34,6 +34,7 @@ def _bool(name, default=False):
 SITE_BASE_URL = os.environ[f"{PREFIX}_BASE_URL"].rstrip("/")
 DOCKER_BASE_URL = (os.environ.get("MITXONLINE_DOCKER_BASE_URL") or SITE_BASE_URL).rstrip("/")
 SECRET_KEY = os.environ["SECRET_KEY"]
+LOGOUT_REDIRECT_URL = os.environ.get("LOGOUT_REDIRECT_URL", "")  # the LMS's /logout (app.env)
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 

@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/users/me/", views.users_me),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
-    path("logout", views.logout),
+    path("logout", views.gateway_logout if settings.STANDIN_APP == "mitxonline" else views.logout),
 ]
 if settings.STANDIN_APP == "xpro":
     urlpatterns += [

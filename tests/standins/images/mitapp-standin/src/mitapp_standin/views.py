@@ -1,4 +1,6 @@
 """Endpoints of the MIT apps that the LMS, the bootstrap and the tests call."""
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.db import connection
@@ -49,6 +51,18 @@ def openid_configuration(request):
 def logout(request):
     auth_logout(request)
     return HttpResponseRedirect("/")
+
+
+def gateway_logout(request):
+    """MITx Online's /logout (authentication/api_gateway/views.py:145-170,
+    `OpenedxAndApiGatewayLogoutView`): from the LMS logout page's iframe (`?no_redirect=1`) it sends a
+    signed-in user on to APISIX's /logout/oidc (anyone else to the site root); otherwise it sends
+    the browser to the LMS's logout page, which frames this URL, then comes back here."""
+    if request.GET.get("no_redirect", "")[:1] == "1":
+        if request.user.is_authenticated:
+            return HttpResponseRedirect(f"{settings.SITE_BASE_URL}/logout/oidc")
+        return HttpResponseRedirect(settings.SITE_BASE_URL)
+    return HttpResponseRedirect(f"{settings.LOGOUT_REDIRECT_URL}?{urlencode({'redirect_url': settings.SITE_BASE_URL})}")
 
 
 def dashboard(request):
