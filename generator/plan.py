@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import addressing, secrets_store, versions
+from generator import addressing, course, secrets_store, versions
 from generator.errors import StackError
 from generator.profiles import (
     APISIX_PORT,
@@ -265,6 +265,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
             },
             "checks": app_checks,
         },
+        "course": course.facts(lms_url),
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
     }

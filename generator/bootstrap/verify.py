@@ -119,3 +119,19 @@ def token_check(plan: Plan, get: Callable[..., Answer]) -> Check:
     if username != sw["username"]:
         return Check(label, False, f"answered for user {username!r}, want {sw['username']!r}")
     return Check(label, True)
+
+
+def course_check(plan: Plan, get: Callable[..., Answer]) -> Check:
+    """The stack's course, as the LMS's course API (lms/djangoapps/course_api) reports it."""
+    course, sw = plan.data["course"], plan.openedx["service_worker"]
+    label = f"Course {course['key']} exists in Open edX ({course['api_url']})"
+    answer = get(course["api_url"], headers={"Authorization": "Bearer " + plan.secret(sw["token_secret"]), "Accept": "application/json"})
+    if answer.status != 200:
+        return Check(label, False, answer.describe() + f"; the import one-shot's log: docker compose logs {course['import_service']}")
+    try:
+        found = json.loads(answer.body.decode("utf-8", "replace")).get("id")
+    except (ValueError, AttributeError):
+        return Check(label, False, "HTTP 200 but not a JSON object")
+    if found != course["key"]:
+        return Check(label, False, f"answered for course {found!r}")
+    return Check(label, True)

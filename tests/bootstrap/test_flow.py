@@ -33,6 +33,7 @@ class Stack:
         self.client = FakeClient([self.lms, self.app])
         self.http: dict[str, Answer] = {ox["heartbeat_url"]: Answer(200), ap["health_url"]: Answer(200)}
         self.client_made = 0
+        self.course_imported = True
 
     def get(self, url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Answer:
         sw = self.plan.openedx["service_worker"]
@@ -40,6 +41,9 @@ class Stack:
             if (headers or {}).get("Authorization") == "Bearer " + self.plan.secret(sw["token_secret"]):
                 return Answer(200, body=json.dumps({"username": sw["username"]}).encode())
             return Answer(401, body=b'{"detail": "Invalid token"}')
+        course = self.plan.data["course"]
+        if url == course["api_url"] and self.course_imported:
+            return Answer(200, body=json.dumps({"id": course["key"], "name": course["display_name"]}).encode())
         return self.http.get(url, Answer(None, error="URLError: connection refused"))
 
     def factory(self) -> Any:
@@ -70,7 +74,7 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert code == 0, text
     assert "Django launches: 2 (app 1, lms 1)" in text
     assert "9 created, 0 updated, 1 unchanged (changes written)" in text
-    assert "✗" not in text and "All 9 checks passed." in text
+    assert "✗" not in text and "All 10 checks passed." in text
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
     for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
         (call,) = _manage_calls(container)
@@ -93,7 +97,16 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
-    assert code == 0 and "All 9 checks passed." in text
+    assert code == 0 and "All 10 checks passed." in text
+
+
+def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) -> None:
+    stack.course_imported = False
+    code, text = stack.run("run")
+    assert code == 1
+    course = stack.plan.data["course"]
+    assert f"✗ Course {course['key']} exists in Open edX ({course['api_url']})" in text
+    assert "docker compose logs openedx-course-import" in text
 
 
 def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) -> None:
@@ -101,7 +114,7 @@ def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) 
     code, text = stack.run("run")
     assert code == 1
     assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
-    assert "1 of 9 checks failed" in text
+    assert "1 of 10 checks failed" in text
 
 
 def test_refuses_a_plan_of_another_compose_project(stack: Stack) -> None:
@@ -161,4 +174,4 @@ def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict
     assert seen["kc"] == stack.plan.keycloak and seen["timeout"] == 600 and seen["services"] == ["apisix", "lms"]
     assert "  updated   keycloak: client apisix: secret" in text
     assert "  ✓ Keycloak client apisix" in text and "  ✗ APISIX pass-through route: HTTP 502" in text
-    assert code == 1 and "1 of 11 checks failed" in text
+    assert code == 1 and "1 of 12 checks failed" in text

@@ -1,0 +1,73 @@
+"""The stack's own course: OLX that parses, whose key is the plan's, imported by a CMS one-shot."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import course
+
+CHILD_TAGS = {"course": "chapter", "chapter": "sequential", "sequential": "vertical", "vertical": "problem"}
+
+
+def _plan_course(stack: Path) -> dict:
+    return json.loads((stack / "plan.json").read_text())["course"]
+
+
+@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-apisix"])
+def test_olx_parses_and_its_key_is_the_plans(stacks: dict[str, Path], name: str) -> None:
+    stack = stacks[name]
+    planned = _plan_course(stack)
+    root = stack / course.STACK_DIR / course.SOURCE_DIR
+    top = ET.parse(root / "course.xml").getroot()
+    assert f"course-v1:{top.get('org')}+{top.get('course')}+{top.get('url_name')}" == planned["key"]
+    # Follow the url_names down the tree exactly as OLX's file layout names them.
+    tag, url_name = "course", top.get("url_name")
+    seen = []
+    while True:
+        element = ET.parse(root / tag / f"{url_name}.xml").getroot()
+        assert element.tag == tag and element.get("display_name")
+        seen.append(tag)
+        if tag not in CHILD_TAGS:
+            break
+        (child,) = list(element)
+        assert child.tag == CHILD_TAGS[tag]
+        tag, url_name = child.tag, child.get("url_name")
+    assert seen == ["course", "chapter", "sequential", "vertical", "problem"]
+    run = ET.parse(root / "course" / f"{planned['run']}.xml").getroot()
+    assert run.get("self_paced") == "true" and run.get("start") == planned["start"] < "2026"
+    policy = json.loads((root / "policies" / planned["run"] / "policy.json").read_text())
+    assert policy[f"course/{planned['run']}"]["self_paced"] is True
+    json.loads((root / "policies" / planned["run"] / "grading_policy.json").read_text())
+
+
+def test_course_api_and_page_urls_point_at_the_stacks_lms(stacks: dict[str, Path]) -> None:
+    for name, lms in (("xpro", "http://local.openedx.io:8000"), ("xpro-devstack", "http://edx.odl.local:18000")):
+        planned = _plan_course(stacks[name])
+        assert planned["api_url"] == f"{lms}/api/courses/v1/courses/{planned['key']}/"
+        assert planned["lms_url"] == f"{lms}/courses/{planned['key']}/"
+
+
+def test_a_cms_one_shot_imports_the_course_before_the_bootstrap(stacks: dict[str, Path]) -> None:
+    services = yaml.safe_load((stacks["mitxonline"] / "docker-compose.yml").read_text())["services"]
+    job = services[course.SERVICE]
+    # Built from Tutor's own cms-job: the thin image, CMS settings, Tutor's mounts.
+    assert job["image"] == services["cms"]["image"] and job["environment"]["SERVICE_VARIANT"] == "cms"
+    assert set(services["cms-job"]["volumes"]) < set(job["volumes"])
+    assert f"./{course.STACK_DIR}:{course.MOUNT}:ro" in job["volumes"]
+    assert job["restart"] == "no" and "profiles" not in job
+    assert job["command"][-1] == f"python ./manage.py cms shell < {course.MOUNT}/{course.IMPORT_SCRIPT}"
+    assert job["environment"]["ODL_COURSE_KEY"] == _plan_course(stacks["mitxonline"])["key"]
+    assert job["depends_on"]["openedx-init-5-cms"] == {"condition": "service_completed_successfully"}
+    assert services["bootstrap"]["depends_on"][course.SERVICE] == {"condition": "service_completed_successfully"}
+
+
+def test_import_script_calls_edx_platforms_import_command_and_formats_no_values(stacks: dict[str, Path]) -> None:
+    script = (stacks["xpro"] / course.STACK_DIR / course.IMPORT_SCRIPT).read_text()
+    compile(script, course.IMPORT_SCRIPT, "exec")
+    assert 'call_command("import", os.environ["ODL_COURSE_DATA_DIR"], os.environ["ODL_COURSE_SOURCE_DIR"])' in script
+    assert "has_course(key)" in script and course.KEY not in script
