@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -71,3 +72,45 @@ def test_import_script_calls_edx_platforms_import_command_and_formats_no_values(
     compile(script, course.IMPORT_SCRIPT, "exec")
     assert 'call_command("import", os.environ["ODL_COURSE_DATA_DIR"], os.environ["ODL_COURSE_SOURCE_DIR"])' in script
     assert "has_course(key)" in script and course.KEY not in script
+
+
+def _standin_olx():
+    import importlib.util
+
+    from conftest import ROOT
+
+    path = ROOT / "tests/standins/images/lms-standin/edx-platform/courses_standin/olx.py"
+    spec = importlib.util.spec_from_file_location("standin_olx", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lms_standin_import_reads_the_generated_olx(stacks: dict[str, Path]) -> None:
+    olx = _standin_olx()
+    planned = _plan_course(stacks["xpro"])
+    read = olx.read_course(stacks["xpro"] / course.STACK_DIR / course.SOURCE_DIR)
+    assert read.key == planned["key"] and read.self_paced and read.start == planned["start"]
+    assert [b["category"] for b in read.blocks] == ["chapter", "sequential", "vertical", "problem"]
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda root: (root / "course.xml").write_text("<course org='edX' course='DemoX'"), "not well-formed XML"),
+        (lambda root: (root / "course.xml").write_text("<course org='edX' course='DemoX'/>"), "without a 'url_name'"),
+        (lambda root: (root / "problem" / "odl_problem.xml").unlink(), "no such file"),
+    ],
+    ids=["malformed-course-xml", "no-url-name", "missing-child"],
+)
+def test_lms_standin_import_refuses_a_broken_course(stacks: dict[str, Path], tmp_path: Path, breakage, message: str) -> None:
+    import shutil
+
+    olx = _standin_olx()
+    root = tmp_path / "olx"
+    shutil.copytree(stacks["xpro"] / course.STACK_DIR / course.SOURCE_DIR, root)
+    breakage(root)
+    with pytest.raises(olx.OLXError, match=message):
+        olx.read_course(root)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("auth/", include("social_django.urls", namespace="social")),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
+    path("api/courses/", include("courses_standin.urls")),
 ]
