@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from harness import Stack, assert_all_green, host_get, run
+from harness import Stack, assert_all_green, host_get, record, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -115,6 +115,23 @@ def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "a
     app_host = plan["app"]["url"].split("://", 1)[1]
     assert app_host in hosts, result  # the browser really went to the app's authorize URL
     return result
+
+
+def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
+    """The CMS one-shot imported the stack's OLX course before the bootstrap started (its
+    checklist line is part of the all-green above); run again, it leaves the course alone."""
+    from datetime import datetime
+
+    course = stack.plan["course"]
+    first = stack.logs(course["import_service"])
+    assert f"importing course {course['key']}" in first and f"course {course['key']} imported." in first, first
+    state = _state(stack, course["import_service"])
+    started, finished = (datetime.fromisoformat(state[k][:26].rstrip("Z")) for k in ("StartedAt", "FinishedAt"))
+    record(f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)", (finished - started).total_seconds())
+    proc = stack.compose("run", "--rm", course["import_service"], timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert f"course {course['key']} already exists in the modulestore; left alone." in output, output
 
 
 def test_oauth2_authorization_code_round_trip_through_ol_social_auth(stack: Stack) -> None:
