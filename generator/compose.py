@@ -85,6 +85,16 @@ def course_import_service(plan: StackPlan, render: OpenedxRender, after: str) ->
     return service
 
 
+def demo_course_service(render: OpenedxRender) -> dict[str, Any]:
+    """Tutor's `do importdemocourse` as a one-shot that only runs when asked for (it downloads)."""
+    job, script = render.demo_course_task
+    service = _tutor_service(render.jobs[f"{job}-job"])
+    service["command"] = ["sh", "-e", "-c", script.replace("$", "$$")]
+    service["profiles"] = [course.DEMO_PROFILE]
+    service["restart"] = "no"
+    return service
+
+
 def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
     context = {
         "plan": plan,
@@ -126,6 +136,7 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
         services[name]["env_file"] = ["secrets/openedx.env"]
     services.update(inits)
     services[course.SERVICE] = course_import_service(plan, render, last_init)
+    services[course.DEMO_SERVICE] = demo_course_service(render)
     # Tutor's job services stay usable (`docker compose run --rm lms-job ...`) but don't start on `up`.
     for name, definition in render.jobs.items():
         services[name] = {**_tutor_service(definition), "profiles": ["jobs"]}

@@ -24,6 +24,9 @@ MOUNT = "/openedx/odl-course"
 SOURCE_DIR = "olx"  # the course root under MOUNT (edx-platform's `import <data_dir> <source_dir>`)
 IMPORT_SCRIPT = "import_course.py"
 SERVICE = "openedx-course-import"
+# Tutor's full demo course, cloned from GitHub: on demand only (`docker compose run --rm <it>`).
+DEMO_SERVICE = "openedx-demo-course"
+DEMO_PROFILE = "demo-course"
 
 # OLX files: template name under templates/course/olx/ -> path under the course root.
 OLX_FILES = {

@@ -114,3 +114,15 @@ def test_lms_standin_import_refuses_a_broken_course(stacks: dict[str, Path], tmp
     breakage(root)
     with pytest.raises(olx.OLXError, match=message):
         olx.read_course(root)
+
+
+def test_tutors_full_demo_course_is_offered_on_demand_only(stacks: dict[str, Path]) -> None:
+    services = yaml.safe_load((stacks["xpro"] / "docker-compose.yml").read_text())["services"]
+    demo = services[course.DEMO_SERVICE]
+    assert demo["profiles"] == [course.DEMO_PROFILE] and demo["image"] == services["cms"]["image"]
+    script = demo["command"][-1]
+    # Tutor's own importdemocourse, rendered with the stack's config (OPENEDX_COMMON_VERSION).
+    assert "git clone https://github.com/openedx/openedx-demo-course --branch release/verawood.1" in script
+    assert 'python ./manage.py cms import ../data "$$course_root"' in script
+    readme = (stacks["xpro"] / "README.md").read_text()
+    assert f"docker compose run --rm {course.DEMO_SERVICE}" in readme
