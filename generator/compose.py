@@ -48,6 +48,16 @@ def _tutor_service(definition: dict[str, Any]) -> dict[str, Any]:
     return service
 
 
+def _wait_for_permissions(services: dict[str, Any]) -> None:
+    """Tutor starts its datastores beside its `permissions` one-shot (`service_started`; mysql
+    without even that), so on a fresh stack they race its chown and crash-loop until it is done.
+    Each Tutor service that mounts a path the one-shot chowns waits for it to finish instead."""
+    owned = {v.split(":")[0] for v in services["permissions"]["volumes"] if v.split(":")[1].startswith("/mounts/")}
+    for name, service in services.items():
+        if name != "permissions" and owned & {v.split(":")[0] for v in service.get("volumes", [])}:
+            service.setdefault("depends_on", {})["permissions"] = {"condition": "service_completed_successfully"}
+
+
 def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
     """Tutor's `do init` tasks as a chain of one-shot services, in Tutor's order."""
     services: dict[str, dict[str, Any]] = {}
@@ -126,6 +136,7 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
     for name, definition in render.compose.items():
         if name not in DROPPED_TUTOR_SERVICES:
             services[name] = _tutor_service(definition)
+    _wait_for_permissions(services)
     inits = init_services(render)
     last_init = list(inits)[-1]
     services["lms"]["depends_on"][last_init] = {"condition": "service_completed_successfully"}

@@ -29,7 +29,14 @@ from generator.plan import StackPlan  # noqa: E402
 
 TUTOR_DIR = "tutor"
 HOOKS_CONTEXT = "odl-stack"
-PATCH_NAMES = ("openedx-lms-common-settings", "openedx-lms-production-settings", "uwsgi-config")
+PATCH_NAMES = (
+    "openedx-lms-common-settings",
+    "openedx-lms-production-settings",
+    "uwsgi-config",
+    # Tutor's own slots for plugin mounts in its `permissions` one-shot (setowners.sh).
+    "local-docker-compose-permissions-volumes",
+    "local-docker-compose-permissions-command",
+)
 TUTOR_LMS_PORT = 8000  # uwsgi's own port in Tutor's image
 _core_ready = False
 
@@ -82,6 +89,7 @@ def patches(plan: StackPlan) -> dict[str, str]:
         "app_host_port": plan.urls["app"].split("://", 1)[1],
         "lms_port": plan.ports["lms"],
         "tutor_lms_port": TUTOR_LMS_PORT,
+        "app_uid": plan.app.image_uid,
     }
     rendered = {name: templates.render(f"tutor-patches/{name}", context) for name in PATCH_NAMES}
     return {name: text for name, text in rendered.items() if text.strip()}

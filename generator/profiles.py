@@ -27,6 +27,10 @@ class AppFacts:
     # Provider other_settings keys: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
+    # uid the published image runs as: `USER mitodl`, made by mitodl/ol-python-base's
+    # `adduser mitodl` as the image's first user (ol-infrastructure
+    # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
+    image_uid: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="endpoints",
         health_path="/health/liveness/",
+        image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -85,6 +90,7 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="discovery",
         health_path="/health/liveness/",
+        image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
     ),
 }
 

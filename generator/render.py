@@ -154,6 +154,10 @@ def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / relative, target)
             os.chmod(target, SECRET_MODE if _is_secret(relative) else 0o644)
+            # Not left to the umask: containers whose user is not the host's (Keycloak 1000,
+            # APISIX 636, Open edX 1000) read the directories bind-mounted from here.
+            for parent in Path(relative).parents[:-1]:
+                os.chmod(stack_dir / parent, 0o755)
         os.chmod(stack_dir / "secrets", 0o700)
     finally:
         shutil.rmtree(stage, ignore_errors=True)

@@ -79,10 +79,11 @@ for name in "${simple[@]}"; do
   pids+=($!)
   if [ ${#pids[@]} -ge 3 ]; then wait "${pids[0]}" || fail=1; pids=("${pids[@]:1}"); fi
 done
-# The two MIT app stand-ins: one source, two images (module layout and DOT pin differ).
+# The two MIT app stand-ins: one source, two targets (module layout, DOT pin, file ownership,
+# port and CMD differ as in the apps' own Dockerfiles).
 ctx=$(context mitapp-standin)
-build xpro-app-standin "$ctx" --build-arg APP=xpro --build-arg DOT_VERSION=3.2.0 || fail=1
-build mitxonline-app-standin "$ctx" --build-arg APP=mitxonline --build-arg DOT_VERSION=3.1.0 || fail=1
+build xpro-app-standin "$ctx" --target xpro --build-arg APP=xpro --build-arg DOT_VERSION=3.2.0 || fail=1
+build mitxonline-app-standin "$ctx" --target mitxonline --build-arg APP=mitxonline --build-arg DOT_VERSION=3.1.0 || fail=1
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 # The gateway pair of --apisix stacks (no Keycloak or APISIX package in Debian): APISIX's
 # stand-in is Debian's nginx (so it comes after nginx-standin) plus a Python OIDC relying
