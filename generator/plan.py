@@ -33,6 +33,8 @@ CREDENTIALS_FILE = "secrets/credentials.txt"
 OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker")
 APP_SERVICES = ("app-db", "app-redis", "app-web", "app-celery", "app-nginx")
 APISIX_SERVICES = ("keycloak-db", "keycloak", "apisix")
+# The test learner every stack gets (issue 10); the name MITx Online's configure_instance uses.
+LEARNER_USERNAME = "testlearner"
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$")
 
 
@@ -68,7 +70,11 @@ def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
         "app_superuser_password": secrets_store.password,
         "app_secret_key": secrets_store.long_secret,
         "app_db_password": secrets_store.password,
+        "learner_password": secrets_store.password,
     }
+    if APPS[spec.app].courses_service_worker:
+        wanted["courses_client_id"] = secrets_store.client_id
+        wanted["courses_client_secret"] = secrets_store.long_secret
     if spec.app == "xpro":
         wanted["external_course_sync_api_key"] = secrets_store.token
     if spec.apisix:
@@ -269,9 +275,59 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
     }
+    contract["openedx"]["courses_oauth_app"] = courses_oauth_app(plan)
+    contract["openedx"]["learner"] = {
+        "username": LEARNER_USERNAME,
+        # edx-platform: a provider's provider_id is "oa2-" + its slug (third_party_auth/models.py).
+        "provider_id": f"oa2-{era.backend_name}",
+        "backend_name": era.backend_name,
+    }
+    contract["app"]["learner"] = learner_contract(plan)
     if plan.spec.apisix:
         contract["keycloak"] = keycloak_contract(plan)
     return contract
+
+
+def learner_contract(plan: StackPlan) -> dict[str, Any]:
+    """The test learner the app's own code makes and syncs into Open edX (issue 10)."""
+    app, lms_url = plan.app, plan.urls["lms"]
+    return {
+        "username": LEARNER_USERNAME,
+        "email": f"{LEARNER_USERNAME}@{app.hostname}",
+        "name": "Test Learner",
+        "password_secret": "learner_password",
+        "api": app.learner_api,
+        "record": app.learner_record,
+        "synced": dict(app.learner_synced),
+        "userinfo_username": app.userinfo_username,
+        "image": plan.images[app.image],
+        "lms_url": lms_url,
+        "login_path": f"/auth/login/{plan.era.backend_name}/?auth_entry=login",
+        "dashboard_path": "/dashboard",
+        "client_credentials": {
+            "settings": ["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID", "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"],
+            "token_url": f"{lms_url}/oauth2/access_token",
+        }
+        if app.courses_service_worker
+        else None,
+    }
+
+
+def courses_oauth_app(plan: StackPlan) -> dict[str, Any] | None:
+    """MITx Online's service-to-service application on the LMS: client_credentials (DOT
+    refuses that grant to the authorization-code app the app would otherwise fall back to)."""
+    if not plan.app.courses_service_worker:
+        return None
+    return {
+        "name": f"{plan.app.name}-courses-service-worker",
+        "owner": plan.era.service_worker,
+        "client_id_secret": "courses_client_id",
+        "client_secret_secret": "courses_client_secret",
+        "client_type": "confidential",
+        "grant_type": "client-credentials",
+        "skip_authorization": True,
+        "redirect_uris": [],
+    }
 
 
 # Test users of the realm (research/mit-apps.md §5): the same three MITx Online's own realm has.

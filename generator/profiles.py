@@ -31,6 +31,16 @@ class AppFacts:
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
     image_uid: int
+    # The test learner, made by the app's own code (issue 10). Upstream names:
+    # the module holding create_user / repair_faulty_edx_user, the related name of the
+    # user's synced Open edX rows, the filter that makes such a row count as synced, and
+    # the User attribute the app's /api/users/me returns as `username` (the social uid).
+    learner_api: str = ""
+    learner_record: str = ""
+    learner_synced: tuple[tuple[str, bool], ...] = ()
+    userinfo_username: str = "username"
+    # MITx Online asks the LMS for client_credentials tokens (OPENEDX_COURSES_SERVICE_WORKER_*).
+    courses_service_worker: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,10 @@ APPS: dict[str, AppFacts] = {
         provider_style="endpoints",
         health_path="/health/liveness/",
         image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
+        # mitodl/mitxpro courseware/api.py:94 create_user, :371 repair_faulty_edx_user;
+        # courseware/models.py CoursewareUser (related_name courseware_users).
+        learner_api="courseware.api",
+        learner_record="courseware_users",
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -91,6 +105,15 @@ APPS: dict[str, AppFacts] = {
         provider_style="discovery",
         health_path="/health/liveness/",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
+        # mitodl/mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user;
+        # openedx/models.py:14-31 OpenEdxUser (related_name openedx_users, has_been_synced);
+        # users/models.py:347 User.edx_username (what /api/users/me returns as username).
+        learner_api="openedx.api",
+        learner_record="openedx_users",
+        learner_synced=(("has_been_synced", True),),
+        userinfo_username="edx_username",
+        # main/settings.py:1314-1323, openedx/api.py:1104-1126.
+        courses_service_worker=True,
     ),
 }
 

@@ -53,6 +53,7 @@ def _credentials(plan: StackPlan) -> str:
         f"  superuser       {b['openedx']['superuser']['username']} / {s['openedx_superuser_password']}",
         f"{plan.app.title:<17} {plan.urls['app']}/admin",
         f"  superuser       {b['app']['superuser']['username']} / {s['app_superuser_password']}",
+        f"  test learner    {b['app']['learner']['username']} ({b['app']['learner']['email']}) / {s['learner_password']}",
     ]
     if plan.spec.apisix:
         lines += [

@@ -249,3 +249,17 @@ def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -
 
 def test_default_lms_port_adds_no_uwsgi_listener(stacks: dict[str, Path]) -> None:
     assert "odl-stack" not in (stacks["xpro"] / "tutor/env/apps/openedx/uwsgi.ini").read_text()
+
+
+def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[str, Path]) -> None:
+    for name, stack in stacks.items():
+        env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+        secrets = json.loads((stack / "secrets/secrets.json").read_text())
+        credentials = (stack / "secrets/credentials.txt").read_text()
+        assert "testlearner (testlearner@" in credentials and secrets["learner_password"] in credentials
+        if name.startswith("mitxonline"):
+            # Read by mitxonline main/settings.py OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET.
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID"] == secrets["courses_client_id"]
+            assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
+        else:
+            assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env

@@ -136,3 +136,30 @@ def test_unknown_image_override_is_rejected() -> None:
     with pytest.raises(StackError) as err:
         make_plan(make_spec("xpro", images={"postgress": "x:1"}))
     assert "postgres" in err.value.fix
+
+
+@pytest.mark.parametrize("app", ["xpro", "mitxonline"])
+def test_the_test_learner_is_planned_with_a_kept_password_and_the_apps_own_sync(app: str) -> None:
+    plan = make_plan(make_spec(app))
+    learner = plan.bootstrap["app"]["learner"]
+    assert learner["username"] == "testlearner"
+    assert learner["email"] == f"testlearner@{plan.app.hostname}"
+    assert learner["password_secret"] == "learner_password" and plan.secrets["learner_password"]
+    assert make_plan(make_spec(app), plan.secrets).secrets["learner_password"] == plan.secrets["learner_password"]
+    # Upstream module paths: mitxonline openedx/api.py, mitxpro courseware/api.py.
+    assert (learner["api"], learner["record"]) == {"xpro": ("courseware.api", "courseware_users"),
+                                                   "mitxonline": ("openedx.api", "openedx_users")}[app]
+    assert learner["image"] == plan.images[plan.app.image]
+    assert plan.bootstrap["openedx"]["learner"]["provider_id"] == f"oa2-{plan.era.backend_name}"
+
+
+def test_only_mitxonline_gets_a_client_credentials_app_with_its_own_secrets() -> None:
+    online, xpro = make_plan(make_spec("mitxonline")), make_plan(make_spec("xpro"))
+    cc = online.bootstrap["openedx"]["courses_oauth_app"]
+    assert cc["grant_type"] == "client-credentials" and cc["owner"] == online.era.service_worker
+    assert online.secrets[cc["client_id_secret"]] and online.secrets[cc["client_secret_secret"]]
+    assert online.secrets[cc["client_id_secret"]] != online.secrets["openedx_client_id"]
+    assert online.bootstrap["app"]["learner"]["client_credentials"]["token_url"].endswith("/oauth2/access_token")
+    assert xpro.bootstrap["openedx"]["courses_oauth_app"] is None
+    assert xpro.bootstrap["app"]["learner"]["client_credentials"] is None
+    assert "courses_client_id" not in xpro.secrets

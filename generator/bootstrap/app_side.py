@@ -1,7 +1,8 @@
 """MIT app side of the bootstrap: runs INSIDE the app-web container, in ONE `./manage.py shell`.
 
 Runs after side_common.py (sides.script_source joins them into one file).
-Self-contained on purpose (Django + django-oauth-toolkit 3.x only): the bootstrap copies this
+Self-contained on purpose (Django + django-oauth-toolkit 3.x + requests, all of which the apps pin, and the
+app's own modules for the learner): the bootstrap copies this
 file and a JSON data file into the container and starts it with a fixed launcher, so no value
 is ever formatted into code.
 
@@ -80,7 +81,286 @@ def reconcile_oauth_app(steps, spec):
     steps.add(label, "updated" if changed else "unchanged", changed)
 
 
-def facts(data):
+# The app's own functions the learner step calls (module from the plan, names as upstream):
+# mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user; mitxpro
+# courseware/api.py:94, :371; both apps' authentication/api.py create_user_session.
+LEARNER_FUNCTIONS = ("create_user", "repair_faulty_edx_user")
+SESSION_FUNCTION = ("authentication.api", "create_user_session")
+LEARNER_KEY = "learner"
+HTTP_TIMEOUT = 30
+
+
+def _app_functions(spec):
+    """{name: function} from the app's own modules, or the dotted name of the first one missing."""
+    import importlib
+
+    wanted = [(spec["api"], name) for name in LEARNER_FUNCTIONS] + [SESSION_FUNCTION]
+    found = {}
+    for module_name, name in wanted:
+        try:
+            function = getattr(importlib.import_module(module_name), name, None)
+        except Exception:  # ImportError, or a module of an app this image does not install
+            function = None
+        if function is None:
+            return None, "{}.{}".format(module_name, name)
+        found[name] = function
+    return found, None
+
+
+def _learner(spec):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return User._default_manager.filter(**{User.USERNAME_FIELD: spec["username"]}).first()
+
+
+def _api_auth(user):
+    """The learner's OpenEdxApiAuth (related_name openedx_api_auth in both apps), or None."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return user.openedx_api_auth
+    except ObjectDoesNotExist:
+        return None
+
+
+def _learner_state(user, spec):
+    """'synced' / 'auth': what the app's faulty-user managers look at, read fresh."""
+    from django.utils import timezone
+
+    user = type(user)._default_manager.get(pk=user.pk)  # no cached reverse relations
+    synced = getattr(user, spec["record"]).filter(**spec["synced"]).exists()
+    auth = _api_auth(user)
+    if auth is None:
+        state = "missing"
+    elif not (auth.access_token and auth.refresh_token):
+        state = "empty"
+    elif auth.access_token_expires_on is None or auth.access_token_expires_on <= timezone.now():
+        state = "expired"
+    else:
+        state = "ok"
+    return user, synced, auth, state
+
+
+def _lms(method, url, **kwargs):
+    """(status, json-or-None, error) of one call to the LMS; never raises."""
+    import requests
+
+    try:
+        response = requests.request(method, url, timeout=HTTP_TIMEOUT, **kwargs)
+    except requests.RequestException as exc:
+        return None, None, "{}: {}".format(type(exc).__name__, exc)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return response.status_code, body, ""
+
+
+def _me(spec, token):
+    return _lms("GET", spec["lms_url"] + "/api/user/v1/me", headers={"Authorization": "Bearer " + token})
+
+
+def _lms_has_account(spec, user):
+    """The LMS account of the learner, read with the service-worker token (edx-platform
+    user_api accounts/<username>; staff see the email)."""
+    name = getattr(user, spec["userinfo_username"], None)
+    if not name:
+        return False
+    status, body, _ = _lms("GET", "{}/api/user/v1/accounts/{}".format(spec["lms_url"], name),
+                           headers={"Authorization": "Bearer " + spec["service_worker_token"]})
+    return status == 200 and isinstance(body, dict) and body.get("email") == user.email
+
+
+def _forget_sync(user, spec):
+    """The LMS no longer knows the learner's token (its user or token is gone): make the app's
+    records say "not synced" so its own repair function registers and authorizes it again."""
+    rows = getattr(user, spec["record"]).all()
+    if spec["synced"]:
+        rows.update(**{name: not value for name, value in spec["synced"].items()})
+    else:
+        rows.delete()
+    auth = _api_auth(user)
+    if auth is not None:
+        auth.delete()
+
+
+def _ensure_app_user(steps, spec):
+    """The app user as mitxonline's `create_user` command makes it (users/management/commands/
+    create_user.py:99-107: User.objects.create_user, then name and flags); None in verify mode."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import check_password
+
+    user = _learner(spec)
+    if user is None:
+        if steps.dry:
+            return None, False, []
+        user = get_user_model().objects.create_user(spec["username"], spec["email"], spec["password"])
+        user.name, user.is_staff, user.is_active, user.is_superuser = spec["name"], False, True, False
+        user.save()
+        return user, True, []
+    password_ok = user.has_usable_password() and check_password(spec["password"], user.password)
+    changed = update_fields(
+        steps, user, {"email": spec["email"], "is_active": True}, extra=() if password_ok else ("password",),
+        also=None if password_ok else (lambda: user.set_password(spec["password"])),
+    )
+    return user, False, changed
+
+
+def reconcile_learner(steps, data):
+    """The test learner, made and synced into Open edX by the app's OWN functions; each
+    half-made state goes to the app's repair function (or is made whole, then repaired)."""
+    spec = data["learner"]
+    label = "app learner {} (Open edX sync by {})".format(spec["username"], spec["api"])
+    functions, missing = _app_functions(spec)
+    if missing:
+        steps.fail(LEARNER_KEY, "{} not found in the app image {}: cannot make the test learner the app's way".format(missing, spec["image"]))
+        return
+    try:
+        _reconcile_learner(steps, spec, functions, label)
+    except Exception as exc:  # the app's call to the LMS failed: a ✗, never a traceback
+        steps.fail(LEARNER_KEY, "{} failed: {}: {}".format(label, type(exc).__name__, " ".join(str(exc).split())))
+
+
+def _reconcile_learner(steps, spec, functions, label):
+    user, created, changed = _ensure_app_user(steps, spec)
+    if user is None:
+        steps.add(label, "created")
+        return
+    if created:
+        functions["create_user"](user)
+    user, synced, auth, state = _learner_state(user, spec)
+    if synced and state == "ok" and _me(spec, auth.access_token)[0] == 401:
+        # Half-made on the LMS side (user or token gone there): rows first, then the repair.
+        changed.append("open edx user gone from the LMS")
+        if not steps.dry:
+            _forget_sync(user, spec)
+            user, synced, auth, state = _learner_state(user, spec)
+    repairs = [] if synced else ["open edx user"]
+    if not synced and spec["synced"] and not steps.dry and _lms_has_account(spec, user):
+        # Registered, but killed before the app recorded it: MITx Online's repair would POST the
+        # registration again and get 409 (openedx/api.py:304-409). Record what is true instead.
+        getattr(user, spec["record"]).update(**spec["synced"])
+    if state in ("empty", "expired"):
+        # A token dance killed half-way leaves an empty row; an expired one is dead weight.
+        # Both apps' repair only makes the api auth when the row is absent (hasattr check).
+        repairs.append("api auth " + state)
+        if not steps.dry:
+            auth.delete()
+    elif state == "missing":
+        repairs.append("api auth missing")
+    if repairs and not steps.dry:
+        # A fresh instance: the repair's hasattr(user, "openedx_api_auth") must not see a cached row.
+        functions["repair_faulty_edx_user"](type(user)._default_manager.get(pk=user.pk))
+    if created:
+        # The app's create_user may leave what an interrupted earlier run left on the LMS
+        # half-made (e.g. 409 for a user registered there already): repaired above, still "created".
+        steps.add(label, "created")
+        return
+    changed += repairs
+    steps.add(label, "updated" if changed else "unchanged", changed)
+
+
+def learner_facts(data, steps):
+    """The runbook's step-7 facts, read with the learner's own credentials from here, so its
+    token never leaves the app container (LMS endpoints: edx-platform user_api urls.py
+    v1/me, third_party_auth/api/urls.py v0/users/<username>)."""
+    spec = data["learner"]
+    if LEARNER_KEY in steps.failures:
+        return None
+    user = _learner(spec)
+    if user is None:
+        return {"user": False}
+    from django.contrib.auth.hashers import check_password
+
+    user, synced, auth, state = _learner_state(user, spec)
+    uid = getattr(user, spec["userinfo_username"], None)
+    facts = {
+        "user": bool(user.is_active and check_password(spec["password"], user.password)),
+        "email": user.email,
+        "synced": synced,
+        "auth": state,
+        "uid": uid,
+    }
+    if state in ("ok", "expired"):
+        status, body, error = _me(spec, auth.access_token)
+        facts["me"] = {"status": status, "username": (body or {}).get("username") if isinstance(body, dict) else None, "error": error}
+        if uid:
+            status, body, error = _lms("GET", "{}/api/third_party_auth/v0/users/{}".format(spec["lms_url"], uid),
+                                       headers={"Authorization": "Bearer " + auth.access_token})
+            active = body.get("active") if isinstance(body, dict) else None
+            facts["links"] = {"status": status, "active": active if isinstance(active, list) else [], "error": error}
+    facts["login"] = _login_through_lms(spec, user, steps)
+    return facts
+
+
+def _login_through_lms(spec, user, steps):
+    """A fresh browser-like session: signed in to the app as the learner (the app's own
+    create_user_session), it follows the LMS's /auth/login/<slug>/?auth_entry=login to the
+    end; where it lands and who the LMS says it is. The app session is removed afterwards."""
+    from urllib.parse import urlparse
+
+    import requests
+    from django.conf import settings
+
+    functions, missing = _app_functions(spec)
+    if missing:
+        return {"error": missing + " missing"}
+    session = functions["create_user_session"](user)
+    try:
+        with requests.Session() as browser:
+            browser.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key,
+                                domain=urlparse(settings.SITE_BASE_URL).hostname, path=settings.SESSION_COOKIE_PATH)
+            try:
+                landed = _follow_to_dashboard(browser, spec)
+                me = browser.get(spec["lms_url"] + "/api/user/v1/me", timeout=HTTP_TIMEOUT)
+            except requests.RequestException as exc:
+                return {"error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
+            try:
+                username = me.json().get("username") if me.status_code == 200 else None
+            except (ValueError, AttributeError):
+                username = None
+            return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username}
+    finally:
+        session.delete()
+
+
+def _follow_to_dashboard(browser, spec, hops=15):
+    """Follow the login's redirects like a browser, stopping on the LMS's dashboard: past it
+    an LMS may send the browser on to its learner-dashboard MFE, another host."""
+    from urllib.parse import urljoin, urlparse
+
+    url, lms_host = spec["lms_url"] + spec["login_path"], urlparse(spec["lms_url"]).netloc
+    for _ in range(hops):
+        response = browser.get(url, timeout=HTTP_TIMEOUT, allow_redirects=False)
+        at = urlparse(response.url)
+        if at.netloc == lms_host and at.path.rstrip("/") == spec["dashboard_path"]:
+            return response
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        url = urljoin(response.url, response.headers["Location"])
+    return response
+
+
+def client_credentials_facts(data):
+    """MITx Online's service-to-service grant, asked for exactly as the app asks (openedx/api.py
+    get_edx_api_jwt_client: POST /oauth2/access_token), with the values the app read from its env."""
+    from django.conf import settings
+
+    spec = data["learner"].get("client_credentials")
+    if not spec:
+        return None
+    values = [getattr(settings, name, None) for name in spec["settings"]]
+    unset = [name for name, value in zip(spec["settings"], values) if not value]
+    if unset:
+        return {"error": "settings {} unset in the app".format(", ".join(unset))}
+    status, body, error = _lms("POST", spec["token_url"], data={
+        "grant_type": "client_credentials", "client_id": values[0], "client_secret": values[1], "token_type": "jwt",
+    })
+    return {"status": status, "token": bool(isinstance(body, dict) and body.get("access_token")), "error": error}
+
+
+def facts(data, steps):
     """What the checklist needs, read back from the database (no secret values)."""
     from django.contrib.auth import get_user_model
     from oauth2_provider.models import get_application_model
@@ -93,6 +373,8 @@ def facts(data):
         "superuser": superuser_ok(superuser),
         "oauth_app": oauth_app_facts(app, lambda a: _secret_matches(a.client_secret, spec["client_secret"]),
                                      extra=("algorithm",)),
+        "learner": learner_facts(data, steps),
+        "client_credentials": client_credentials_facts(data),
     }
 
 
@@ -102,4 +384,4 @@ def reconcile(steps, data):
 
 
 if __name__ == "__main__":
-    run_side("app", reconcile, facts)
+    run_side("app", reconcile, facts, after=reconcile_learner)

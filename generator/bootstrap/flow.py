@@ -9,7 +9,7 @@ from .engine import Engine
 from .probes import Answer
 from .report import Reporter, render_checklist, way_in
 from .sides import Launches, run_side
-from .verify import Check, course_check, reachability_checks, record_checks
+from .verify import Check, course_check, learner_checks, reachability_checks, record_checks
 from .waiting import Dependency, wait_for
 
 
@@ -108,6 +108,7 @@ def execute(
 
     kc_checks = _keycloak(plan, engine, out, mode)
     checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
+    checks += learner_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
     checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
     checks.append(course_check(plan, get))
     checks += kc_checks

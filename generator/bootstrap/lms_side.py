@@ -174,6 +174,22 @@ def _insert_provider_row(previous, wanted, spec, site):
     row.site = site
     row.other_settings = json.dumps(spec["other_settings"], indent=4)
     row.save()  # ConfigurationModel.save() inserts a new row (never QuerySet.update)
+    _clear_config_cache_after_commit(row)
+
+
+def _clear_config_cache_after_commit(row):
+    """django-config-models' save() deletes the cached current() row (TieredCache, 600 s) while
+    our transaction is still open (config_models/models.py ConfigurationModel.save/current):
+    a request landing before the commit re-caches the OLD row for ten minutes. Delete the same
+    keys again once the new row is visible; TieredCache's shared tier is Django's default cache."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    model = type(row)
+    keys = [model.cache_key_name(*[getattr(row, key) for key in model.KEY_FIELDS])]
+    if model.KEY_FIELDS:
+        keys.append(model.key_values_cache_key_name())
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def reconcile_providers(steps, spec, sites):
@@ -209,13 +225,39 @@ def reconcile_providers(steps, spec, sites):
         steps.add(label, "updated" if changed else "unchanged", changed)
 
 
-def facts(data):
+def reconcile_learner_link(steps, spec):
+    """An LMS learner (made by the app's registration call) whose social link is gone is
+    linked again: without it, login through the provider sends the learner to /register.
+    The uid is the LMS username: registration makes the LMS user with the app's userinfo
+    username (ol-social-auth OLOAuth2.ID_KEY = "username"), the same value the link holds."""
+    from django.apps import apps
+
+    try:
+        UserSocialAuth = apps.get_model("social_django", "UserSocialAuth")
+    except LookupError:
+        return  # no social_django in this LMS: nothing to link
+    user = _user_model().objects.filter(username=spec["username"]).first()
+    if user is None:
+        return  # not registered yet: the app side's own code registers and links it
+    label = "lms learner {} linked to {}".format(spec["username"], spec["backend_name"])
+    if UserSocialAuth.objects.filter(user=user, provider=spec["backend_name"]).exists():
+        steps.add(label, "unchanged")
+        return
+    if not steps.dry:
+        UserSocialAuth.objects.create(user=user, provider=spec["backend_name"], uid=user.username, extra_data={})
+    steps.add(label, "created")
+
+
+def facts(data, steps=None):
     """What the checklist needs, read back from the database (no secret values)."""
     from oauth2_provider.models import get_access_token_model, get_application_model
 
     User = _user_model()
+    Application = get_application_model()
     app_spec, sw, prov = data["oauth_app"], data["service_worker"], data["provider"]
-    app = get_application_model().objects.filter(name=app_spec["name"]).order_by("pk").first()
+    app = Application.objects.filter(name=app_spec["name"]).order_by("pk").first()
+    courses_spec = data.get("courses_oauth_app")
+    courses = Application.objects.filter(name=courses_spec["name"]).order_by("pk").first() if courses_spec else None
     worker = User.objects.filter(username=sw["username"]).first()
     token = get_access_token_model().objects.filter(token=sw["token"]).first()
     current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"]))
@@ -224,6 +266,16 @@ def facts(data):
         "superuser": superuser_ok(superuser),
         "oauth_app": oauth_app_facts(app, lambda a: a.client_secret == app_spec["client_secret"]),
         "service_worker": bool(worker and worker.is_staff and worker.is_active),
+        # edx-platform openedx/core/lib/api/authentication.py BearerAuthentication: a user with
+        # an unusable password (our token-only worker) is refused (401) unless it owns an
+        # OAuth application. The dependency is checked, not left to chance.
+        "worker_bearer_ok": bool(
+            worker and (worker.has_usable_password() or Application.objects.filter(user=worker).exists())
+        ),
+        "courses_oauth_app": None
+        if courses is None
+        else oauth_app_facts(courses, lambda a: a.client_secret == courses_spec["client_secret"], extra=("user_id",)),
+        "worker_id": worker.pk if worker else None,
         "token": None
         if token is None
         else {"user_matches": bool(worker and token.user_id == worker.pk), "expires": token.expires.isoformat()},
@@ -243,9 +295,12 @@ def reconcile(steps, data):
     reconcile_user(steps, "lms superuser " + data["superuser"]["username"], data["superuser"], True, True)
     worker = reconcile_user(steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False)
     reconcile_oauth_app(steps, data["oauth_app"], worker)
+    if data.get("courses_oauth_app"):
+        reconcile_oauth_app(steps, data["courses_oauth_app"], worker)
     reconcile_token(steps, data["service_worker"], worker)
     sites = {domain: reconcile_site(steps, domain) for domain in data["provider"]["sites"]}
     reconcile_providers(steps, data["provider"], sites)
+    reconcile_learner_link(steps, data["learner"])
 
 
 if __name__ == "__main__":

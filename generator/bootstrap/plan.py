@@ -115,6 +115,8 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
             "token_scope": sw.get("token_scope", ""),
         },
         "oauth_app": dict(_oauth_app(plan, app), owner=app["owner"]),
+        "courses_oauth_app": _oauth_app(plan, ox["courses_oauth_app"]) if ox.get("courses_oauth_app") else None,
+        "learner": {"username": ox["learner"]["username"], "backend_name": ox["learner"]["backend_name"]},
         "site_domain": ox["site_domain"],
         "provider": {
             "backend_name": prov["backend_name"],
@@ -152,9 +154,14 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
     su, app = plan.app["superuser"], plan.app["oauth_app"]
     superuser = {k: v for k, v in su.items() if k != "password_secret"}
     superuser["password"] = plan.secret(su["password_secret"])
+    learner = {k: v for k, v in plan.app["learner"].items() if k != "password_secret"}
+    learner["password"] = plan.secret(plan.app["learner"]["password_secret"])
+    learner["provider_id"] = plan.openedx["learner"]["provider_id"]
+    learner["service_worker_token"] = plan.secret(plan.openedx["service_worker"]["token_secret"])
     return {
         "mode": mode,
         "migration_timeout": MIGRATION_TIMEOUT,
         "superuser": superuser,
         "oauth_app": dict(_oauth_app(plan, app), algorithm=app["algorithm"]),
+        "learner": learner,
     }

@@ -19,9 +19,14 @@ class Steps:
     def __init__(self, dry):
         self.dry = dry
         self.items = []
+        self.failures = {}
 
     def add(self, step, result, changed=()):
         self.items.append({"step": step, "result": result, "changed": sorted(changed)})
+
+    def fail(self, key, message):
+        """A step that could not be done (e.g. the app lacks a function): one ✗ in the checklist."""
+        self.failures[key] = message
 
 
 def update_fields(steps, obj, wanted, extra=(), also=None):
@@ -81,8 +86,9 @@ def wait_for_migrations(timeout):
         delay = min(delay * 2, 15.0)
 
 
-def run_side(side, reconcile, facts):
-    """Read the data, wait for migrations, reconcile in one transaction, print the result line."""
+def run_side(side, reconcile, facts, after=None):
+    """Read the data, wait for migrations, reconcile in one transaction, then the `after`
+    steps (committed rows other processes must see first), print the result line."""
     from django.db import transaction
 
     with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
@@ -92,6 +98,11 @@ def run_side(side, reconcile, facts):
     # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
     with transaction.atomic():
         reconcile(steps, data)
-    result = {"side": side, "steps": steps.items, "facts": facts(data)}
+    if after is not None:
+        # Outside our transaction: the app's own code calls the LMS, which calls the app's web
+        # process back, so what it reads must be committed. Each app function keeps its own
+        # transactions; a run killed here leaves a half-made learner the next run repairs.
+        after(steps, data)
+    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": facts(data, steps)}
     sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()

@@ -39,7 +39,26 @@ def record_checks(plan: Plan, lms: dict[str, Any], app: dict[str, Any]) -> list[
         reasons.append("access token missing")
     elif not token.get("user_matches"):
         reasons.append("access token belongs to another user")
-    checks.append(Check(f"Open edX service worker '{sw['username']}' (staff) with its access token", not reasons, "; ".join(reasons)))
+    if not lms.get("worker_bearer_ok"):
+        # edx-platform openedx/core/lib/api/authentication.py BearerAuthentication.authenticate_credentials
+        reasons.append("owns no OAuth application and has no usable password: BearerAuthentication answers 401")
+    checks.append(Check(
+        f"Open edX service worker '{sw['username']}' (staff, owns an OAuth application) with its access token",
+        not reasons, "; ".join(reasons),
+    ))
+
+    cc = ox.get("courses_oauth_app")
+    if cc:
+        facts = lms.get("courses_oauth_app")
+        reasons = _problems(facts, {"client_type": cc["client_type"], "grant_type": cc["grant_type"]})
+        if facts is not None:
+            if facts.get("client_id") != plan.secret(cc["client_id_secret"]):
+                reasons.append("client id differs from the app's OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID")
+            if not facts.get("secret_matches"):
+                reasons.append("client secret differs from the app's OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET")
+            if facts.get("user_id") is None or facts.get("user_id") != lms.get("worker_id"):
+                reasons.append(f"not owned by '{cc['owner']}'")
+        checks.append(Check(f"Open edX OAuth app '{cc['name']}' (client_credentials) matches OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET", not reasons, "; ".join(reasons)))
 
     oa = ox["oauth_app"]
     facts = lms.get("oauth_app")
@@ -121,6 +140,67 @@ def token_check(plan: Plan, get: Callable[..., Answer]) -> Check:
     return Check(label, True)
 
 
+def _json(answer: Answer) -> Any:
+    try:
+        return json.loads(answer.body.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+
+
+def learner_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], get: Callable[..., Answer]) -> list[Check]:
+    """The runbook's step 7 ("confirm that the integration is working") for the test learner.
+    App-side facts come from the app's one Django process (with the learner's own token);
+    the LMS account is read here through the LMS REST API with the service-worker token."""
+    spec, ox = plan.app["learner"], plan.openedx
+    who = f"'{spec['username']}'"
+    if "learner" in failures:
+        return [Check(f"MIT app test learner {who} made by the app's own code", False, failures["learner"])]
+    facts = app.get("learner") or {}
+    checks = [Check(
+        f"MIT app user {who} ({spec['email']}) exists with the stack's learner password",
+        bool(facts.get("user")) and facts.get("email") == spec["email"],
+        "missing, inactive, or its email/password differ",
+    )]
+    record = spec["record"]
+    checks.append(Check(f"MIT app {record} row of {who} is synced", bool(facts.get("synced")), "missing or not synced"))
+    uid = facts.get("uid") or spec["username"]  # the app's userinfo username; the plan's until the app has one
+    me = facts.get("me") or {}
+    ok = facts.get("auth") == "ok" and me.get("status") == 200 and uid and me.get("username") == uid
+    if facts.get("auth") != "ok":
+        reason = f"api auth {facts.get('auth', 'missing')}"
+    else:
+        reason = me.get("error") or f"HTTP {me.get('status')}, username {me.get('username')!r}"
+    checks.append(Check(f"MIT app's open edx api auth of {who}: LMS /api/user/v1/me answers {uid!r}", bool(ok), reason))
+
+    account_url = f"{ox['url']}/api/user/v1/accounts/{uid}"
+    answer = get(account_url, headers={"Authorization": "Bearer " + plan.secret(ox["service_worker"]["token_secret"]), "Accept": "application/json"})
+    body = _json(answer) if answer.status == 200 else None
+    reasons = [] if isinstance(body, dict) and body.get("username") == uid else [f"{account_url} with the service-worker token: {answer.describe()}"]
+    links = facts.get("links") or {}
+    provider_id = ox["learner"]["provider_id"]
+    linked = [a for a in links.get("active", []) if isinstance(a, dict) and a.get("provider_id") == provider_id]
+    if not linked:
+        reasons.append(f"no '{provider_id}' link (/api/third_party_auth/v0/users/{uid}: {links.get('error') or links.get('status')})")
+    elif linked[0].get("remote_id") != uid:
+        reasons.append(f"linked with uid {linked[0].get('remote_id')!r}, the app's userinfo says {uid!r}")
+    checks.append(Check(f"LMS user {uid!r} exists, linked to '{ox['learner']['backend_name']}' with the app's userinfo uid", not reasons, "; ".join(reasons)))
+
+    login = facts.get("login") or {}
+    ok = login.get("path") == spec["dashboard_path"] and login.get("username") == uid
+    reason = login.get("error") or f"ended on {login.get('path')!r} (HTTP {login.get('status')}) as {login.get('username')!r}"
+    checks.append(Check(f"A fresh session through {ox['url']}{spec['login_path']} as {who} ends on the LMS dashboard", bool(ok), reason))
+
+    if spec.get("client_credentials"):
+        cc = app.get("client_credentials") or {}
+        ok = cc.get("status") == 200 and cc.get("token")
+        reason = cc.get("error") or f"{spec['client_credentials']['token_url']} answered HTTP {cc.get('status')}"
+        checks.append(Check(
+            f"client_credentials token from inside '{plan.app['service']}' with its OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET",
+            bool(ok), reason,
+        ))
+    return checks
+
+
 def course_check(plan: Plan, get: Callable[..., Answer]) -> Check:
     """The stack's course, as the LMS's course API (lms/djangoapps/course_api) reports it."""
     course, sw = plan.data["course"], plan.openedx["service_worker"]
@@ -128,10 +208,10 @@ def course_check(plan: Plan, get: Callable[..., Answer]) -> Check:
     answer = get(course["api_url"], headers={"Authorization": "Bearer " + plan.secret(sw["token_secret"]), "Accept": "application/json"})
     if answer.status != 200:
         return Check(label, False, answer.describe() + f"; the import one-shot's log: docker compose logs {course['import_service']}")
-    try:
-        found = json.loads(answer.body.decode("utf-8", "replace")).get("id")
-    except (ValueError, AttributeError):
+    body = _json(answer)
+    if not isinstance(body, dict):
         return Check(label, False, "HTTP 200 but not a JSON object")
+    found = body.get("id")
     if found != course["key"]:
         return Check(label, False, f"answered for course {found!r}")
     return Check(label, True)

@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pytest
+from fake_lms import FakeLMS
 
 from generator.bootstrap import plan as planmod
 from generator.bootstrap import sides
@@ -30,11 +32,17 @@ def venvs() -> dict[str, Path]:
     return VENVS
 
 
-def _env(side: str, db: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ODL_BOOTSTRAP_", "PYTHON"))}
+# The app side runs the app stand-in's modules as one of the two apps (its Open edX module and
+# migrations differ): a database per app. "app" is xPro's, "app-mitxonline" MITx Online's.
+APP_KINDS = {"app": "xpro", "app-mitxonline": "mitxonline"}
+
+
+def _env(side: str, db: Path, extra: dict[str, str] | None = None, app: str = "xpro") -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ODL_BOOTSTRAP_", "PYTHON", "ODL_TEST_"))}
     # `./manage.py` has a `/usr/bin/env python` shebang: the venv's python comes first, as in the image.
     env["PATH"] = f"{VENVS[side] / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["ODL_TEST_DB"] = str(db)
+    env["ODL_TEST_APP"] = app
     env.update(extra or {})
     return env
 
@@ -44,10 +52,12 @@ def template_dbs(venvs: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     """Migrated once per session; each test copies its own."""
     root = tmp_path_factory.mktemp("templates")
     dbs = {}
-    for side, manage in (("lms", ["./manage.py", "lms"]), ("app", ["./manage.py"])):
-        db = root / f"{side}.sqlite3"
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=PROJECTS[side], env=_env(side, db), check=True)
-        dbs[side] = db
+    for name, side, manage in (("lms", "lms", ["./manage.py", "lms"]), ("app", "app", ["./manage.py"]),
+                               ("app-mitxonline", "app", ["./manage.py"])):
+        db = root / f"{name}.sqlite3"
+        env = _env(side, db, app=APP_KINDS.get(name, "xpro"))
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=PROJECTS[side], env=env, check=True)
+        dbs[name] = db
     return dbs
 
 
@@ -68,9 +78,10 @@ def stack_plan(app: str = "mitxonline", tmp: Path | None = None, **answers: Any)
 class DjangoSide:
     """Runs a side script exactly as the bootstrap does: script + JSON file, fixed launcher."""
 
-    def __init__(self, side: str, db: Path, workdir: Path) -> None:
-        self.side, self.db, self.workdir = side, db, workdir
+    def __init__(self, side: str, db: Path, workdir: Path, app: str = "xpro") -> None:
+        self.side, self.db, self.workdir, self.app = side, db, workdir, app
         self.launches = 0
+        self.env: dict[str, str] = {}  # extra environment (settings the test project reads)
 
     def run(self, data: dict[str, Any]) -> dict[str, Any]:
         proc = self.launch(data)
@@ -89,7 +100,7 @@ class DjangoSide:
         proc = subprocess.run(
             sides.launch_argv(manage),
             cwd=PROJECTS[self.side],
-            env=_env(self.side, self.db, sides.launch_env(str(directory))),
+            env=_env(self.side, self.db, {**self.env, **sides.launch_env(str(directory))}, app=self.app),
             capture_output=True,
             text=True,
         )
@@ -99,8 +110,9 @@ class DjangoSide:
     def shell(self, code: str, data: dict[str, Any] | None = None) -> str:
         """Test-only setup/inspection code (data via $ODL_TEST_DATA as JSON)."""
         manage = ["./manage.py", "lms"] if self.side == "lms" else ["./manage.py"]
-        extra = {"ODL_TEST_DATA": json.dumps(data or {})}
-        proc = subprocess.run([*manage, "shell", "-c", code], cwd=PROJECTS[self.side], env=_env(self.side, self.db, extra), capture_output=True, text=True)
+        extra = {**self.env, "ODL_TEST_DATA": json.dumps(data or {})}
+        proc = subprocess.run([*manage, "shell", "-c", code], cwd=PROJECTS[self.side], env=_env(self.side, self.db, extra, app=self.app),
+                              capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc.stdout
 
@@ -112,4 +124,30 @@ def lms(dbs: dict[str, Path], tmp_path: Path) -> DjangoSide:
 
 @pytest.fixture
 def app(dbs: dict[str, Path], tmp_path: Path) -> DjangoSide:
+    """The app stand-in as xPro."""
     return DjangoSide("app", dbs["app"], tmp_path)
+
+
+@pytest.fixture
+def app_mitxonline(dbs: dict[str, Path], tmp_path: Path) -> DjangoSide:
+    """The app stand-in as MITx Online (its migrations pre-create edx-oauth-app)."""
+    return DjangoSide("app", dbs["app-mitxonline"], tmp_path, app="mitxonline")
+
+
+APP_SESSION_COOKIES = {"xpro": "sessionid", "mitxonline": "mitxonline_sessionid"}
+
+
+@contextmanager
+def learner_lms(plan: planmod.Plan, side: DjangoSide) -> Iterator[tuple[FakeLMS, planmod.Plan]]:
+    """A fake LMS for the learner step, the app side's settings and a copy of the plan pointed
+    at it (the app's own URL is the fake's too, so its session cookie reaches the fake)."""
+    cc = (plan.secret("courses_client_id"), plan.secret("courses_client_secret")) if side.app == "mitxonline" else None
+    with FakeLMS(side.db, plan.secret("service_worker_token"), cc, app_cookie=APP_SESSION_COOKIES[side.app]) as lms:
+        side.env = {"ODL_TEST_LMS_URL": lms.url, "ODL_TEST_APP_URL": lms.url}
+        if cc:
+            side.env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
+        data = json.loads(json.dumps(plan.data))
+        data["openedx"]["url"] = data["app"]["learner"]["lms_url"] = lms.url
+        if data["app"]["learner"]["client_credentials"]:
+            data["app"]["learner"]["client_credentials"]["token_url"] = lms.url + "/oauth2/access_token"
+        yield lms, planmod.Plan(data=data, secrets=plan.secrets, stack_dir=plan.stack_dir)

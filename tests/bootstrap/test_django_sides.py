@@ -1,7 +1,8 @@
 """The Django-side scripts against REAL Django + REAL django-oauth-toolkit on SQLite.
 
 LMS side: Django 4.2, DOT 1.7.1 (plaintext secrets), django.contrib.sites, third_party_auth stand-in.
-App side: Django 5.2, DOT 3.1.0 (hashed secrets), a user model with `name` (stand-in).
+App side: Django 5.2, DOT 3.1.0 (hashed secrets), the engine tier's app stand-in modules (users +
+courseware as xPro, users + openedx as MITx Online).
 Each run goes through the same script file + JSON data + fixed launcher as in a container.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DjangoSide, stack_plan
+from conftest import DjangoSide, learner_lms, stack_plan
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.verify import record_checks
 
@@ -60,6 +61,7 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
         "lms superuser edx": "created",
         "lms service worker mitserviceworker": "created",
         "lms oauth application mitxonline-oauth-app": "created",
+        "lms oauth application mitxonline-courses-service-worker": "created",
         "lms service-worker access token": "created",
         "lms site local.openedx.io:8000": "created",
         "lms site example.com": "unchanged",  # Django's default Site, made by the sites migration
@@ -179,13 +181,9 @@ def test_lms_devstack_profile_takes_backend_and_hosts_from_the_plan(lms: DjangoS
 
 # ---------------------------------------------------------------- MIT app side
 
-PRECREATE_EDX_APP = """
-# What MITx Online's migration openedx/0001_add_oauth_application leaves behind.
+MIGRATION_MADE_EDX_APP = """
+# What MITx Online's migration openedx/0001_add_oauth_application left behind (the stand-in's copy ran).
 from oauth2_provider.models import Application
-Application.objects.create(
-    name="edx-oauth-app", client_type="confidential", authorization_grant_type="authorization-code",
-    skip_authorization=True, redirect_uris="http://edx.odl.local:18000/auth/complete/mitxpro-oauth2/",
-)
 from django.contrib.auth.hashers import identify_hasher
 print("STORED=" + __import__("json").dumps(identify_hasher(Application.objects.get(name="edx-oauth-app").client_secret).algorithm))
 """
@@ -201,9 +199,16 @@ print("STATE=" + json.dumps({"hashed": a.client_secret != d["secret"] and bool(i
 
 
 def test_app_first_run_creates_second_changes_nothing(app: DjangoSide) -> None:
-    plan = stack_plan("xpro")  # xPro: no migration pre-creates edx-oauth-app
+    with learner_lms(stack_plan("xpro"), app) as (_, plan):  # xPro: no migration pre-creates edx-oauth-app
+        _app_first_run_creates_second_changes_nothing(app, plan)
+
+
+def _app_first_run_creates_second_changes_nothing(app: DjangoSide, plan: planmod.Plan) -> None:
     data = planmod.app_data(plan, "run")
-    assert _results(app.run(data)) == {"app superuser admin": "created", "app oauth application edx-oauth-app": "created"}
+    assert _results(app.run(data)) == {
+        "app superuser admin": "created", "app oauth application edx-oauth-app": "created",
+        "app learner testlearner (Open edX sync by courseware.api)": "created",
+    }
     state = _marker(app.shell(APP_STATE, {"secret": plan.secret("app_client_secret")}), "STATE")
     assert state["hashed"] and state["check"], "DOT 3.x must have hashed the plaintext we set"
     assert state["client_id"] == plan.secret("app_client_id")
@@ -216,9 +221,10 @@ def test_app_first_run_creates_second_changes_nothing(app: DjangoSide) -> None:
     assert plan.secret("app_client_secret") not in app.last_output
 
 
-def test_app_mitxonline_migration_created_app_is_fixed(app: DjangoSide) -> None:
+def test_app_mitxonline_migration_created_app_is_fixed(app_mitxonline: DjangoSide) -> None:
+    app = app_mitxonline
     plan = stack_plan("mitxonline")
-    assert _marker(app.shell(PRECREATE_EDX_APP), "STORED") == "md5"  # random secret, hashed (test settings' hasher)
+    assert _marker(app.shell(MIGRATION_MADE_EDX_APP), "STORED") == "md5"  # random secret, hashed (test settings' hasher)
     data = planmod.app_data(plan, "run")
     step = app.run(data)["steps"][1]
     assert step == {"step": "app oauth application edx-oauth-app", "result": "updated", "changed": ["client_id", "client_secret", "redirect_uris"]}

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
-from conftest import PROJECTS, _env, stack_plan
+from conftest import APP_SESSION_COOKIES, PROJECTS, _env, stack_plan
+from fake_lms import FakeLMS
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
+from generator.bootstrap import probes
 from generator.bootstrap.__main__ import main
 from generator.bootstrap.probes import Answer
 from generator.bootstrap.sides import LAUNCHER
@@ -20,6 +22,18 @@ from generator.bootstrap.sides import LAUNCHER
 class Stack:
     def __init__(self, tmp: Path, dbs: dict[str, Path], app: str = "mitxonline", **answers: Any) -> None:
         self.plan = stack_plan(app, tmp, **answers)
+        # The learner step's LMS calls (from the app "container" and the service-worker account
+        # read) go to a fake LMS on loopback.
+        app_db = dbs["app-mitxonline" if app == "mitxonline" else "app"]
+        cc = (self.plan.secret("courses_client_id"), self.plan.secret("courses_client_secret")) if app == "mitxonline" else None
+        self.fake = FakeLMS(app_db, self.plan.secret("service_worker_token"), cc,
+                            app_cookie=APP_SESSION_COOKIES[app]).__enter__()
+        learner = self.plan.data["app"]["learner"]
+        learner["lms_url"] = self.fake.url
+        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url}
+        if cc:
+            learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
+            app_env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
         self.dir = tmp / "stack"
         (self.dir / "secrets").mkdir(parents=True)
         (self.dir / "plan.json").write_text(json.dumps(self.plan.data))
@@ -27,7 +41,7 @@ class Stack:
         project = self.plan.project
         ox, ap = self.plan.openedx, self.plan.app
         self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: _env("lms", dbs["lms"], extra))
-        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", dbs["app"], extra))
+        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: _env("app", app_db, {**app_env, **extra}, app=app))
         self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
         self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
         self.client = FakeClient([self.lms, self.app])
@@ -44,7 +58,13 @@ class Stack:
         course = self.plan.data["course"]
         if url == course["api_url"] and self.course_imported:
             return Answer(200, body=json.dumps({"id": course["key"], "name": course["display_name"]}).encode())
+        accounts = self.plan.openedx["url"] + "/api/user/v1/accounts/"
+        if url.startswith(accounts):
+            return probes.get(self.fake.url + url[len(self.plan.openedx["url"]):], headers, timeout)
         return self.http.get(url, Answer(None, error="URLError: connection refused"))
+
+    def close(self) -> None:
+        self.fake.__exit__(None, None, None)
 
     def factory(self) -> Any:
         self.client_made += 1
@@ -61,8 +81,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, dbs: dict[str, Path]) -> Stack:
-    return Stack(tmp_path, dbs)
+def stack(tmp_path: Path, dbs: dict[str, Path]) -> Iterator[Stack]:
+    made = Stack(tmp_path, dbs)
+    yield made
+    made.close()
 
 
 def _manage_calls(container: FakeContainer) -> list[dict[str, Any]]:
@@ -73,8 +95,9 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     code, text = stack.run("run")
     assert code == 0, text
     assert "Django launches: 2 (app 1, lms 1)" in text
-    assert "9 created, 0 updated, 1 unchanged (changes written)" in text
-    assert "✗" not in text and "All 10 checks passed." in text
+    assert "10 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
+    assert "✗" not in text and "All 17 checks passed." in text
+    assert "  ✓ A fresh session through http://local.openedx.io:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
     for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
         (call,) = _manage_calls(container)
@@ -85,7 +108,7 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
 
     code, text = stack.run("run")
     assert code == 0, text
-    assert "0 created, 0 updated, 10 unchanged (nothing written)" in text
+    assert "0 created, 0 updated, 12 unchanged (nothing written)" in text
     assert "Django launches: 2 (app 1, lms 1)" in text
 
 
@@ -97,7 +120,7 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
-    assert code == 0 and "All 10 checks passed." in text
+    assert code == 0 and "All 17 checks passed." in text
 
 
 def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) -> None:
@@ -114,7 +137,7 @@ def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) 
     code, text = stack.run("run")
     assert code == 1
     assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
-    assert "1 of 10 checks failed" in text
+    assert "1 of 17 checks failed" in text
 
 
 def test_refuses_a_plan_of_another_compose_project(stack: Stack) -> None:
@@ -174,4 +197,5 @@ def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict
     assert seen["kc"] == stack.plan.keycloak and seen["timeout"] == 600 and seen["services"] == ["apisix", "lms"]
     assert "  updated   keycloak: client apisix: secret" in text
     assert "  ✓ Keycloak client apisix" in text and "  ✗ APISIX pass-through route: HTTP 502" in text
-    assert code == 1 and "1 of 12 checks failed" in text
+    stack.close()
+    assert code == 1 and "1 of 19 checks failed" in text

@@ -52,7 +52,8 @@ def bring_up(stack: Stack, label: str) -> str:
     if proc.returncode != 0:
         raise AssertionError(f"docker compose up -d failed for {stack.project}:\n{proc.stderr[-4000:]}\n{stack.diagnose()}")
     code = stack.wait_exit("bootstrap")
-    record(f"{label}: docker compose up -d → bootstrap exited {code}", time.monotonic() - t0)
+    stack.timings["up to bootstrap exit"] = time.monotonic() - t0
+    record(f"{label}: docker compose up -d → bootstrap exited {code}", stack.timings["up to bootstrap exit"])
     stack.timings["bootstrap exit code"] = code
     return stack.logs("bootstrap")
 

@@ -12,7 +12,11 @@ backend, with only hostnames of the stack (aliases on its network):
   2. GET the LMS's /auth/login/ol-oauth2/?auth_entry=login -> 302 to the app's
      /oauth2/authorize/ (URL from the provider row) -> skip_authorization -> 302 back to
      /auth/complete/ol-oauth2/?code=... -> the LMS exchanges the code at the app's token URL
-     server-side, reads the user from the app's userinfo URL, logs the user in;
+     server-side, reads the user from the app's userinfo URL; a user already linked is logged
+     in; a new one is sent to /register (edX's ensure_user_information, the provider skipping
+     email verification), whose form the legacy page's JS submits by itself (skip_registration_form):
+     this script does what that JS does (POST the pre-filled form to the registration API, then
+     GET the pipeline's finish URL), and the resumed pipeline links and logs the user in;
   3. GET the LMS's /api/user/v1/me with the LMS session -> the app user's username.
 Prints one JSON line: {"ok": bool, "hops": [...], "app_user": {...}, "me": {...}, "error": "..."}."""
 import html
@@ -70,9 +74,26 @@ def login_gateway():
     return page
 
 
+def register_like_the_page(r):
+    """The legacy /register page with a running pipeline: submit its pre-filled form (as its JS
+    does when the provider skips the registration form), then resume at the finish URL."""
+    form = re.search(r'<form[^>]*id="register"[^>]*>(.*?)</form>', r.text, re.S)
+    if not form or 'data-auto-submit="true"' not in form.group(0):
+        raise RuntimeError(f"/register has no self-submitting form: {r.text[:300]}")
+    attr = lambda name: html.unescape(re.search(name + r'="([^"]*)"', form.group(0)).group(1))  # noqa: E731
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))}
+    reg = s.post(urljoin(r.url, attr("action")), data=fields, timeout=60, allow_redirects=False)
+    out["hops"].append(f"{reg.status_code} POST {urlsplit(reg.url).path}")
+    if reg.status_code != 200:
+        raise RuntimeError(f"registration from /register answered HTTP {reg.status_code}: {reg.text[:300]}")
+    return follow(urljoin(r.url, attr("data-finish-auth-url")))
+
+
 try:
     out["app_user"] = login_gateway() if cfg.get("login") == "gateway" else login_admin()
     r = follow(f"{cfg['lms_url']}/auth/login/ol-oauth2/?auth_entry=login")
+    if r.status_code == 200 and urlsplit(r.url).path == "/register":
+        r = register_like_the_page(r)
     if r.status_code != 200:
         raise RuntimeError(f"round trip ended with HTTP {r.status_code}: {r.text[:300]}")
     me = s.get(f"{cfg['lms_url']}/api/user/v1/me", timeout=30)

@@ -34,6 +34,7 @@ test_startup_order_follows_the_dependencies = scenarios.test_startup_order_follo
 test_hostnames_resolve_inside_the_network_to_their_services = scenarios.test_hostnames_resolve_inside_the_network_to_their_services
 test_lms_and_app_reach_each_other_by_hostname = scenarios.test_lms_and_app_reach_each_other_by_hostname
 test_published_ports_answer_on_loopback_only = scenarios.test_published_ports_answer_on_loopback_only
+test_timings_of_up_bootstrap_rerun_and_each_django_start = scenarios.test_timings_of_up_bootstrap_rerun_and_each_django_start
 
 GATEWAY_CHECKS = (
     "Keycloak discovery from the bootstrap",
@@ -153,6 +154,25 @@ def test_gateway_login_carries_on_into_the_lms(stack: Stack) -> None:
     assert any(keycloak_host in hop for hop in result["hops"]), result
 
 
+def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: Stack) -> None:
+    """student@odl.local, made in the app by its first gateway login (the test above), is linked
+    in Open edX the way the bootstrap's learner is: the provider's uid is the username the app's
+    userinfo returns for that user (its edx_username)."""
+    username, _ = student(stack)
+    plan = stack.plan
+    app_code = ("from django.contrib.auth import get_user_model\n"
+                f"u = get_user_model().objects.get(email={username!r})\nprint('UID=' + str(u.edx_username))\n")
+    proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    uid = [l for l in proc.stdout.splitlines() if l.startswith("UID=")][-1][4:]
+    lms_code = ("import json\nfrom social_django.models import UserSocialAuth\n"
+                f"print('LINKS=' + json.dumps(list(UserSocialAuth.objects.filter(uid={uid!r}).values_list('user__username', 'provider', 'uid'))))\n")
+    proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=lms_code, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    links = json.loads([l for l in proc.stdout.splitlines() if l.startswith("LINKS=")][-1][6:])
+    assert links == [[uid, plan["openedx"]["provider"]["backend_name"], uid]], links
+
+
 def test_forged_userinfo_is_ignored_on_the_direct_port_and_through_apisix(stack: Stack) -> None:
     forged = base64.b64encode(json.dumps({"sub": "forged-sub", "preferred_username": "forged",
                                           "email": "forged@example.invalid"}).encode()).decode()
@@ -226,5 +246,6 @@ def test_keycloak_restart_keeps_the_realm_and_skips_the_import(stack: Stack) -> 
 
 
 test_rerun_bootstrap_reports_every_step_unchanged = scenarios.test_rerun_bootstrap_reports_every_step_unchanged
+test_bootstrap_killed_in_the_learner_step_then_rerun_converges = scenarios.test_bootstrap_killed_in_the_learner_step_then_rerun_converges
 test_bootstrap_killed_mid_run_then_rerun_converges = scenarios.test_bootstrap_killed_mid_run_then_rerun_converges
 test_workers_stay_up = scenarios.test_workers_stay_up

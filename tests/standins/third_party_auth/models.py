@@ -47,6 +47,15 @@ class ConfigurationModel(models.Model):
         super().save(*args, **kwargs)
 
     @classmethod
+    def cache_key_name(cls, *args):
+        # Upstream's key for the cached current() row (config_models/models.py cache_key_name).
+        return "configuration/{}/current/{}".format(cls.__name__, ",".join(str(arg) for arg in args))
+
+    @classmethod
+    def key_values_cache_key_name(cls, *key_fields):
+        return "configuration/{}/key_values/{}".format(cls.__name__, ",".join(key_fields or cls.KEY_FIELDS))
+
+    @classmethod
     def current(cls, *args):
         key_dict = dict(zip(cls.KEY_FIELDS, args))
         row = cls.objects.filter(**key_dict).order_by("-change_date", "-pk").first()

@@ -10,9 +10,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sites",
     "oauth2_provider",
+    "social_django",
     "third_party_auth",
 ]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ODL_TEST_DB"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 # Fast hashing: the tests create users with passwords on every run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A cache the test can read across processes (the bootstrap clears config-models keys in it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": os.environ.get("ODL_TEST_CACHE_DIR", os.environ["ODL_TEST_DB"] + ".cache")}}

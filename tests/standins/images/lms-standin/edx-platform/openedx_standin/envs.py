@@ -3,8 +3,9 @@
 edx-platform's production settings read Tutor's rendered YAML (`lms.env.yml`) into
 ENV_TOKENS and define hundreds of names. This defines the subset that Tutor's rendered
 `envs/tutor/production.py` (the stack's DJANGO_SETTINGS_MODULE) reads or mutates, plus
-what the stand-in itself runs: real Django, django-oauth-toolkit 1.7.1, django.contrib.sites,
-social-auth-app-django, django-waffle, django-redis, Celery; the bootstrap's stand-in
+what the stand-in itself runs: real Django 5.2, django-oauth-toolkit 1.7.1, Django REST framework
+3.16, django.contrib.sites, social-auth-app-django, django-waffle, django-redis, Celery (the
+versions of edx-platform release/verawood.1's requirements/edx/base.txt); the bootstrap's stand-in
 third_party_auth app. The database is the stack's MySQL (MariaDB stand-in) via PyMySQL,
 with the host/name/user/password Tutor rendered into the YAML."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ import yaml
 def _pymysql() -> None:
     import pymysql
 
-    # Django 4.2 checks mysqlclient's version; PyMySQL reports a compatible one.
+    # Django checks mysqlclient's version; PyMySQL reports a compatible one.
     pymysql.version_info = (2, 2, 1, "final", 0)
     pymysql.install_as_MySQLdb()
 
@@ -57,6 +58,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "django.contrib.staticfiles",
             "django.contrib.sites",
             "oauth2_provider",
+            "rest_framework",
             "social_django",
             "waffle",
             "third_party_auth",
@@ -94,10 +96,30 @@ def base_settings(variant: str, config_file: str) -> dict:
         "SOCIAL_AUTH_OAUTH_SECRETS": {},
         "SOCIAL_AUTH_STRATEGY": "openedx_standin.tpa_strategy.ConfigurationModelStrategy",
         "SOCIAL_AUTH_LOGIN_REDIRECT_URL": "/dashboard",
+        # common/djangoapps/third_party_auth/settings.py apply_settings: edX's pipeline (the
+        # stand-in's versions of its own steps are in openedx_standin/tpa_pipeline.py), inactive
+        # users may log in, email is never overwritten by the provider.
+        "SOCIAL_AUTH_PIPELINE": [
+            "openedx_standin.tpa_pipeline.parse_query_params",
+            "social_core.pipeline.social_auth.social_details",
+            "social_core.pipeline.social_auth.social_uid",
+            "social_core.pipeline.social_auth.auth_allowed",
+            "social_core.pipeline.social_auth.social_user",
+            "openedx_standin.tpa_pipeline.associate_by_email_if_login_api",
+            "social_core.pipeline.user.get_username",
+            "openedx_standin.tpa_pipeline.ensure_user_information",
+            "social_core.pipeline.user.create_user",
+            "social_core.pipeline.social_auth.associate_user",
+            "social_core.pipeline.social_auth.load_extra_data",
+            "social_core.pipeline.user.user_details",
+        ],
+        "SOCIAL_AUTH_INACTIVE_USER_LOGIN": True,
+        "SOCIAL_AUTH_PROTECTED_USER_FIELDS": ["email"],
+        "SOCIAL_AUTH_UUID_LENGTH": 4,
         "SOCIAL_AUTH_LOGIN_ERROR_URL": "/auth/error",
         "SOCIAL_AUTH_FIELDS_STORED_IN_SESSION": ["auth_entry", "next"],
         "SOCIAL_AUTH_JSONFIELD_ENABLED": False,
-        "LOGIN_URL": "/admin/login/",
+        "LOGIN_URL": "/login",
         "LOGIN_REDIRECT_URL": "/dashboard",
         "OAUTH2_PROVIDER": {
             "SCOPES": {

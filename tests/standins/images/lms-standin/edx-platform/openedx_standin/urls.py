@@ -1,14 +1,26 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from oauth2_provider import views as dot_views
 
-from openedx_standin import views
+from openedx_standin import registration, user_api, views
 
 urlpatterns = [
     re_path(r"^heartbeat/?$", views.heartbeat),
-    path("api/user/v1/me", views.me),
+    path("api/user/v1/me", user_api.MeView.as_view()),
+    re_path(r"^api/user/v1/accounts/?$", user_api.AccountsView.as_view()),
+    re_path(r"^api/user/v1/accounts/(?P<username>[\w.@+-]+)/?$", user_api.AccountsView.as_view()),
+    re_path(r"^api/third_party_auth/v0/users/(?P<username>[\w.@+-]+)/?$", user_api.ThirdPartyAuthUserView.as_view()),
+    re_path(r"^user_api/v1/account/registration/?$", registration.registration),
+    path("register", registration.register_page),
+    path("login", registration.login_page),
     path("dashboard", views.dashboard),
     path("auth/error", views.auth_error),
     path("auth/", include("social_django.urls", namespace="social")),
+    # openedx/core/djangoapps/oauth_dispatch/urls.py: edX's paths, trailing slash optional,
+    # served by DOT's views (edX wraps them to add JWTs and its restricted-application rules).
+    re_path(r"^oauth2/authorize/?$", dot_views.AuthorizationView.as_view(), name="authorize"),
+    re_path(r"^oauth2/access_token/?$", dot_views.TokenView.as_view(), name="access_token"),
+    re_path(r"^oauth2/revoke_token/?$", dot_views.RevokeTokenView.as_view(), name="revoke_token"),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
     path("api/courses/", include("courses_standin.urls")),

@@ -52,7 +52,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "oauth2_provider",
     "users",
-    "openedx",
+    # The app's Open edX module: MITx Online `openedx`, xPro `courseware` (both define an
+    # OpenEdxApiAuth with related name `openedx_api_auth`, so only one can be installed).
+    {"xpro": "courseware", "mitxonline": "openedx"}[STANDIN_APP],
     "mitapp_standin",
 ]
 MIDDLEWARE = [
@@ -84,7 +86,10 @@ TEMPLATES = [
     }
 ]
 AUTH_USER_MODEL = "users.User"
-LOGIN_URL = "/admin/login/"
+# xPro: LOGIN_URL "/signin" (mitxpro/settings.py:250); MITx Online: "gateway-login", i.e. /login/
+# behind APISIX (main/settings.py:351).
+LOGIN_URL = {"xpro": "/signin/", "mitxonline": "/login/"}[STANDIN_APP]
+LOGIN_REDIRECT_URL = "/"
 CSRF_TRUSTED_ORIGINS = [SITE_BASE_URL]
 
 OAUTH2_PROVIDER = {
@@ -119,6 +124,30 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 OPENEDX_OAUTH_APP_NAME = os.environ.get("OPENEDX_OAUTH_APP_NAME", "edx-oauth-app")
+
+# What the apps' Open edX calls read (mitxonline main/settings.py:1240-1300, mitxpro
+# mitxpro/settings.py:1040-1100; defaults as upstream's get_string/get_int).
+OPENEDX_API_BASE_URL = os.environ.get("OPENEDX_API_BASE_URL", "http://edx.odl.local:18000")
+OPENEDX_OAUTH_PROVIDER = os.environ.get("OPENEDX_OAUTH_PROVIDER", "mitxpro-oauth2")
+OPENEDX_SOCIAL_LOGIN_PATH = os.environ.get("OPENEDX_SOCIAL_LOGIN_PATH", "/auth/login/mitxpro-oauth2/?auth_entry=login")
+OPENEDX_API_CLIENT_ID = os.environ.get("OPENEDX_API_CLIENT_ID")
+OPENEDX_API_CLIENT_SECRET = os.environ.get("OPENEDX_API_CLIENT_SECRET")
+OPENEDX_TOKEN_EXPIRES_HOURS = int(os.environ.get("OPENEDX_TOKEN_EXPIRES_HOURS", "1000"))
+OPENEDX_SERVICE_WORKER_API_TOKEN = os.environ.get("OPENEDX_SERVICE_WORKER_API_TOKEN")
+MITXPRO_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITXPRO_REGISTRATION_ACCESS_TOKEN")
+MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITX_ONLINE_REGISTRATION_ACCESS_TOKEN")
+FEATURES = {"IGNORE_EDX_FAILURES": _bool("FEATURE_IGNORE_EDX_FAILURES")}
+# MITx Online names its session cookie (main/settings.py:160); xPro keeps Django's.
+SESSION_COOKIE_NAME = os.environ.get(
+    "SESSION_COOKIE_NAME", {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"}[STANDIN_APP]
+)
+# Both apps keep sessions in signed cookies (mitxonline main/settings.py:337, mitxpro
+# mitxpro/settings.py:247): the session create_edx_auth_token makes inside its transaction is
+# readable by the web process the LMS redirects to before that transaction commits.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+# MITx Online's service-to-service client (main/settings.py:1314-1323).
+OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID = os.environ.get("OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID")
+OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET = os.environ.get("OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

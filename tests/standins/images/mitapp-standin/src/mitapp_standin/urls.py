@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from mitapp_standin import views
+from mitapp_standin import signin, views
 
 urlpatterns = [
     path("health/liveness/", views.liveness),
@@ -12,8 +12,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("logout", views.logout),
 ]
+if settings.STANDIN_APP == "xpro":
+    urlpatterns += [
+        path("", include("courseware.urls")),
+        path("signin/", signin.signin, name="login"),
+    ]
 if settings.STANDIN_APP == "mitxonline":
     urlpatterns += [
+        path("", include("openedx.urls")),
+        path("login/", signin.gateway_login, name="gateway-login"),
         path(".well-known/openid-configuration", views.openid_configuration),
         path("api/v0/userinfo/", views.userinfo),
         path("dashboard", views.dashboard),

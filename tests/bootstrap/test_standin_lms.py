@@ -1,0 +1,207 @@
+"""The LMS stand-in's registration, third-party-auth pipeline, BearerAuthentication and REST
+endpoints, on the real libraries of edx-platform release/verawood.1 (Django 5.2, DOT 1.7.1, DRF
+3.16, social-auth 4.8, ol-social-auth), against an in-process fake of the MIT app's OAuth and
+userinfo endpoints on loopback. One Django process runs SCRIPT and reports what it saw; the
+test compares that with what edx-platform does (citations in the stand-in's modules)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from conftest import HERE, VENVS
+from http_fakes import QuietHandler
+
+STANDINS = HERE.parent / "standins"
+EDX_PLATFORM = STANDINS / "images" / "lms-standin" / "edx-platform"
+# The app's users, by the access token the fake hands out for a code `code-<username>`.
+APP_USERS = {
+    "testlearner": {"username": "testlearner", "email": "testlearner@xpro.odl.local", "name": "Test Learner"},
+    "newperson": {"username": "newperson", "email": "newperson@xpro.odl.local", "name": "New Person"},
+}
+
+
+class FakeApp(QuietHandler):
+    """The MIT app's /oauth2/token/ (code -> token) and /api/users/me (token -> user)."""
+
+    def do_POST(self) -> None:  # noqa: N802
+        form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+        code = form.get("code", [""])[0]
+        name = code.removeprefix("code-")
+        if name not in APP_USERS:
+            return self.reply(400, {"error": "invalid_grant"})
+        self.reply(200, {"access_token": f"apptoken-{name}", "token_type": "Bearer", "expires_in": 36000, "scope": "user:read"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        name = token.removeprefix("apptoken-")
+        if urlsplit(self.path).path != "/api/users/me" or name not in APP_USERS:
+            return self.reply(401, {"detail": "Authentication credentials were not provided."})
+        self.reply(200, APP_USERS[name])
+
+
+@pytest.fixture
+def fake_app() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+SCRIPT = r'''
+import json, os, re
+from datetime import timedelta
+import django
+django.setup()
+from django.contrib.sites.models import Site
+from django.core.management import call_command
+from django.test import Client
+from django.contrib.auth.models import User
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
+from social_django.models import UserSocialAuth
+from third_party_auth.models import OAuth2ProviderConfig
+
+call_command("migrate", verbosity=0)
+app_url = os.environ["ODL_TEST_APP_URL"]
+out = {}
+site = Site.objects.create(domain="testserver", name="LMS")
+OAuth2ProviderConfig(
+    backend_name="ol-oauth2", slug="ol-oauth2", name="MIT app", enabled=True, site=site, key="app-client-id",
+    skip_email_verification=True, skip_registration_form=True, skip_hinted_login_dialog=True,
+    other_settings=json.dumps({"AUTHORIZATION_URL": app_url + "/oauth2/authorize/", "ACCESS_TOKEN_URL": app_url + "/oauth2/token/",
+                               "API_ROOT": app_url + "/"}),
+).save()
+
+def post_registration(client, **fields):
+    base = dict(username="testlearner", email="testlearner@xpro.odl.local", name="Test Learner", provider="ol-oauth2",
+                honor_code="True", country="US")
+    base.update(fields)
+    r = client.post("/user_api/v1/account/registration/", {k: v for k, v in base.items() if v is not None})
+    return [r.status_code, r.json()]
+
+out["bad_token"] = post_registration(Client(), access_token="not-a-token")
+out["users_after_bad_token"] = User.objects.filter(username="testlearner").count()
+out["no_token"] = post_registration(Client(), access_token=None)
+client = Client()
+out["registered"] = post_registration(client, access_token="apptoken-testlearner")
+out["session_user"] = client.get("/api/user/v1/me").json()
+learner = User.objects.get(username="testlearner")
+out["learner_active"] = learner.is_active
+out["links"] = list(UserSocialAuth.objects.values_list("user__username", "provider", "uid"))
+out["again"] = post_registration(Client(), access_token="apptoken-testlearner")
+
+expires = timezone.now() + timedelta(hours=1)
+worker = User.objects.create(username="worker", email="worker@lms.test", is_staff=True)
+worker.set_unusable_password(); worker.save()
+AccessToken.objects.create(user=worker, token="worker-token", expires=expires, scope="read write")
+AccessToken.objects.create(user=learner, token="learner-token", expires=expires, scope="read write")
+root = User.objects.create_superuser("edx", "edx@lms.test", "pw")
+AccessToken.objects.create(user=root, token="root-token", expires=expires, scope="read write")
+AccessToken.objects.create(user=learner, token="old-token", expires=timezone.now() - timedelta(hours=1), scope="read")
+
+def get(path, token):
+    r = Client().get(path, HTTP_AUTHORIZATION="Bearer " + token)
+    return [r.status_code, r.json() if r.content else None]
+
+out["worker_me_without_application"] = get("/api/user/v1/me", "worker-token")
+Application.objects.create(user=worker, name="svc", client_type="confidential", authorization_grant_type="client-credentials")
+out["worker_me_owning_application"] = get("/api/user/v1/me", "worker-token")
+out["learner_me"] = get("/api/user/v1/me", "learner-token")
+out["expired_me"] = get("/api/user/v1/me", "old-token")
+out["anonymous_me"] = Client().get("/api/user/v1/me").status_code
+out["worker_account"] = get("/api/user/v1/accounts/testlearner", "worker-token")
+out["worker_accounts_by_email"] = get("/api/user/v1/accounts?email=testlearner@xpro.odl.local", "worker-token")
+out["worker_links"] = get("/api/third_party_auth/v0/users/testlearner", "worker-token")
+out["learner_links"] = get("/api/third_party_auth/v0/users/testlearner", "learner-token")
+out["superuser_links"] = get("/api/third_party_auth/v0/users/testlearner", "root-token")
+
+def sso_login(client, who):
+    """The browser's /auth/login/ol-oauth2/?auth_entry=login; the fake app 'authorizes' `who`."""
+    r = client.get("/auth/login/ol-oauth2/?auth_entry=login")
+    state = parse_qs(urlsplit(r["Location"]).query)["state"][0]
+    return client.get("/auth/complete/ol-oauth2/", {"code": "code-" + who, "state": state})
+
+from urllib.parse import parse_qs, urlsplit
+linked = Client()
+r = sso_login(linked, "testlearner")
+out["linked_login"] = [r.status_code, r["Location"], linked.get("/dashboard").content.decode()]
+fresh = Client()
+r = sso_login(fresh, "newperson")
+out["new_login"] = [r.status_code, r["Location"]]
+page = fresh.get("/register").content.decode()
+form = re.search(r'<form[^>]*id="register"[^>]*>(.*?)</form>', page, re.S)
+out["register_form"] = {"auto_submit": 'data-auto-submit="true"' in form.group(0),
+                        "finish": re.search(r'data-finish-auth-url="([^"]*)"', form.group(0)).group(1),
+                        "fields": dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1)))}
+r = fresh.post("/user_api/v1/account/registration/", out["register_form"]["fields"])
+out["new_registered"] = [r.status_code, r.json()]
+r = fresh.get(out["register_form"]["finish"])
+out["new_finished"] = [r.status_code, r["Location"], fresh.get("/dashboard").content.decode()]
+out["links_after"] = sorted(UserSocialAuth.objects.values_list("user__username", "uid"))
+print("RESULT=" + json.dumps(out))
+'''
+
+
+def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:
+    config = tmp_path / "lms.env.yml"
+    config.write_text(json.dumps({
+        "SECRET_KEY": "test-only", "LMS_BASE": "testserver",
+        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "lms.sqlite3")}},
+        # As the stack's Tutor patch (generator/templates/tutor-patches/openedx-lms-common-settings).
+        "FEATURES": {"ENABLE_THIRD_PARTY_AUTH": True, "SKIP_EMAIL_VALIDATION": True, "ENABLE_UNICODE_USERNAME": True},
+    }))
+    env = {
+        "PATH": f"{VENVS['lms'] / 'bin'}:/usr/bin:/bin",
+        "PYTHONPATH": ":".join(str(p) for p in (EDX_PLATFORM, STANDINS, HERE / "projects" / "lms-standin")),
+        "DJANGO_SETTINGS_MODULE": "standin_lms_settings",
+        "LMS_CFG": str(config),
+        "ODL_PROVIDER_CLIENT_SECRET": "app-client-secret",
+        "ODL_TEST_APP_URL": fake_app,
+    }
+    proc = subprocess.run(["python", "-c", SCRIPT], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    out = json.loads([line for line in proc.stdout.splitlines() if line.startswith("RESULT=")][-1][7:])
+
+    # register.py _link_user_to_third_party_provider: the backend fetched the app's user with the token.
+    assert out["bad_token"] == [400, {"access_token": [{"user_message": "The provided access_token is not valid."}],
+                                      "error_code": "tpa-invalid-access-token"}]
+    assert out["users_after_bad_token"] == 0, "account creation and the link are one transaction"
+    assert out["no_token"][0] == 400 and out["no_token"][1]["error_code"] == "tpa-missing-access-token"
+    assert out["registered"][0] == 200 and out["registered"][1]["success"] is True
+    assert out["session_user"] == {"username": "testlearner"}, "registration logs the session in"
+    assert out["learner_active"] is True  # FEATURES SKIP_EMAIL_VALIDATION
+    assert out["links"] == [["testlearner", "ol-oauth2", "testlearner"]]  # uid = the app's username (ID_KEY)
+    assert out["again"][0] == 409 and out["again"][1]["error_code"] == "duplicate-email-username"
+
+    # openedx/core/lib/api/authentication.py BearerAuthentication.
+    assert out["worker_me_without_application"] == [401, {"error_code": "user_is_disabled",
+                                                          "developer_message": "User disabled by admin: worker"}]
+    assert out["worker_me_owning_application"] == [200, {"username": "worker"}]
+    assert out["learner_me"] == [200, {"username": "testlearner"}]
+    assert out["expired_me"][0] == 401 and out["expired_me"][1]["error_code"] == "token_expired"
+    assert out["anonymous_me"] == 401
+
+    # user_api AccountViewSet and third_party_auth UserView.
+    assert out["worker_account"][0] == 200 and out["worker_account"][1]["email"] == "testlearner@xpro.odl.local"
+    assert [a["username"] for a in out["worker_accounts_by_email"][1]] == ["testlearner"]
+    assert out["worker_links"] == [403, None], "a staff (not superuser) caller may not read another user's links"
+    expected_links = [200, {"active": [{"provider_id": "oa2-ol-oauth2", "name": "MIT app", "remote_id": "testlearner"}]}]
+    assert out["learner_links"] == expected_links and out["superuser_links"] == expected_links
+
+    # The pipeline (third_party_auth/pipeline.py ensure_user_information): a linked user is logged in...
+    assert out["linked_login"][:2] == [302, "/dashboard"] and "testlearner" in out["linked_login"][2]
+    # ...a new one goes to /register, whose pre-filled form registers and resumes the pipeline.
+    assert out["new_login"] == [302, "/register"]
+    assert out["register_form"]["auto_submit"] and out["register_form"]["finish"] == "/auth/complete/ol-oauth2/"
+    assert out["register_form"]["fields"]["username"] == "newperson"
+    assert out["new_registered"][0] == 200
+    assert out["new_finished"][:2] == [302, "/dashboard"] and "newperson" in out["new_finished"][2]
+    assert out["links_after"] == [["newperson", "newperson"], ["testlearner", "testlearner"]]

@@ -1,0 +1,213 @@
+"""STAND-IN of MITx Online's `openedx.api` user functions (mitodl/mitxonline@b3c9730
+openedx/api.py), same names and signatures, same order of Open edX calls:
+
+- create_user(user, edx_username=None)        :82   create_edx_user, then create_edx_auth_token
+- create_edx_user(user, edx_username=None)    :426  a DOT AccessToken for the user on
+  OPENEDX_OAUTH_APP_NAME (Application.DoesNotExist when absent), reconcile_edx_username, skip when
+  synced and the user's Open edX API answers, else the registration POST (:304-409) marking
+  has_been_synced on 200, has_sync_error + sync_error_data on 400/409
+- reconcile_edx_username(user, *, desired_username=None)  :474
+- create_edx_auth_token(user)                 :530  only for a synced OpenEdxUser; the token dance
+- repair_faulty_edx_user(user)                :727  create_edx_user, then the auth token when the
+  user has no OpenEdxApiAuth; returns (created_user, created_auth_token)
+- get_valid_edx_api_auth(user, ttl_in_seconds=60)  :796  refreshes an expiring access token
+
+Left out (not reachable in the stack's flows): the Redis lock around registration, username
+suggestions/collisions (:227), the LTI duplicate-email fix, IGNORE_EDX_FAILURES' logging paths
+beyond re-raising, legal address / profile fields (sent as None, as for a user without them).
+"""
+import logging
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
+from oauthlib.common import generate_token
+
+from mitapp_standin import openedx_calls
+from mitapp_standin.openedx_calls import OpenEdXOAuth2Error  # noqa: F401  (upstream: openedx.exceptions)
+from openedx.models import OPENEDX_USERNAME_MAX_LEN, PLATFORM_EDX, OpenEdxApiAuth, OpenEdxUser
+
+log = logging.getLogger(__name__)
+
+OPENEDX_REQUEST_DEFAULTS = dict(honor_code=True)  # :64
+OPENEDX_AUTH_COMPLETE_URL = "openedx-private-oauth-complete-no-apisix"  # :77
+OPENEDX_AUTH_DEFAULT_TTL_IN_SECONDS = 60
+OPENEDX_AUTH_MAX_TTL_IN_SECONDS = 60 * 60
+
+
+def _ignore_edx_failures():
+    return settings.FEATURES.get("IGNORE_EDX_FAILURES", False)
+
+
+def create_user(user, edx_username=None):
+    """:82 -- both halves, each re-raising unless IGNORE_EDX_FAILURES."""
+    for step in (lambda: create_edx_user(user, edx_username), lambda: create_edx_auth_token(user)):
+        try:
+            step()
+        except Exception:
+            log.exception("Open edX sync failed for user: %s", user.id)
+            if not _ignore_edx_failures():
+                raise
+
+
+def _build_user_data(user, current_username, access_token):
+    """:107 -- the stand-in has no legal address / profile: those fields are None, as upstream's
+    expressions give for a user without them."""
+    return dict(
+        username=current_username,
+        email=user.email,
+        name=user.name,
+        country=None,
+        state=None,
+        gender=None,
+        year_of_birth=None,
+        level_of_education=None,
+        provider=settings.OPENEDX_OAUTH_PROVIDER,
+        access_token=access_token.token,
+        **OPENEDX_REQUEST_DEFAULTS,
+    )
+
+
+def _create_edx_user_request(open_edx_user, user, access_token):
+    """:304 -- one attempt (no username suggestions here)."""
+    open_edx_user.refresh_from_db()
+    if open_edx_user.has_been_synced:
+        return True
+    resp = openedx_calls.register(
+        _build_user_data(user, open_edx_user.edx_username, access_token),
+        settings.MITX_ONLINE_REGISTRATION_ACCESS_TOKEN,
+    )
+    if resp.status_code == 200:
+        open_edx_user.has_been_synced = True
+        open_edx_user.save()
+        return True
+    try:
+        data = resp.json()
+    except ValueError:
+        data = {}
+    if resp.status_code in (400, 409):
+        open_edx_user.has_sync_error = True
+        open_edx_user.sync_error_data = data
+        open_edx_user.save()
+        return False
+    resp.raise_for_status()
+    return False
+
+
+def _edx_user_exists(user):
+    """:412 -- the user's own Open edX API answers (edx-api-client's user_info: /api/mobile/v0.5/my_user_info,
+    here the equivalent /api/user/v1/me)."""
+    try:
+        auth = get_valid_edx_api_auth(user)
+        resp = requests.get(
+            openedx_calls.edx_url("/api/user/v1/me"), headers={"Authorization": f"Bearer {auth.access_token}"}, timeout=30
+        )
+        resp.raise_for_status()
+    except Exception:  # noqa: BLE001  (upstream: bare except -> False)
+        return False
+    return True
+
+
+def create_edx_user(user, edx_username=None):
+    """:426"""
+    try:
+        application = Application.objects.get(name=settings.OPENEDX_OAUTH_APP_NAME)
+    except Application.DoesNotExist:
+        log.exception("create_edx_user: OpenEdX OAuth application not found for user: %s", user.id)
+        if not _ignore_edx_failures():
+            raise
+        return False
+    access_token = AccessToken.objects.create(
+        user=user,
+        application=application,
+        token=generate_token(),
+        expires=timezone.now() + timedelta(hours=settings.OPENEDX_TOKEN_EXPIRES_HOURS),
+    )
+    if reconcile_edx_username(user, desired_username=edx_username):
+        user.refresh_from_db()
+    open_edx_user = user.openedx_users.first()
+    if not open_edx_user.edx_username:
+        log.warning("create_edx_user: skipping create for %s, no edx_username", user)
+        return False
+    if open_edx_user.has_been_synced and _edx_user_exists(user):
+        return False
+    try:
+        return _create_edx_user_request(open_edx_user, user, access_token)
+    except Exception:
+        log.exception("create_edx_user: failed to create edX user for: %s", user.id)
+        if not _ignore_edx_failures():
+            raise
+        return False
+
+
+def reconcile_edx_username(user, *, desired_username=None):
+    """:474 -- True when it set a username (no collision handling in the stand-in)."""
+    edx_user, _ = OpenEdxUser.objects.get_or_create(platform=PLATFORM_EDX, user=user)
+    if edx_user.edx_username:
+        return False
+    if desired_username and "@" not in desired_username:
+        edx_username = desired_username
+    else:
+        edx_username = None if "@" in user.username or user.username == user.email else user.username
+        edx_username = (edx_username or user.email.split("@")[0])[:OPENEDX_USERNAME_MAX_LEN]
+    edx_user.edx_username = edx_user.desired_edx_username = edx_username
+    edx_user.save()
+    return True
+
+
+@transaction.atomic
+def create_edx_auth_token(user):
+    """:530 -- None until the user is synced; reuses a complete row (:561)."""
+    if not user.openedx_users.filter(edx_username__isnull=False, has_been_synced=True).exists():
+        return None
+    auth, _ = OpenEdxApiAuth.objects.select_for_update().get_or_create(user=user)
+    if auth.refresh_token and auth.access_token:
+        return auth
+    redirect_uri = openedx_calls.private_complete_url(OPENEDX_AUTH_COMPLETE_URL)
+    code = openedx_calls.authorization_code(user, redirect_uri)
+    return _create_tokens_and_update_auth(auth, openedx_calls.code_grant_params(code, redirect_uri))
+
+
+def _create_tokens_and_update_auth(auth, params):
+    """:698 -- MITx Online raises on a failed token request."""
+    resp = openedx_calls.post_token(params)
+    resp.raise_for_status()
+    return openedx_calls.store_tokens(auth, resp.json())
+
+
+def repair_faulty_edx_user(user):
+    """:727"""
+    created_user, created_auth_token = False, False
+    created_user = create_edx_user(user)
+    if not hasattr(user, "openedx_api_auth"):
+        create_edx_auth_token(user)
+        created_auth_token = True
+        if not user.openedx_users.filter(platform=PLATFORM_EDX).exists():
+            edx_user, _ = user.openedx_users.get_or_create()
+            edx_user.save()
+    return created_user, created_auth_token
+
+
+def get_valid_edx_api_auth(user, ttl_in_seconds=OPENEDX_AUTH_DEFAULT_TTL_IN_SECONDS):
+    """:796 -- refresh with the refresh_token grant (:864) when the access token expires within the TTL."""
+    assert ttl_in_seconds < OPENEDX_AUTH_MAX_TTL_IN_SECONDS  # noqa: S101
+    expires_after = timezone.now() + timedelta(seconds=ttl_in_seconds)
+    auth = OpenEdxApiAuth.objects.filter(user=user, access_token_expires_on__gt=expires_after).first()
+    if auth:
+        return auth
+    with transaction.atomic():
+        auth = OpenEdxApiAuth.objects.select_for_update().get(user=user)
+        if auth.access_token_expires_on and auth.access_token_expires_on > expires_after:
+            return auth
+        return _create_tokens_and_update_auth(
+            auth,
+            dict(
+                refresh_token=auth.refresh_token,
+                grant_type="refresh_token",
+                client_id=settings.OPENEDX_API_CLIENT_ID,
+                client_secret=settings.OPENEDX_API_CLIENT_SECRET,
+            ),
+        )
