@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator import templates
+from generator.profiles import AppFacts
 
 ORG, NUMBER, RUN = "edX", "DemoX", "Demo_Course"
 KEY = f"course-v1:{ORG}+{NUMBER}+{RUN}"
@@ -55,6 +56,33 @@ def facts(lms_url: str) -> dict[str, Any]:
         # edx-platform lms/djangoapps/course_api/urls.py: CourseDetailView at courses/v1/courses/<course_key>/
         "api_url": f"{lms_url}/api/courses/v1/courses/{KEY}/",
         "lms_url": f"{lms_url}/courses/{KEY}/",
+    }
+
+
+def app_contract(course: dict[str, Any], app: AppFacts) -> dict[str, Any]:
+    """What the bootstrap's app side needs to make the same run in the MIT app and enroll the
+    learner, all through the app's own commands and functions (plan.json `app.course`)."""
+    values = {
+        "key": course["key"],
+        "course_id": f"course-v1:{course['org']}+{course['number']}",
+        "run": course["run"],
+        "title": course["display_name"],
+    }
+
+    def argv(template: tuple[str, ...]) -> list[str]:
+        return [part.format(**values) for part in template]
+
+    return {
+        "key": course["key"],
+        "display_name": course["display_name"],
+        "start": course["start"],
+        "create": argv(app.course_create),
+        "product": argv(app.course_product),
+        "sync": argv(app.course_sync),
+        # Both apps: courses/api.py create_run_enrollments, which calls the app's own
+        # enroll_in_edx_course_runs (mitxonline openedx/api.py:1239, mitxpro courseware/api.py:623).
+        "enroll": ["courses.api", "create_run_enrollments"],
+        "page_url": course["lms_url"],
     }
 
 

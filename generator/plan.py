@@ -283,6 +283,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "backend_name": era.backend_name,
     }
     contract["app"]["learner"] = learner_contract(plan)
+    contract["app"]["course"] = course.app_contract(contract["course"], plan.app)
     if plan.spec.apisix:
         contract["keycloak"] = keycloak_contract(plan)
     return contract

@@ -31,16 +31,22 @@ def course_detail(request, course_key_string):
     course = ImportedCourse.objects.filter(course_id=str(key)).first()
     if course is None:
         return JsonResponse({"detail": "Not found."}, status=404)
-    return JsonResponse(
-        {
-            "id": course.course_id,
-            "course_id": course.course_id,
-            "name": course.display_name,
-            "org": course.org,
-            "number": course.number,
-            "start": _iso(course.start),
-            "enrollment_start": _iso(course.enrollment_start),
-            "pacing": "self" if course.self_paced else "instructor",
-            "blocks_url": request.build_absolute_uri(f"/api/courses/v2/blocks/?course_id={course.course_id}"),
-        }
-    )
+    return JsonResponse(course_json(request, course))
+
+
+def course_json(request, course):
+    """The CourseSerializer fields the stack and the apps' sync read (edx-api-client CourseDetail)."""
+    return {
+        "id": course.course_id,
+        "course_id": course.course_id,
+        "name": course.display_name,
+        "org": course.org,
+        "number": course.number,
+        "start": _iso(course.start),
+        "end": None,
+        "enrollment_start": _iso(course.enrollment_start),
+        "enrollment_end": None,
+        "certificate_available_date": None,
+        "pacing": "self" if course.self_paced else "instructor",
+        "blocks_url": request.build_absolute_uri(f"/api/courses/v2/blocks/?course_id={course.course_id}"),
+    }
