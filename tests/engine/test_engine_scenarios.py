@@ -135,6 +135,32 @@ def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
     assert f"course {course['key']} already exists in the modulestore; left alone." in output, output
 
 
+def test_course_run_in_the_app_and_learner_enrolled_on_both_sides(stack: Stack) -> None:
+    """Issue 13: at `up` the app made the same run with its own commands, the learner is enrolled
+    through the app's own create_run_enrollments (the LMS enrollment API), both sides and the
+    course page in the learner's LMS session say so; the seconds the course steps add are printed."""
+    import re
+
+    output, course = stack.first_bootstrap, stack.plan["app"]["course"]  # type: ignore[attr-defined]
+    report = assert_all_green(output)
+    results = {name: result for result, name in report["steps"]}
+    learner = stack.plan["app"]["learner"]["username"]
+    made = [n for n in results if n.startswith(f"app course run {course['key']} ({course['create'][0]}")]
+    assert made and results[made[0]] == "created", output
+    assert results[f"app enrollment of {learner} in {course['key']} (by courses.api.create_run_enrollments)"] == "created", output
+    checks = {text for _, text in report["checks"]}
+    for line in (
+        f"MIT app has the course run {course['key']} (title and start as the LMS has them)",
+        f"Enrollment of '{learner}' in {course['key']} exists in the MIT app and in Open edX",
+        f"The course page {course['page_url']} answers 200 in the LMS session of '{learner}'",
+    ):
+        assert line in checks, output
+    seconds = re.search(r"Course steps in the app's process \(run, product, sync, enrollment\): ([\d.]+)s", output)
+    assert seconds, output
+    print(f"    course steps in the first bootstrap (app side): {float(seconds.group(1)):.2f}s")
+    record(f"{stack.plan['app_name']}: course steps added to the first bootstrap (app side)", float(seconds.group(1)))
+
+
 def test_oauth2_authorization_code_round_trip_through_ol_social_auth(stack: Stack) -> None:
     superuser = stack.plan["app"]["superuser"]
     result = oauth_round_trip(stack, superuser["username"], stack.secrets[superuser["password_secret"]])
