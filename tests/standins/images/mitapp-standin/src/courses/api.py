@@ -104,3 +104,17 @@ def sync_course_runs(runs):
     if settings.STANDIN_APP == "xpro":
         return success, failure, unchanged
     return success, failure
+
+
+def runs_to_sync(courseware_id):
+    """Both apps' sync commands: the run named by --run (CommandError when unknown), else every live run."""
+    from django.core.management.base import CommandError
+
+    from courses.models import CourseRun
+
+    if not courseware_id:
+        return list(CourseRun.objects.filter(live=True))
+    try:
+        return [CourseRun.objects.get(courseware_id=courseware_id)]
+    except CourseRun.DoesNotExist:
+        raise CommandError(f"Could not find run with courseware_id={courseware_id}") from None

@@ -1,10 +1,9 @@
 """STAND-IN of MITx Online's `sync_courserun` (courses/management/commands/sync_courserun.py):
 --run <courseware_id> (CommandError when unknown) or --all; sync_course_runs; prints
 "Sync complete: N updated, M failures"."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from courses.api import sync_course_runs
-from courses.models import CourseRun
+from courses.api import runs_to_sync, sync_course_runs
 from mitapp_standin.only import only_in
 
 
@@ -18,12 +17,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         only_in("mitxonline", "sync_courserun")
-        if options["run"]:
-            try:
-                runs = [CourseRun.objects.get(courseware_id=options["run"])]
-            except CourseRun.DoesNotExist:
-                raise CommandError(f"Could not find run with courseware_id={options['run']}") from None
-        else:
-            runs = list(CourseRun.objects.filter(live=True))
+        runs = runs_to_sync(options["run"])
         success_count, error_count = sync_course_runs(runs)
         self.stdout.write(self.style.SUCCESS(f"Sync complete: {success_count} updated, {error_count} failures"))

@@ -2,9 +2,9 @@
 courses/management/commands/sync_courseruns.py): [--run <courseware_id>] (CommandError when
 unknown; without it every live run); courses.utils.sync_course_runs; prints
 "Sync complete: N updated, M failures, K unchanged."."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from courses.models import CourseRun
+from courses.api import runs_to_sync
 from courses.utils import sync_course_runs
 from mitapp_standin.only import only_in
 
@@ -17,13 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         only_in("xpro", "sync_courseruns")
-        if options["run"]:
-            try:
-                runs = [CourseRun.objects.get(courseware_id=options["run"])]
-            except CourseRun.DoesNotExist:
-                raise CommandError(f"Could not find run with courseware_id={options['run']}") from None
-        else:
-            runs = list(CourseRun.objects.filter(live=True))
+        runs = runs_to_sync(options["run"])
         success_count, error_count, unchanged_count = sync_course_runs(runs)
         self.stdout.write(self.style.SUCCESS(
             f"Sync complete: {success_count} updated, {error_count} failures, {unchanged_count} unchanged."
