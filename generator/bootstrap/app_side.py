@@ -455,7 +455,8 @@ def _reconcile_course(steps, spec, learner):
             steps.fail(COURSE_KEY, "no app user {} to enroll".format(learner["username"]))
         return
     enrollment = Enrollment.all_objects.filter(user=user, run=run).first()
-    if enrollment is not None and enrollment.active and enrollment.edx_enrolled:
+    on_lms = _lms_enrolled(learner, user, spec["key"])
+    if enrollment is not None and enrollment.active and enrollment.edx_enrolled and on_lms:
         steps.add(who, "unchanged")
         return
     if not steps.dry:
@@ -464,7 +465,20 @@ def _reconcile_course(steps, spec, learner):
         if not edx_ok:
             steps.fail(COURSE_KEY, "{}.{} could not enroll {} in Open edX (see the app's log)".format(spec["enroll"][0], spec["enroll"][1], learner["username"]))
             return
-    steps.add(who, "created" if enrollment is None else "updated", [] if enrollment is None else ["active, enrolled in Open edX"])
+    steps.add(who, "created" if enrollment is None else "updated",
+              [] if enrollment is None else ["active, enrolled in Open edX" if on_lms else "missing on the LMS"])
+
+
+def _lms_enrolled(learner, user, key):
+    """Whether the LMS has the learner's active enrollment (edx-platform enrollments/views.py
+    CourseEnrollmentsApiListView, read with the service-worker token): an LMS that lost it gets
+    it back from the app's own function even when the app's row looks done."""
+    name = getattr(user, learner["userinfo_username"], None)
+    status, body, _ = _lms("GET", learner["lms_url"] + "/api/enrollment/v1/enrollments/",
+                           params={"course_id": key, "username": name or ""},
+                           headers={"Authorization": "Bearer " + learner["service_worker_token"]})
+    results = body.get("results") if status == 200 and isinstance(body, dict) else None
+    return any(isinstance(r, dict) and r.get("user") == name and r.get("is_active") for r in results or [])
 
 
 def course_facts(data, steps):

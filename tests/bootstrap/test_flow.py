@@ -144,6 +144,17 @@ def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) ->
     assert stack.fake.enrollments == {}
 
 
+def test_an_enrollment_the_lms_lost_is_made_again_by_the_apps_function(stack: Stack) -> None:
+    assert stack.run("run")[0] == 0
+    key = stack.plan.data["course"]["key"]
+    stack.fake.enrollments.clear()  # e.g. the LMS's database was reset
+    code, text = stack.run("run")
+    assert code == 0, text
+    assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (missing on the LMS)" in text
+    assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
+    assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
+
+
 def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(tmp_path: Path, dbs: dict[str, Path]) -> None:
     stack = Stack(tmp_path, dbs, "xpro")
     try:
