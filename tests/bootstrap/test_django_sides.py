@@ -1,6 +1,6 @@
 """The Django-side scripts against REAL Django + REAL django-oauth-toolkit on SQLite.
 
-LMS side: Django 4.2, DOT 1.7.1 (plaintext secrets), django.contrib.sites, third_party_auth stand-in.
+LMS side: Django 5.2, DOT 1.7.1 (plaintext secrets), django.contrib.sites, third_party_auth stand-in (the LMS stand-in's Verawood pins).
 App side: Django 5.2, DOT 3.1.0 (hashed secrets), the engine tier's app stand-in modules (users +
 courseware as xPro, users + openedx as MITx Online).
 Each run goes through the same script file + JSON data + fixed launcher as in a container.

@@ -83,7 +83,8 @@ def register_like_the_page(r):
     attr = lambda name: html.unescape(re.search(name + r'="([^"]*)"', form.group(0)).group(1))  # noqa: E731
     fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))}
     reg = s.post(urljoin(r.url, attr("action")), data=fields, timeout=60, allow_redirects=False)
-    out["hops"].append(f"{reg.status_code} POST {urlsplit(reg.url).path}")
+    parts = urlsplit(reg.url)
+    out["hops"].append(f"{reg.status_code} {parts.scheme}://{parts.netloc}{parts.path} (POST)")
     if reg.status_code != 200:
         raise RuntimeError(f"registration from /register answered HTTP {reg.status_code}: {reg.text[:300]}")
     return follow(urljoin(r.url, attr("data-finish-auth-url")))

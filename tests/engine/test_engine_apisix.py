@@ -157,11 +157,15 @@ def test_gateway_login_carries_on_into_the_lms(stack: Stack) -> None:
 def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: Stack) -> None:
     """student@odl.local, made in the app by its first gateway login (the test above), is linked
     in Open edX the way the bootstrap's learner is: the provider's uid is the username the app's
-    userinfo returns for that user (its edx_username)."""
+    userinfo (/api/users/me) returns for that user."""
     username, _ = student(stack)
     plan = stack.plan
-    app_code = ("from django.contrib.auth import get_user_model\n"
-                f"u = get_user_model().objects.get(email={username!r})\nprint('UID=' + str(u.edx_username))\n")
+    # The app's own /api/users/me view (what ol-social-auth reads as the uid), called for that user.
+    app_code = ("import json\nfrom django.contrib.auth import get_user_model\n"
+                "from django.test import RequestFactory\nfrom django.urls import resolve\n"
+                f"u = get_user_model().objects.get(email={username!r})\n"
+                "request = RequestFactory().get('/api/users/me')\nrequest.user = u\n"
+                "print('UID=' + json.loads(resolve('/api/users/me').func(request).content)['username'])\n")
     proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     uid = [l for l in proc.stdout.splitlines() if l.startswith("UID=")][-1][4:]

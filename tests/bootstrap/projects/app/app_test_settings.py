@@ -42,6 +42,7 @@ OPENEDX_COURSE_BASE_URL = OPENEDX_API_BASE_URL
 MITXPRO_REGISTRATION_ACCESS_TOKEN = None
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = None
 FEATURES = {}
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_NAME = {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"}[STANDIN_APP]
 # MITx Online's service-to-service client (main/settings.py:1314-1323), as the test sets it.
 OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID = os.environ.get("ODL_TEST_CC_ID")

@@ -4,7 +4,7 @@ the registration's transaction) and `OpenEdxApiAuth` (related name `openedx_api_
 from django.conf import settings
 from django.db import models
 
-from mitapp_standin.models import TimestampedModel
+from mitapp_standin.models import OpenEdxApiAuthFields, TimestampedModel
 
 PLATFORM_EDX = "edx"  # courseware/constants.py
 
@@ -21,11 +21,5 @@ class CoursewareUser(TimestampedModel):
         return f"CoursewareUser for {self.user} in {self.platform}"
 
 
-class OpenEdxApiAuth(TimestampedModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="openedx_api_auth")
-    refresh_token = models.CharField(max_length=128)
-    access_token = models.CharField(null=True, max_length=128)  # noqa: DJ001
-    access_token_expires_on = models.DateTimeField(null=True)
-
-    def __str__(self):
-        return f"OpenEdxApiAuth for {self.user}"
+class OpenEdxApiAuth(OpenEdxApiAuthFields):
+    pass

@@ -146,14 +146,13 @@ OPENEDX_COURSE_BASE_URL = os.environ.get("OPENEDX_COURSE_BASE_URL", OPENEDX_API_
 MITXPRO_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITXPRO_REGISTRATION_ACCESS_TOKEN")
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITX_ONLINE_REGISTRATION_ACCESS_TOKEN")
 FEATURES = {"IGNORE_EDX_FAILURES": _bool("FEATURE_IGNORE_EDX_FAILURES")}
+# Both apps keep sessions in signed cookies (mitxpro/settings.py:247, main/settings.py:337): the
+# session create_edx_auth_token forges inside its transaction needs no database row.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # MITx Online names its session cookie (main/settings.py:160); xPro keeps Django's.
 SESSION_COOKIE_NAME = os.environ.get(
     "SESSION_COOKIE_NAME", {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"}[STANDIN_APP]
 )
-# Both apps keep sessions in signed cookies (mitxonline main/settings.py:337, mitxpro
-# mitxpro/settings.py:247): the session create_edx_auth_token makes inside its transaction is
-# readable by the web process the LMS redirects to before that transaction commits.
-SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 # MITx Online's service-to-service client (main/settings.py:1314-1323).
 OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID = os.environ.get("OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID")
 OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET = os.environ.get("OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET")

@@ -5,7 +5,7 @@ has_sync_error, sync_error_data) and `OpenEdxApiAuth` (one per user, related nam
 from django.conf import settings
 from django.db import models
 
-from mitapp_standin.models import TimestampedModel
+from mitapp_standin.models import OpenEdxApiAuthFields, TimestampedModel
 
 PLATFORM_EDX = "edx"  # openedx/constants.py:3
 OPENEDX_USERNAME_MAX_LEN = 30  # openedx/constants.py
@@ -27,11 +27,5 @@ class OpenEdxUser(TimestampedModel):
         return f"OpenEdxUser for {self.user} in {self.platform}"
 
 
-class OpenEdxApiAuth(TimestampedModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="openedx_api_auth")
-    refresh_token = models.CharField(max_length=128)
-    access_token = models.CharField(null=True, max_length=128)  # noqa: DJ001
-    access_token_expires_on = models.DateTimeField(null=True)
-
-    def __str__(self):
-        return f"OpenEdxApiAuth for {self.user}"
+class OpenEdxApiAuth(OpenEdxApiAuthFields):
+    pass
