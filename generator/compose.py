@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator import templates
+from generator import course, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
@@ -79,6 +79,32 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
     return services
 
 
+def course_import_service(plan: StackPlan, render: OpenedxRender, after: str) -> dict[str, Any]:
+    """The stack's course, imported by a CMS one-shot built from Tutor's own `cms-job`
+    (its image, settings and mounts), after Tutor's init chain, like Tutor's init jobs."""
+    facts = plan.bootstrap["course"]
+    service = _tutor_service(render.jobs["cms-job"])
+    service["depends_on"] = {**service.get("depends_on", {}), after: {"condition": "service_completed_successfully"}}
+    service["volumes"] = [*service.get("volumes", []), f"./{course.STACK_DIR}:{course.MOUNT}:ro"]
+    environment = service.get("environment") or {}
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    service["environment"] = {**environment, **course.environment(facts)}
+    service["command"] = course.command()
+    service["restart"] = "no"
+    return service
+
+
+def demo_course_service(render: OpenedxRender) -> dict[str, Any]:
+    """Tutor's `do importdemocourse` as a one-shot that only runs when asked for (it downloads)."""
+    job, script = render.demo_course_task
+    service = _tutor_service(render.jobs[f"{job}-job"])
+    service["command"] = ["sh", "-e", "-c", script.replace("$", "$$")]
+    service["profiles"] = [course.DEMO_PROFILE]
+    service["restart"] = "no"
+    return service
+
+
 def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
     context = {
         "plan": plan,
@@ -135,6 +161,8 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
     services.update(inits)
+    services[course.SERVICE] = course_import_service(plan, render, last_init)
+    services[course.DEMO_SERVICE] = demo_course_service(render)
     # Tutor's job services stay usable (`docker compose run --rm lms-job ...`) but don't start on `up`.
     for name, definition in render.jobs.items():
         services[name] = {**_tutor_service(definition), "profiles": ["jobs"]}

@@ -29,7 +29,7 @@ from tutor import config as tutor_config  # noqa: E402
 from tutor import env as tutor_env  # noqa: E402
 from tutor import hooks, plugins  # noqa: E402
 import tutor.commands.compose  # noqa: E402,F401  registers the iter_mounts template variable
-import tutor.commands.jobs  # noqa: E402,F401  registers the core init tasks on CORE_READY
+import tutor.commands.jobs as tutor_jobs  # noqa: E402  registers the core init tasks on CORE_READY
 from tutormfe.hooks import MFE_APPS  # noqa: E402  (filters only; the plugin itself is loaded by Tutor)
 
 from generator import templates  # noqa: E402
@@ -76,6 +76,7 @@ class OpenedxRender:
     compose: dict[str, Any]  # services of local + prod compose files, as Tutor rendered them
     jobs: dict[str, Any]  # services of the jobs compose file
     init_tasks: list[tuple[str, str]]  # (job service, rendered script), in `do init` order
+    demo_course_task: tuple[str, str]  # Tutor's `do importdemocourse` (clones from GitHub), rendered
 
 
 def _ensure_core_ready() -> None:
@@ -188,7 +189,21 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path) -> Op
         init_tasks = [
             (service, tutor_env.render_str(full, script)) for service, script in hooks.Filters.CLI_DO_INIT_TASKS.iterate()
         ]
+        demo_course_task = _demo_course_task(full)
     finally:
         hooks.clear_all(context=context.name)
         _clear_caches()
-    return OpenedxRender(config=full, base_config=base, compose=compose, jobs=jobs, init_tasks=init_tasks)
+    return OpenedxRender(
+        config=full, base_config=base, compose=compose, jobs=jobs, init_tasks=init_tasks, demo_course_task=demo_course_task
+    )
+
+
+def _demo_course_task(config: dict[str, Any]) -> tuple[str, str]:
+    """Tutor's own importdemocourse job with its defaults (the openedx-demo-course repository at
+    OPENEDX_COMMON_VERSION), rendered as `tutor local do importdemocourse` would run it."""
+    command = tutor_jobs.importdemocourse
+    # Options without a default (--version) are None, as click passes them.
+    defaults = {p.name: p.default if isinstance(p.default, str) else None for p in command.params if p.name}
+    assert command.callback is not None  # a function decorated with @click.command
+    ((service, script),) = list(command.callback(**defaults))
+    return service, tutor_env.render_str(config, script)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import addressing, hosts, secrets_store, versions, wording
+from generator import addressing, course, hosts, secrets_store, versions, wording
 from generator.errors import StackError
 from generator.profiles import (
     APISIX_PORT,
@@ -302,6 +302,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
             # The init one-shot's log names optional steps that failed (reported as ⚠).
             "init": {"service": "app-init", "optional_failed_marker": OPTIONAL_STEP_FAILED},
         },
+        "course": course.facts(lms_url),
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
     }
@@ -313,6 +314,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
         "backend_name": era.backend_name,
     }
     contract["app"]["learner"] = learner_contract(plan)
+    contract["app"]["course"] = course.app_contract(contract["course"], plan.app)
     if plan.spec.apisix:
         contract["keycloak"] = keycloak_contract(plan)
     return contract

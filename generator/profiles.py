@@ -44,6 +44,12 @@ class AppFacts:
     userinfo_username: str = "username"
     # MITx Online asks the LMS for client_credentials tokens (OPENEDX_COURSES_SERVICE_WORKER_*).
     courses_service_worker: bool = False
+    # The stack's course run in the app, made by the app's own commands: argv of
+    # `./manage.py <command>` with {key} {course_id} {run} {title} filled from the
+    # course's facts; the run is made only when absent (the commands are not idempotent).
+    course_create: tuple[str, ...] = ()
+    course_product: tuple[str, ...] = ()
+    course_sync: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,11 @@ APPS: dict[str, AppFacts] = {
         # courseware/models.py CoursewareUser (related_name courseware_users).
         learner_api="courseware.api",
         learner_record="courseware_users",
+        # xPro has no create_courseware: its configure_instance seeds courses with seed_data
+        # (localdev/seed/management/commands/seed_data.py; the demo run is seed_data.json:33-53,
+        # its product included), then sync_courseruns (courses/management/commands/sync_courseruns.py).
+        course_create=("seed_data",),
+        course_sync=("sync_courseruns", "--run", "{key}"),
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -120,6 +131,14 @@ APPS: dict[str, AppFacts] = {
         userinfo_username="edx_username",
         # main/settings.py:1314-1323, openedx/api.py:1104-1126.
         courses_service_worker=True,
+        # As configure_instance.py:234-277 makes the demo run: create_courseware (courses/
+        # management/commands/create_courseware.py; configure_instance's run_url= is not one of
+        # its options), sync_courserun, create_product <run> 999.
+        # No dates given, as configure_instance gives none: they come from the LMS by the sync.
+        course_create=("create_courseware", "course", "{course_id}", "{title}", "--live", "--self-paced",
+                       "--create-run", "{run}"),
+        course_product=("create_product", "{key}", "999"),
+        course_sync=("sync_courserun", "--run", "{key}"),
     ),
 }
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from generator import __version__, compose, openedx, templates
+from generator import __version__, compose, course, openedx, templates
 from generator.plan import StackPlan
 from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE, TUTOR_DIR
 
@@ -113,6 +113,8 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, str(SECRETS_FILE), json.dumps(plan.secrets, indent=2, sort_keys=True) + "\n")
     _write(stage, "secrets/openedx.env", f"ODL_PROVIDER_CLIENT_SECRET={plan.secrets['app_client_secret']}\n")
     _write(stage, CREDENTIALS_FILE, _credentials(plan))
+    for relative, text in course.files(plan.bootstrap["course"]).items():
+        _write(stage, f"{course.STACK_DIR}/{relative}", text)
     _bootstrap_files(stage, plan)
     if plan.spec.apisix:
         from generator import apisix  # only stacks with the gateway need it

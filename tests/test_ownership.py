@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from helpers import make_stack
+from generator import course
 from generator.profiles import APPS
 
 DONE = {"condition": "service_completed_successfully"}
@@ -46,7 +47,9 @@ def test_every_service_mounting_a_chowned_path_waits_for_the_one_shot(stacks: di
         if name != "permissions" and "profiles" not in s and chowned & {v.split(":")[0] for v in s.get("volumes", [])}
     }
     # app-web and app-nginx mount app volumes too; they start after app-init, which waits.
-    assert mounting - waiting == {"app-web", "app-nginx"}
+    # The course import one-shot starts after Tutor's last init job, which waits.
+    assert mounting - waiting == {"app-web", "app-nginx", course.SERVICE}
+    assert services[course.SERVICE]["depends_on"].keys() & waiting
     # Tutor itself starts mysql without waiting and its other datastores on service_started.
     assert {"mysql", "mongodb", "meilisearch", "redis"} <= waiting
 

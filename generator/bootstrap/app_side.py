@@ -290,11 +290,11 @@ def learner_facts(data, steps):
                                        headers={"Authorization": "Bearer " + auth.access_token})
             active = body.get("active") if isinstance(body, dict) else None
             facts["links"] = {"status": status, "active": active if isinstance(active, list) else [], "error": error}
-    facts["login"] = _login_through_lms(spec, user, steps)
+    facts["login"] = _login_through_lms(spec, user, steps, data["course"]["page_url"])
     return facts
 
 
-def _login_through_lms(spec, user, steps):
+def _login_through_lms(spec, user, steps, course_page=None):
     """A fresh browser-like session: signed in to the app as the learner (the app's own
     create_user_session), it follows the LMS's /auth/login/<slug>/?auth_entry=login to the
     end; where it lands and who the LMS says it is. The app session is removed afterwards."""
@@ -314,13 +314,16 @@ def _login_through_lms(spec, user, steps):
             try:
                 landed = _follow_to_dashboard(browser, spec)
                 me = browser.get(spec["lms_url"] + "/api/user/v1/me", timeout=HTTP_TIMEOUT)
+                # The course's page on the LMS, in the same (the learner's) session.
+                page = browser.get(course_page, timeout=HTTP_TIMEOUT) if course_page else None
             except requests.RequestException as exc:
                 return {"error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
             try:
                 username = me.json().get("username") if me.status_code == 200 else None
             except (ValueError, AttributeError):
                 username = None
-            return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username}
+            return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username,
+                    "course_page": page.status_code if page is not None else None}
     finally:
         session.delete()
 
@@ -360,6 +363,151 @@ def client_credentials_facts(data):
     return {"status": status, "token": bool(isinstance(body, dict) and body.get("access_token")), "error": error}
 
 
+# The course step: the app's own commands (plan `app.course`) and its enrollment function.
+COURSE_KEY = "course"
+
+
+def _command(argv):
+    """One of the app's management commands in this process; (ok, its output). The apps'
+    create_courseware/create_product exit(-1) on their own errors: a failure here, not an exit."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    try:
+        call_command(*argv, stdout=out, stderr=out)
+    except SystemExit as exc:
+        return False, "{} exited {}: {}".format(argv[0], exc.code, " ".join(out.getvalue().split()))
+    except Exception as exc:  # CommandError, or the app's own error
+        return False, "{} failed: {}: {} {}".format(argv[0], type(exc).__name__, exc, " ".join(out.getvalue().split()))
+    return True, out.getvalue()
+
+
+def _course_models():
+    from django.apps import apps
+
+    return apps.get_model("courses", "CourseRun"), apps.get_model("courses", "CourseRunEnrollment")
+
+
+SYNCED = ("title", "start_date", "end_date", "enrollment_start", "enrollment_end", "is_self_paced")
+
+
+def reconcile_course(steps, data):
+    """The stack's course run in the app (made only when absent: the apps' commands are not
+    idempotent), its product, synced from the LMS; then the learner enrolled by the app's own
+    create_run_enrollments, which calls the LMS enrollment API. Timed for the engine tier."""
+    import time
+
+    started = time.monotonic()
+    try:
+        _reconcile_course(steps, data["course"], data["learner"])
+    except Exception as exc:  # the app's code raised: a ✗, never a traceback
+        steps.fail(COURSE_KEY, "course step failed: {}: {}".format(type(exc).__name__, " ".join(str(exc).split())))
+    steps.timings[COURSE_KEY] = round(time.monotonic() - started, 2)
+
+
+def _reconcile_course(steps, spec, learner):
+    import importlib
+
+    from django.utils.dateparse import parse_datetime
+
+    CourseRun, Enrollment = _course_models()
+    label = "app course run {} ({})".format(spec["key"], ", then ".join(a[0] for a in (spec["create"], spec["product"], spec["sync"]) if a))
+    run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
+    changed, created = [], run is None
+    if run is None:
+        if steps.dry:
+            steps.add(label, "created")
+            return
+        ok, said = _command(spec["create"])
+        run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
+        if not ok or run is None:
+            steps.fail(COURSE_KEY, said if not ok else "{} made no run {}".format(spec["create"][0], spec["key"]))
+            return
+    if spec["product"] and not run.products.exists():
+        changed.append("product")
+        if not steps.dry:
+            ok, said = _command(spec["product"])
+            if not ok:
+                steps.fail(COURSE_KEY, said)
+                return
+    if not steps.dry:
+        before = {name: getattr(run, name) for name in SYNCED}
+        ok, said = _command(spec["sync"])
+        run.refresh_from_db()
+        drift = [name for name in SYNCED if getattr(run, name) != before[name]]
+        if not ok:
+            steps.fail(COURSE_KEY, said)
+            return
+        if run.title != spec["display_name"] or run.start_date != parse_datetime(spec["start"]):
+            # The apps' sync logs an LMS error and carries on: say what it printed.
+            steps.fail(COURSE_KEY, "after {} the run has title {!r} and start {}, the LMS course {!r} and {} ({})".format(
+                " ".join(spec["sync"]), run.title, run.start_date, spec["display_name"], spec["start"], " ".join(said.split())))
+            return
+        changed += ["synced from the LMS: " + name for name in drift]
+    steps.add(label, "created" if created else ("updated" if changed else "unchanged"), [] if created else changed)
+
+    user = _learner(learner)
+    who = "app enrollment of {} in {} (by {}.{})".format(learner["username"], spec["key"], *spec["enroll"])
+    if user is None:
+        if not steps.dry:
+            steps.fail(COURSE_KEY, "no app user {} to enroll".format(learner["username"]))
+        return
+    enrollment = Enrollment.all_objects.filter(user=user, run=run).first()
+    on_lms = _lms_enrolled(learner, user, spec["key"])
+    if enrollment is not None and enrollment.active and enrollment.edx_enrolled and on_lms:
+        steps.add(who, "unchanged")
+        return
+    if not steps.dry:
+        function = getattr(importlib.import_module(spec["enroll"][0]), spec["enroll"][1])
+        _, edx_ok = function(user, [run])
+        if not edx_ok:
+            steps.fail(COURSE_KEY, "{}.{} could not enroll {} in Open edX (see the app's log)".format(spec["enroll"][0], spec["enroll"][1], learner["username"]))
+            return
+    steps.add(who, "created" if enrollment is None else "updated",
+              [] if enrollment is None else ["active, enrolled in Open edX" if on_lms else "missing on the LMS"])
+
+
+def _lms_enrolled(learner, user, key):
+    """Whether the LMS has the learner's active enrollment (edx-platform enrollments/views.py
+    CourseEnrollmentsApiListView, read with the service-worker token): an LMS that lost it gets
+    it back from the app's own function even when the app's row looks done."""
+    name = getattr(user, learner["userinfo_username"], None)
+    status, body, _ = _lms("GET", learner["lms_url"] + "/api/enrollment/v1/enrollments/",
+                           params={"course_id": key, "username": name or ""},
+                           headers={"Authorization": "Bearer " + learner["service_worker_token"]})
+    results = body.get("results") if status == 200 and isinstance(body, dict) else None
+    return any(isinstance(r, dict) and r.get("user") == name and r.get("is_active") for r in results or [])
+
+
+def course_facts(data, steps):
+    """The run and the learner's enrollment as the app has them (read back; no secrets)."""
+    spec = data["course"]
+    CourseRun, Enrollment = _course_models()
+    run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
+    if run is None:
+        return {"run": None}
+    facts = {"run": {
+        "courseware_id": run.courseware_id, "title": run.title, "live": run.live,
+        "start": run.start_date.isoformat() if run.start_date else None, "courseware_url": run.courseware_url,
+        "products": run.products.count(),
+    }}
+    user = _learner(data["learner"])
+    enrollment = Enrollment.all_objects.filter(user=user, run=run).first() if user else None
+    facts["enrollment"] = None if enrollment is None else {
+        "active": enrollment.active, "edx_enrolled": enrollment.edx_enrolled, "mode": enrollment.enrollment_mode,
+    }
+    facts["seconds"] = steps.timings.get(COURSE_KEY)
+    return facts
+
+
+def after_reconcile(steps, data):
+    """After the one transaction: the learner, then the course run and enrollment."""
+    reconcile_learner(steps, data)
+    reconcile_course(steps, data)
+
+
 def facts(data, steps):
     """What the checklist needs, read back from the database (no secret values)."""
     from django.contrib.auth import get_user_model
@@ -375,6 +523,7 @@ def facts(data, steps):
                                      extra=("algorithm",)),
         "learner": learner_facts(data, steps),
         "client_credentials": client_credentials_facts(data),
+        "course": course_facts(data, steps),
     }
 
 
@@ -384,4 +533,4 @@ def reconcile(steps, data):
 
 
 if __name__ == "__main__":
-    run_side("app", reconcile, facts, after=reconcile_learner)
+    run_side("app", reconcile, facts, after=after_reconcile)

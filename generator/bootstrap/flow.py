@@ -9,7 +9,7 @@ from .engine import Engine
 from .probes import Answer
 from .report import Reporter, render_checklist, way_in
 from .sides import Launches, run_side
-from .verify import Check, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
+from .verify import Check, course_check, course_run_checks, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
 from .waiting import Dependency, wait_for
 
 
@@ -101,6 +101,9 @@ def execute(
     if mode == "run":
         total = {k: results["lms"]["counts"][k] + results["app"]["counts"][k] for k in ("created", "updated", "unchanged")}
         out.summary(total, launches.counts)
+        seconds = (results["app"]["facts"].get("course") or {}).get("seconds")
+        if seconds is not None:
+            out.say(f"Course steps in the app's process (run, product, sync, enrollment): {seconds:.1f}s")
     else:
         out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
 
@@ -109,6 +112,8 @@ def execute(
     checks += learner_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
     checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
     checks += front_checks(plan, get)
+    checks.append(course_check(plan, get))
+    checks += course_run_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
     checks += kc_checks
     checks += optional_step_checks(plan, engine)
     out.say("Verification:")

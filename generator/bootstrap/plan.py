@@ -167,4 +167,5 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
         "superuser": superuser,
         "oauth_app": dict(_oauth_app(plan, app), algorithm=app["algorithm"]),
         "learner": learner,
+        "course": plan.app["course"],
     }

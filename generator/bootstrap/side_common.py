@@ -21,6 +21,7 @@ class Steps:
         self.dry = dry
         self.items = []
         self.failures = {}
+        self.timings = {}  # seconds a step took, for the engine tier's report
 
     def add(self, step, result, changed=()):
         self.items.append({"step": step, "result": result, "changed": sorted(changed)})

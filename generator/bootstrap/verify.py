@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 from .engine import Engine
 from .plan import Plan
@@ -219,4 +220,62 @@ def learner_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], ge
             f"client_credentials token from inside '{plan.app['service']}' with its OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID/SECRET",
             bool(ok), reason,
         ))
+    return checks
+
+
+def course_check(plan: Plan, get: Callable[..., Answer]) -> Check:
+    """The stack's course, as the LMS's course API (lms/djangoapps/course_api) reports it."""
+    course, sw = plan.data["course"], plan.openedx["service_worker"]
+    label = f"Course {course['key']} exists in Open edX ({course['api_url']})"
+    answer = get(course["api_url"], headers={"Authorization": "Bearer " + plan.secret(sw["token_secret"]), "Accept": "application/json"})
+    if answer.status != 200:
+        return Check(label, False, answer.describe() + f"; the import one-shot's log: docker compose logs {course['import_service']}")
+    body = _json(answer)
+    if not isinstance(body, dict):
+        return Check(label, False, "HTTP 200 but not a JSON object")
+    found = body.get("id")
+    if found != course["key"]:
+        return Check(label, False, f"answered for course {found!r}")
+    return Check(label, True)
+
+
+def course_run_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], get: Callable[..., Answer]) -> list[Check]:
+    """The same run in the MIT app, the learner enrolled on both sides, the course page in the
+    learner's LMS session. App facts come from its one Django process; the LMS enrollment is
+    read here through the LMS enrollment API with the service-worker token."""
+    spec, ox = plan.app["course"], plan.openedx
+    key, who = spec["key"], f"'{plan.app['learner']['username']}'"
+    if "course" in failures:
+        return [Check(f"MIT app course run {key} made by the app's own {spec['create'][0]}", False, failures["course"])]
+    facts = app.get("course") or {}
+    run = facts.get("run")
+    if run is None:
+        reasons = ["missing"]
+    else:
+        reasons = [f"{name} is {run.get(field)!r}, the LMS course's {value!r}" for name, field, value in (
+            ("title", "title", spec["display_name"]), ("start", "start", spec["start"].replace("Z", "+00:00")),
+        ) if run.get(field) != value]
+        if not run.get("live"):
+            reasons.append("not live")
+    checks = [Check(f"MIT app has the course run {key} (title and start as the LMS has them)", not reasons, "; ".join(reasons))]
+
+    enrollment = facts.get("enrollment") or {}
+    reasons = [] if enrollment.get("active") and enrollment.get("edx_enrolled") else [f"app enrollment: {enrollment or 'missing'}"]
+    uid = (app.get("learner") or {}).get("uid") or plan.app["learner"]["username"]
+    url = f"{ox['url']}/api/enrollment/v1/enrollments/?{urlencode({'course_id': key, 'username': uid})}"
+    answer = get(url, headers={"Authorization": "Bearer " + plan.secret(ox["service_worker"]["token_secret"]), "Accept": "application/json"})
+    body = _json(answer) if answer.status == 200 else None
+    results = body.get("results") if isinstance(body, dict) else None
+    if not isinstance(results, list):
+        reasons.append(f"LMS enrollment API with the service-worker token: {answer.describe()}")
+    elif not any(isinstance(r, dict) and r.get("user") == uid and r.get("course_id") == key and r.get("is_active") for r in results):
+        reasons.append(f"the LMS has no active enrollment of {uid!r}")
+    checks.append(Check(f"Enrollment of {who} in {key} exists in the MIT app and in Open edX", not reasons, "; ".join(reasons)))
+
+    login = (app.get("learner") or {}).get("login") or {}
+    status = login.get("course_page")
+    checks.append(Check(
+        f"The course page {spec['page_url']} answers 200 in the LMS session of {who}", status == 200,
+        login.get("error") or f"answered HTTP {status}",
+    ))
     return checks

@@ -97,11 +97,20 @@ def learner_lms(plan: planmod.Plan, side: DjangoSide) -> Iterator[tuple[FakeLMS,
     at it (the app's own URL is the fake's too, so its session cookie reaches the fake)."""
     cc = (plan.secret("courses_client_id"), plan.secret("courses_client_secret")) if side.app == "mitxonline" else None
     with FakeLMS(side.db, plan.secret("service_worker_token"), cc, app_cookie=APP_SESSION_COOKIES[side.app]) as lms:
-        side.env = {"ODL_TEST_LMS_URL": lms.url, "ODL_TEST_APP_URL": lms.url}
+        side.env = {"ODL_TEST_LMS_URL": lms.url, "ODL_TEST_APP_URL": lms.url,
+                    "ODL_TEST_SERVICE_WORKER_TOKEN": plan.secret("service_worker_token")}
         if cc:
             side.env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
         data = json.loads(json.dumps(plan.data))
         data["openedx"]["url"] = data["app"]["learner"]["lms_url"] = lms.url
         if data["app"]["learner"]["client_credentials"]:
             data["app"]["learner"]["client_credentials"]["token_url"] = lms.url + "/oauth2/access_token"
+        course_on_fake_lms(data, lms)
         yield lms, planmod.Plan(data=data, secrets=plan.secrets, stack_dir=plan.stack_dir)
+
+
+def course_on_fake_lms(data: dict[str, Any], lms: FakeLMS) -> None:
+    """The stack's course "imported" in the fake LMS, the plan's course page pointed at it."""
+    course = data["app"]["course"]
+    course["page_url"] = f"{lms.url}/courses/{course['key']}/"
+    lms.courses[course["key"]] = {"name": course["display_name"], "start": course["start"]}

@@ -5,6 +5,11 @@ Shapes follow edx-platform: POST /user_api/v1/account/registration/ (200, or 409
 exists), /oauth2/access_token, /api/user/v1/me and /api/user/v1/accounts/<username>
 (openedx/core/djangoapps/user_api/urls.py), /api/third_party_auth/v0/users/<username>
 ({"active": [{"provider_id", "name", "remote_id"}]}, third_party_auth/api/views.py UserView).
+The course steps (issue 13): the course list /api/courses/v1/courses/?course_keys= (course_api
+CourseListView, {"results", "pagination"}), POST /api/enrollment/v1/enrollment (JSON, staff may
+name the `user`; only `audit` offered, other modes 400 with edx-platform's message),
+GET /api/enrollment/v1/enrollments/?course_id=&username= (staff; {"results": [...]}) and the
+course page /courses/<key>/ (200 to a signed-in session), answered for the courses in `courses`.
 /auth/login/<slug>/ stands for the whole provider round trip: it asks the app's database which
 user the app session cookie belongs to, then signs that user in on the "LMS" -> /dashboard;
 /oauth2/authorize then hands the app's redirect_uri a code (the LMS username).
@@ -52,6 +57,8 @@ class FakeLMS:
         self.app_cookie = app_cookie
         self.sessions: dict[str, str] = {}  # LMS session cookie -> username
         self.calls: list[str] = []
+        self.courses: dict[str, dict] = {}  # course key -> {"name", "start"}
+        self.enrollments: dict[tuple[str, str], dict] = {}  # (username, course key) -> {"mode", "is_active"}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -97,7 +104,28 @@ class FakeLMS:
                         return value
                 return None
 
+            def _service(self) -> bool:
+                return self.headers.get("Authorization") == "Bearer " + lms.service_worker_token
+
+            def _enroll(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                lms.calls.append("POST /api/enrollment/v1/enrollment " + body.get("mode", ""))
+                if not self._service():
+                    return self.reply(401)
+                course_id, user = (body.get("course_details") or {}).get("course_id"), body.get("user")
+                if course_id not in lms.courses:
+                    return self.reply(400, {"message": f"No course '{course_id}' found for enrollment"})
+                if user not in lms.users:
+                    return self.reply(406, {"message": f"The user {user} does not exist."})
+                if body.get("mode", "audit") != "audit":
+                    return self.reply(400, {"message": f"The [{body['mode']}] course mode is expired or otherwise unavailable for course run [{course_id}]."})
+                lms.enrollments[(user, course_id)] = {"mode": "audit", "is_active": True}
+                self.reply(200, {"mode": "audit", "is_active": True, "user": user, "course_details": {"course_id": course_id}})
+
             def do_POST(self) -> None:
+                if urlparse(self.path).path == "/api/enrollment/v1/enrollment":
+                    return self._enroll()
                 path, form = urlparse(self.path).path, self._form()
                 lms.calls.append("POST " + path + " " + form.get("grant_type", ""))
                 if path == "/user_api/v1/account/registration/":
@@ -146,7 +174,22 @@ class FakeLMS:
                     session = secrets.token_hex(8)
                     lms.sessions[session] = name
                     return self.reply(302, headers={"Location": "/dashboard", "Set-Cookie": f"{LMS_SESSION_COOKIE}={session}; Path=/"})
+                query = parse_qs(url.query)
+                if url.path in ("/api/courses/v1/courses/", "/api/enrollment/v1/enrollments", "/api/enrollment/v1/enrollments/"):
+                    if not self._service():
+                        return self.reply(401)
+                    if url.path.startswith("/api/courses/"):
+                        keys = [k for v in query.get("course_keys", []) for k in v.split(",")]
+                        found = [{"id": k, "name": c["name"], "start": c["start"], "pacing": "self"} for k, c in lms.courses.items() if k in keys]
+                        return self.reply(200, {"results": found, "pagination": {"next": None}})
+                    names = query.get("username", [""])[0].split(",")
+                    course_id = query.get("course_id", [None])[0]
+                    found = [{"user": u, "course_id": c, **e} for (u, c), e in lms.enrollments.items()
+                             if u in names and course_id in (None, c)]
+                    return self.reply(200, {"next": None, "previous": None, "results": found})
                 signed_in = lms.sessions.get(self._cookie(LMS_SESSION_COOKIE) or "")
+                if url.path.startswith("/courses/") and url.path.rstrip("/").split("/")[-1] in lms.courses:
+                    return self.reply(200) if signed_in else self.reply(302, headers={"Location": "/login"})
                 if url.path == "/dashboard":
                     return self.reply(200) if signed_in else self.reply(302, headers={"Location": "/login"})
                 if url.path == "/oauth2/authorize":

@@ -5,7 +5,8 @@
 #                    (Django 5.2, django-oauth-toolkit 1.7.1 with plaintext client secrets, DRF,
 #                    social-auth), plus ol-social-auth at the version of generator/versions.yml
 #                    and the devstack era's social-auth-mitxpro backend
-#   .venv-app-side : what the MIT apps pin (Django 5.2, django-oauth-toolkit 3.1.0, hashed client secrets)
+#   .venv-app-side : what the MIT apps pin (Django 5.2, django-oauth-toolkit 3.1.0, hashed client secrets,
+#                    edx-api-client 1.14.0)
 # Location: $ODL_TEST_CACHE (default: <repo>/.cache).
 set -euo pipefail
 
@@ -19,7 +20,7 @@ OL_SOCIAL_AUTH="$(sed -n 's/^ *ol-social-auth: *"\(.*\)"/\1/p' "$ROOT/generator/
 # test_devstack_backend.py).
 MITXPRO_BACKEND="$(sed -n 's/^ *social-auth-mitxpro: *"\(.*\)"/\1/p' "$ROOT/generator/versions.yml")"
 LMS_PINS="-r $LMS_REQUIREMENTS ol-social-auth==$OL_SOCIAL_AUTH social-auth-mitxpro==$MITXPRO_BACKEND"
-APP_PINS="Django==5.2.8 django-oauth-toolkit==3.1.0 requests==2.32.5"
+APP_PINS="Django==5.2.8 django-oauth-toolkit==3.1.0 requests==2.32.5 edx-api-client==1.14.0"
 
 make_venv() {
   local dir="$1" pins="$2" stamp_text="$2${3:+ $3}"

@@ -208,6 +208,9 @@ def _app_first_run_creates_second_changes_nothing(app: DjangoSide, plan: planmod
     assert _results(app.run(data)) == {
         "app superuser admin": "created", "app oauth application edx-oauth-app": "created",
         "app learner testlearner (Open edX sync by courseware.api)": "created",
+        # Issue 13: xPro's seed_data + sync_courseruns, the enrollment by create_run_enrollments.
+        "app course run course-v1:edX+DemoX+Demo_Course (seed_data, then sync_courseruns)": "created",
+        "app enrollment of testlearner in course-v1:edX+DemoX+Demo_Course (by courses.api.create_run_enrollments)": "created",
     }
     state = _marker(app.shell(APP_STATE, {"secret": plan.secret("app_client_secret")}), "STATE")
     assert state["hashed"] and state["check"], "DOT 3.x must have hashed the plaintext we set"

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from bootstrap_helpers import APP_SESSION_COOKIES, PROJECTS, side_env, stack_plan
+from bootstrap_helpers import APP_SESSION_COOKIES, PROJECTS, course_on_fake_lms, side_env, stack_plan
 from fake_lms import FakeLMS
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
 from generator.bootstrap import probes
@@ -30,7 +30,9 @@ class Stack:
                             app_cookie=APP_SESSION_COOKIES[app]).__enter__()
         learner = self.plan.data["app"]["learner"]
         learner["lms_url"] = self.fake.url
-        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url}
+        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url,
+                   "ODL_TEST_SERVICE_WORKER_TOKEN": self.plan.secret("service_worker_token")}
+        course_on_fake_lms(self.plan.data, self.fake)
         if cc:
             learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
             app_env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
@@ -53,6 +55,7 @@ class Stack:
             front["learning_mfe_url"] + "/": Answer(200),
         }
         self.client_made = 0
+        self.course_imported = True
 
     def get(self, url: str, headers: dict[str, str] | None = None, timeout: float = 10) -> Answer:
         sw = self.plan.openedx["service_worker"]
@@ -60,8 +63,11 @@ class Stack:
             if (headers or {}).get("Authorization") == "Bearer " + self.plan.secret(sw["token_secret"]):
                 return Answer(200, body=json.dumps({"username": sw["username"]}).encode())
             return Answer(401, body=b'{"detail": "Invalid token"}')
-        accounts = self.plan.openedx["url"] + "/api/user/v1/accounts/"
-        if url.startswith(accounts):
+        course = self.plan.data["course"]
+        if url == course["api_url"] and self.course_imported:
+            return Answer(200, body=json.dumps({"id": course["key"], "name": course["display_name"]}).encode())
+        lms = self.plan.openedx["url"]
+        if url.startswith((lms + "/api/user/v1/accounts/", lms + "/api/enrollment/v1/enrollments")):
             return probes.get(self.fake.url + url[len(self.plan.openedx["url"]):], headers, timeout)
         return self.http.get(url, Answer(None, error="URLError: connection refused"))
 
@@ -97,8 +103,14 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     code, text = stack.run("run")
     assert code == 0, text
     assert "Django launches: 2 (app 1, lms 1)" in text
-    assert "10 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
-    assert "✗" not in text and "All 18 checks passed." in text
+    assert "12 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
+    assert "✗" not in text and "All 22 checks passed." in text
+    key = stack.plan.data["course"]["key"]
+    assert f"  created   app course run {key} (create_courseware, then create_product, then sync_courserun)" in text
+    assert f"  created   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments)" in text
+    assert f"  ✓ Enrollment of 'testlearner' in {key} exists in the MIT app and in Open edX" in text
+    assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
+    assert "Course steps in the app's process (run, product, sync, enrollment): " in text
     assert "  ✓ A fresh session through http://local.openedx.io:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
     for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
@@ -110,7 +122,7 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
 
     code, text = stack.run("run")
     assert code == 0, text
-    assert "0 created, 0 updated, 12 unchanged (nothing written)" in text
+    assert "0 created, 0 updated, 14 unchanged (nothing written)" in text
     assert "Django launches: 2 (app 1, lms 1)" in text
 
 
@@ -122,7 +134,7 @@ def test_a_failed_optional_init_step_is_a_warning_not_a_failure(stack: Stack) ->
     code, text = stack.run("run")
     assert code == 0, text
     assert "  ⚠ MIT app optional init step `./manage.py configure_wagtail`: failed in 'app-init' (see its log); the app runs without it" in text
-    assert "All 18 checks passed. 1 ⚠ above: optional, the stack works without." in text
+    assert "All 22 checks passed. 1 ⚠ above: optional, the stack works without." in text
 
 
 def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
@@ -133,7 +145,48 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
-    assert code == 0 and "All 18 checks passed." in text
+    assert code == 0 and "All 22 checks passed." in text
+
+
+def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) -> None:
+    stack.course_imported = False
+    stack.fake.courses.clear()
+    code, text = stack.run("run")
+    assert code == 1
+    course = stack.plan.data["course"]
+    assert f"✗ Course {course['key']} exists in Open edX ({course['api_url']})" in text
+    assert "docker compose logs openedx-course-import" in text
+    # The app's sync found nothing on the LMS: the run the app made is not the LMS's course.
+    assert f"✗ MIT app course run {course['key']} made by the app's own create_courseware: after sync_courserun --run {course['key']} the run has title 'odl-stack Demo Course' and start None" in text
+    assert stack.fake.enrollments == {}
+
+
+def test_an_enrollment_the_lms_lost_is_made_again_by_the_apps_function(stack: Stack) -> None:
+    assert stack.run("run")[0] == 0
+    key = stack.plan.data["course"]["key"]
+    stack.fake.enrollments.clear()  # e.g. the LMS's database was reset
+    code, text = stack.run("run")
+    assert code == 0, text
+    assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (missing on the LMS)" in text
+    assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
+    assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
+
+
+def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(tmp_path: Path, dbs: dict[str, Path]) -> None:
+    stack = Stack(tmp_path, dbs, "xpro")
+    try:
+        code, text = stack.run("run")
+        key = stack.plan.data["course"]["key"]
+        assert code == 0, text
+        assert f"  created   app course run {key} (seed_data, then sync_courseruns)" in text
+        assert "✗" not in text and "All 21 checks passed." in text  # no client_credentials line for xPro
+        # xPro asks for no-id-professional first; the LMS offers only audit (courseware/api.py:623-690).
+        assert [c for c in stack.fake.calls if c.startswith("POST /api/enrollment")] == [
+            "POST /api/enrollment/v1/enrollment no-id-professional", "POST /api/enrollment/v1/enrollment audit"]
+        code, text = stack.run("run")
+        assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
+    finally:
+        stack.close()
 
 
 def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) -> None:
@@ -141,14 +194,14 @@ def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) 
     code, text = stack.run("run")
     assert code == 1
     assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
-    assert "1 of 18 checks failed" in text
+    assert "1 of 22 checks failed" in text
 
 
 def test_studio_and_learning_mfe_lines_fail_when_the_front_does_not_serve_them(stack: Stack) -> None:
     del stack.http[stack.plan.openedx["front"]["learning_mfe_url"] + "/"]
     stack.http[stack.plan.openedx["front"]["studio_heartbeat_url"]] = Answer(502)
     code, text = stack.run("run")
-    assert code == 1 and "2 of 18 checks failed" in text
+    assert code == 1 and "2 of 22 checks failed" in text
     assert "  ✗ Studio reachable at http://studio.local.openedx.io:8000: answered HTTP 502" in text
     assert "  ✗ learning MFE reachable at http://apps.local.openedx.io:8000/learning: URLError: connection refused" in text
 
@@ -211,4 +264,4 @@ def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict
     assert "  updated   keycloak: client apisix: secret" in text
     assert "  ✓ Keycloak client apisix" in text and "  ✗ APISIX pass-through route: HTTP 502" in text
     stack.close()
-    assert code == 1 and "1 of 20 checks failed" in text
+    assert code == 1 and "1 of 24 checks failed" in text

@@ -150,7 +150,7 @@ print("RESULT=" + json.dumps(out))
 '''
 
 
-def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:
+def _standin_env(tmp_path: Path, app_url: str) -> dict[str, str]:
     config = tmp_path / "lms.env.yml"
     config.write_text(json.dumps({
         "SECRET_KEY": "test-only", "LMS_BASE": "testserver",
@@ -158,17 +158,24 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
         # As the stack's Tutor patch (generator/templates/tutor-patches/openedx-lms-common-settings).
         "FEATURES": {"ENABLE_THIRD_PARTY_AUTH": True, "SKIP_EMAIL_VALIDATION": True, "ENABLE_UNICODE_USERNAME": True},
     }))
-    env = {
+    return {
         "PATH": f"{VENVS['lms'] / 'bin'}:/usr/bin:/bin",
         "PYTHONPATH": ":".join(str(p) for p in (EDX_PLATFORM, STANDINS, HERE / "projects" / "lms-standin")),
         "DJANGO_SETTINGS_MODULE": "standin_lms_settings",
         "LMS_CFG": str(config),
         "ODL_PROVIDER_CLIENT_SECRET": "app-client-secret",
-        "ODL_TEST_APP_URL": fake_app,
+        "ODL_TEST_APP_URL": app_url,
     }
-    proc = subprocess.run(["python", "-c", SCRIPT], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+def _run(script: str, tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
+    proc = subprocess.run(["python", "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    out = json.loads([line for line in proc.stdout.splitlines() if line.startswith("RESULT=")][-1][7:])
+    return json.loads([line for line in proc.stdout.splitlines() if line.startswith("RESULT=")][-1][7:])
+
+
+def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:
+    out = _run(SCRIPT, tmp_path, _standin_env(tmp_path, fake_app))
 
     # register.py _link_user_to_third_party_provider: the backend fetched the app's user with the token.
     assert out["bad_token"] == [400, {"access_token": [{"user_message": "The provided access_token is not valid."}],
@@ -205,3 +212,88 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["new_registered"][0] == 200
     assert out["new_finished"][:2] == [302, "/dashboard"] and "newperson" in out["new_finished"][2]
     assert out["links_after"] == [["newperson", "newperson"], ["testlearner", "testlearner"]]
+
+
+COURSE_SCRIPT = r'''
+import json, os, sys
+from datetime import timedelta
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
+
+call_command("migrate", verbosity=0)
+call_command("import", os.environ["ODL_COURSE_DATA_DIR"], "olx")
+key = os.environ["ODL_COURSE_KEY"]
+worker = User.objects.create(username="worker", is_staff=True)
+learner = User.objects.create(username="testlearner")
+app = Application.objects.create(name="worker-app", user=worker, client_type="confidential", authorization_grant_type="client-credentials")
+tokens = {}
+for user in (worker, learner):
+    tokens[user.username] = AccessToken.objects.create(user=user, token="tok-" + user.username, application=app,
+                                                       expires=timezone.now() + timedelta(days=1), scope="read write").token
+out = {}
+
+def call(method, path, who, body=None):
+    r = getattr(Client(), method)(path, data=json.dumps(body) if body is not None else None, content_type="application/json",
+                                  HTTP_AUTHORIZATION="Bearer " + tokens[who]) if method == "post" else \
+        Client().get(path, HTTP_AUTHORIZATION="Bearer " + tokens[who])
+    try:
+        return [r.status_code, r.json()]
+    except (ValueError, TypeError):  # no JSON body
+        return [r.status_code, None]
+
+enroll = lambda mode, user="testlearner", course=key: {"user": user, "mode": mode, "course_details": {"course_id": course}, "force_enrollment": True}
+out["pro"] = call("post", "/api/enrollment/v1/enrollment", "worker", enroll("no-id-professional"))
+out["audit"] = call("post", "/api/enrollment/v1/enrollment", "worker", enroll("audit"))
+out["again"] = call("post", "/api/enrollment/v1/enrollment", "worker", enroll("audit"))
+out["unknown_course"] = call("post", "/api/enrollment/v1/enrollment", "worker", enroll("audit", course="course-v1:No+Such+Course"))
+out["unknown_user"] = call("post", "/api/enrollment/v1/enrollment", "worker", enroll("audit", user="nobody"))
+out["learner_for_worker"] = call("post", "/api/enrollment/v1/enrollment", "testlearner", enroll("audit", user="worker"))
+from urllib.parse import quote
+out["list"] = call("get", f"/api/enrollment/v1/enrollments/?course_id={quote(key)}&username=testlearner,other", "worker")
+out["list_as_learner"] = call("get", "/api/enrollment/v1/enrollments/", "testlearner")
+out["own"] = call("get", "/api/enrollment/v1/enrollment", "testlearner")
+out["courses"] = call("get", f"/api/courses/v1/courses/?course_keys={quote(key)}&username=worker&page=1&page_size=100", "worker")
+out["courses_for_other"] = call("get", "/api/courses/v1/courses/?username=worker", "testlearner")
+signed_in = Client()
+signed_in.force_login(learner)
+page = signed_in.get(f"/courses/{key}/")
+out["page_learner"] = [page.status_code, "You are enrolled in this course" in page.content.decode()]
+page = Client().get(f"/courses/{key}/")
+out["page_anonymous"] = [page.status_code, "You are enrolled in this course" in page.content.decode()]
+out["page_unknown"] = Client().get("/courses/course-v1:No+Such+Course/").status_code
+print("RESULT=" + json.dumps(out))
+'''
+
+
+def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, venvs: Any) -> None:
+    """The endpoints the apps' course steps call (courses_standin/enrollment.py cites
+    edx-platform), on the LMS stand-in with the stack's generated course imported."""
+    from generator import course
+
+    facts = course.facts("http://testserver")
+    for name, text in course.files(facts).items():
+        (tmp_path / "course" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "course" / name).write_text(text)
+    env = dict(_standin_env(tmp_path, "http://app.invalid"), ODL_COURSE_DATA_DIR=str(tmp_path / "course"), ODL_COURSE_KEY=facts["key"])
+    out = _run(COURSE_SCRIPT, tmp_path, env)
+    key = facts["key"]
+    assert out["pro"] == [400, {"message": f"The [no-id-professional] course mode is expired or otherwise unavailable for course run [{key}]."}]
+    assert out["audit"][0] == 200 and out["audit"][1]["user"] == "testlearner" and out["audit"][1]["is_active"] is True
+    assert out["audit"][1]["mode"] == "audit" and out["audit"][1]["course_details"]["course_id"] == key
+    assert out["again"][0] == 200  # an existing enrollment is updated, not duplicated
+    assert out["unknown_course"] == [400, {"message": "No course 'course-v1:No+Such+Course' found for enrollment"}]
+    assert out["unknown_user"] == [406, {"message": "The user nobody does not exist."}]
+    assert out["learner_for_worker"][0] == 404, "only staff enroll another user"
+    assert [(r["user"], r["course_id"], r["mode"], r["is_active"]) for r in out["list"][1]["results"]] == [("testlearner", key, "audit", True)]
+    assert out["list_as_learner"][0] == 403
+    assert [e["course_details"]["course_id"] for e in out["own"][1]] == [key]
+    assert out["courses"][0] == 200 and [(c["id"], c["name"], c["start"], c["pacing"]) for c in out["courses"][1]["results"]] == [
+        (key, facts["display_name"], facts["start"], "self")]
+    assert out["courses"][1]["pagination"]["next"] is None
+    assert out["courses_for_other"][0] == 403
+    assert out["page_learner"] == [200, True] and out["page_anonymous"] == [200, False] and out["page_unknown"] == 404

@@ -14,7 +14,7 @@ from pathlib import Path
 import journeys
 import pytest
 from browser import journey
-from harness import LoopbackBrowser, Stack, assert_all_green, host_get, run
+from harness import LoopbackBrowser, Stack, assert_all_green, host_get, record, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -212,6 +212,49 @@ def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "a
     app_host = plan["app"]["url"].split("://", 1)[1]
     assert app_host in hosts, result  # the browser really went to the app's authorize URL
     return result
+
+
+def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
+    """The CMS one-shot imported the stack's OLX course before the bootstrap started (its
+    checklist line is part of the all-green above); run again, it leaves the course alone."""
+    from datetime import datetime
+
+    course = stack.plan["course"]
+    first = stack.logs(course["import_service"])
+    assert f"importing course {course['key']}" in first and f"course {course['key']} imported." in first, first
+    state = _state(stack, course["import_service"])
+    started, finished = (datetime.fromisoformat(state[k][:26].rstrip("Z")) for k in ("StartedAt", "FinishedAt"))
+    record(f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)", (finished - started).total_seconds())
+    proc = stack.compose("run", "--rm", "--no-deps", course["import_service"], timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert f"course {course['key']} already exists in the modulestore; left alone." in output, output
+
+
+def test_course_run_in_the_app_and_learner_enrolled_on_both_sides(stack: Stack) -> None:
+    """The course on both sides: at `up` the app made the same run with its own commands, the learner is enrolled
+    through the app's own create_run_enrollments (the LMS enrollment API), both sides and the
+    course page in the learner's LMS session say so; the seconds the course steps add are printed."""
+    import re
+
+    output, course = stack.first_bootstrap, stack.plan["app"]["course"]  # type: ignore[attr-defined]
+    report = assert_all_green(output)
+    results = {name: result for result, name in report["steps"]}
+    learner = stack.plan["app"]["learner"]["username"]
+    made = [n for n in results if n.startswith(f"app course run {course['key']} ({course['create'][0]}")]
+    assert made and results[made[0]] == "created", output
+    assert results[f"app enrollment of {learner} in {course['key']} (by courses.api.create_run_enrollments)"] == "created", output
+    checks = {text for _, text in report["checks"]}
+    for line in (
+        f"MIT app has the course run {course['key']} (title and start as the LMS has them)",
+        f"Enrollment of '{learner}' in {course['key']} exists in the MIT app and in Open edX",
+        f"The course page {course['page_url']} answers 200 in the LMS session of '{learner}'",
+    ):
+        assert line in checks, output
+    seconds = re.search(r"Course steps in the app's process \(run, product, sync, enrollment\): ([\d.]+)s", output)
+    assert seconds, output
+    print(f"    course steps in the first bootstrap (app side): {float(seconds.group(1)):.2f}s")
+    record(f"{stack.plan['app_name']}: course steps added to the first bootstrap (app side)", float(seconds.group(1)))
 
 
 def test_oauth2_authorization_code_round_trip_through_ol_social_auth(stack: Stack) -> None:

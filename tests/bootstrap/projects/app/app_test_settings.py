@@ -15,6 +15,9 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "users",
     {"xpro": "courseware", "mitxonline": "openedx"}[STANDIN_APP],
+    "courses",
+    "ecommerce",
+    "localdev.seed",
 ]
 AUTH_USER_MODEL = "users.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ODL_TEST_DB"]}}
@@ -31,7 +34,11 @@ OPENEDX_SOCIAL_LOGIN_PATH = "/auth/login/ol-oauth2/?auth_entry=login"
 OPENEDX_API_CLIENT_ID = "test-client-id"
 OPENEDX_API_CLIENT_SECRET = "test-client-secret"
 OPENEDX_TOKEN_EXPIRES_HOURS = 1000
-OPENEDX_SERVICE_WORKER_API_TOKEN = "test-service-worker-token"
+OPENEDX_SERVICE_WORKER_API_TOKEN = os.environ.get("ODL_TEST_SERVICE_WORKER_TOKEN", "test-service-worker-token")
+OPENEDX_SERVICE_WORKER_USERNAME = "mitserviceworker"
+EDX_API_CLIENT_TIMEOUT = 30
+OPENEDX_BASE_REDIRECT_URL = OPENEDX_API_BASE_URL
+OPENEDX_COURSE_BASE_URL = OPENEDX_API_BASE_URL
 MITXPRO_REGISTRATION_ACCESS_TOKEN = None
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = None
 FEATURES = {}

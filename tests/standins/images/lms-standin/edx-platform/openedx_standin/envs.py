@@ -63,6 +63,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "waffle",
             "third_party_auth",
             "openedx_standin",
+            "courses_standin",
             "lms.djangoapps.coursewarehistoryextended",
         ],
         "MIDDLEWARE": [

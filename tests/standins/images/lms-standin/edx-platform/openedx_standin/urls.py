@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from oauth2_provider import views as dot_views
 
+from courses_standin import enrollment
 from openedx_standin import registration, user_api, views
 
 urlpatterns = [
@@ -25,4 +26,10 @@ urlpatterns = [
     re_path(r"^oauth2/revoke_token/?$", dot_views.RevokeTokenView.as_view(), name="revoke_token"),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),
+    path("api/courses/", include("courses_standin.urls")),
+    # openedx/core/djangoapps/enrollments/urls.py, mounted at api/enrollment/v1/ by lms/urls.py.
+    re_path(r"^api/enrollment/v1/enrollment$", enrollment.EnrollmentListView.as_view()),
+    re_path(r"^api/enrollment/v1/enrollments/?$", enrollment.CourseEnrollmentsApiListView.as_view()),
+    # lms/urls.py `course_root` (settings.COURSE_ID_PATTERN).
+    re_path(r"^courses/(?P<course_id>[^/+]+(/|\+)[^/+]+(/|\+)[^/?]+)/$", enrollment.course_root),
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
+from requests.exceptions import HTTPError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,7 +26,13 @@ from oauthlib.common import generate_token
 
 from courseware.models import PLATFORM_EDX, CoursewareUser, OpenEdxApiAuth
 from mitapp_standin import openedx_calls
-from mitapp_standin.openedx_calls import OpenEdXOAuth2Error  # noqa: F401  (upstream: courseware.exceptions)
+from mitapp_standin.openedx_calls import (  # upstream: courseware.exceptions
+    OpenEdXOAuth2Error,  # noqa: F401
+    EdxApiEnrollErrorException,
+    NoEdxApiAuthError,  # noqa: F401
+    OpenEdxUserMissingError,  # noqa: F401  (MITx Online's; xPro's create_run_enrollments does not catch it)
+    UnknownEdxApiEnrollException,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,3 +146,56 @@ def repair_faulty_edx_user(user):
     if not hasattr(user, "openedx_api_auth"):
         created_auth_token = create_edx_auth_token(user) is not None
     return created_user, created_auth_token
+
+
+# --- enrollment (courseware/api.py:521-690) -----------------------------------------------------
+
+EDX_ENROLLMENT_PRO_MODE = "no-id-professional"  # courseware/constants.py:8
+EDX_ENROLLMENT_AUDIT_MODE = "audit"
+PRO_ENROLL_MODE_ERROR_TEXTS = (  # courseware/constants.py:10-13 (the first of them)
+    f"The [{EDX_ENROLLMENT_PRO_MODE}] course mode is expired or otherwise unavailable for course run",
+)
+
+
+def get_edx_api_service_client():
+    """:521"""
+    return openedx_calls.service_client()
+
+
+def get_edx_api_course_list_client():
+    """:552"""
+    return get_edx_api_service_client().course_list
+
+
+def _enroll(edx_client, user, course_run, mode, force_enrollment):
+    return edx_client.enrollments.create_student_enrollment(
+        course_run.courseware_id, mode=mode, username=user.username, force_enrollment=force_enrollment
+    )
+
+
+def enroll_in_edx_course_runs(user, course_runs, force_enrollment=True):  # noqa: FBT002
+    """:623 -- the SERVICE-WORKER token enrolls the user by username in the professional mode;
+    when the LMS says that mode is unavailable, in audit instead."""
+    edx_client = get_edx_api_service_client()
+    results = []
+    for course_run in course_runs:
+        try:
+            results.append(_enroll(edx_client, user, course_run, EDX_ENROLLMENT_PRO_MODE, force_enrollment))
+        except HTTPError as exc:
+            try:
+                error_msg = exc.response.json().get("message", "")
+            except ValueError:
+                raise EdxApiEnrollErrorException(user, course_run, exc) from exc
+            if not any(text in error_msg for text in PRO_ENROLL_MODE_ERROR_TEXTS):
+                raise EdxApiEnrollErrorException(user, course_run, exc) from exc
+            log.error("Failed to enroll user in %s with '%s' mode. Attempting '%s' mode instead.",  # noqa: TRY400
+                      course_run.courseware_id, EDX_ENROLLMENT_PRO_MODE, EDX_ENROLLMENT_AUDIT_MODE)
+            try:
+                results.append(_enroll(edx_client, user, course_run, EDX_ENROLLMENT_AUDIT_MODE, force_enrollment))
+            except HTTPError as inner_exc:
+                raise EdxApiEnrollErrorException(user, course_run, inner_exc) from inner_exc
+            except Exception as inner_exc:  # noqa: BLE001
+                raise UnknownEdxApiEnrollException(user, course_run, inner_exc) from inner_exc
+        except Exception as exc:  # noqa: BLE001
+            raise UnknownEdxApiEnrollException(user, course_run, exc) from exc
+    return results

@@ -104,3 +104,39 @@ def private_complete_url(url_name):
     from django.urls import reverse
 
     return urljoin(settings.SITE_BASE_URL, reverse(url_name))
+
+
+class NoEdxApiAuthError(Exception):
+    """Upstream: openedx.exceptions / courseware.exceptions NoEdxApiAuthError."""
+
+
+class OpenEdxUserMissingError(Exception):
+    """Upstream: openedx.exceptions OpenEdxUserMissingError (MITx Online)."""
+
+
+class EdxApiEnrollErrorException(Exception):
+    """Upstream: openedx.exceptions / courseware.exceptions; keeps the HTTP error."""
+
+    def __init__(self, user, course_run, http_error):
+        self.user, self.course_run, self.http_error = user, course_run, http_error
+        super().__init__(f"EdX API error enrolling user {user} in {course_run}: {http_error}")
+
+
+class UnknownEdxApiEnrollException(Exception):
+    """Upstream: openedx.exceptions / courseware.exceptions."""
+
+    def __init__(self, user, course_run, base_exc):
+        self.user, self.course_run, self.base_exc = user, course_run, base_exc
+        super().__init__(f"Unexpected error enrolling user {user} in {course_run} ({type(base_exc).__name__}: {base_exc})")
+
+
+def service_client():
+    """get_edx_api_service_client (mitxonline openedx/api.py:973, mitxpro courseware/api.py:521):
+    the real edx-api-client with the service-worker token."""
+    from django.core.exceptions import ImproperlyConfigured
+    from edx_api.client import EdxApi
+
+    if settings.OPENEDX_SERVICE_WORKER_API_TOKEN is None:
+        raise ImproperlyConfigured("OPENEDX_SERVICE_WORKER_API_TOKEN is not set")
+    return EdxApi({"access_token": settings.OPENEDX_SERVICE_WORKER_API_TOKEN}, settings.OPENEDX_API_BASE_URL,
+                  timeout=settings.EDX_API_CLIENT_TIMEOUT)

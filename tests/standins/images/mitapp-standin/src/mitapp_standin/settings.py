@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     # The app's Open edX module: MITx Online `openedx`, xPro `courseware` (both define an
     # OpenEdxApiAuth with related name `openedx_api_auth`, so only one can be installed).
     {"xpro": "courseware", "mitxonline": "openedx"}[STANDIN_APP],
+    # Both apps' `courses` and `ecommerce`; xPro's `localdev.seed` (its seed_data command).
+    "courses",
+    "ecommerce",
+    "localdev.seed",
     "mitapp_standin",
 ]
 MIDDLEWARE = [
@@ -135,6 +139,11 @@ OPENEDX_API_CLIENT_ID = os.environ.get("OPENEDX_API_CLIENT_ID")
 OPENEDX_API_CLIENT_SECRET = os.environ.get("OPENEDX_API_CLIENT_SECRET")
 OPENEDX_TOKEN_EXPIRES_HOURS = int(os.environ.get("OPENEDX_TOKEN_EXPIRES_HOURS", "1000"))
 OPENEDX_SERVICE_WORKER_API_TOKEN = os.environ.get("OPENEDX_SERVICE_WORKER_API_TOKEN")
+OPENEDX_SERVICE_WORKER_USERNAME = os.environ.get("OPENEDX_SERVICE_WORKER_USERNAME")
+EDX_API_CLIENT_TIMEOUT = int(os.environ.get("EDX_API_CLIENT_TIMEOUT", "60"))
+# Where the apps' course runs link (mitxpro courses/models.py:743, mitxonline courses/utils.py:301).
+OPENEDX_BASE_REDIRECT_URL = os.environ.get("OPENEDX_BASE_REDIRECT_URL", OPENEDX_API_BASE_URL)
+OPENEDX_COURSE_BASE_URL = os.environ.get("OPENEDX_COURSE_BASE_URL", OPENEDX_API_BASE_URL)
 MITXPRO_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITXPRO_REGISTRATION_ACCESS_TOKEN")
 MITX_ONLINE_REGISTRATION_ACCESS_TOKEN = os.environ.get("MITX_ONLINE_REGISTRATION_ACCESS_TOKEN")
 FEATURES = {"IGNORE_EDX_FAILURES": _bool("FEATURE_IGNORE_EDX_FAILURES")}

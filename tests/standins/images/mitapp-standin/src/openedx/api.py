@@ -20,6 +20,7 @@ import logging
 from datetime import timedelta
 
 import requests
+from requests.exceptions import HTTPError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +28,13 @@ from oauth2_provider.models import AccessToken, Application
 from oauthlib.common import generate_token
 
 from mitapp_standin import openedx_calls
-from mitapp_standin.openedx_calls import OpenEdXOAuth2Error  # noqa: F401  (upstream: openedx.exceptions)
+from mitapp_standin.openedx_calls import (  # upstream: openedx.exceptions
+    OpenEdXOAuth2Error,  # noqa: F401
+    EdxApiEnrollErrorException,
+    NoEdxApiAuthError,  # noqa: F401
+    OpenEdxUserMissingError,
+    UnknownEdxApiEnrollException,
+)
 from openedx.models import OPENEDX_USERNAME_MAX_LEN, PLATFORM_EDX, OpenEdxApiAuth, OpenEdxUser
 
 log = logging.getLogger(__name__)
@@ -211,3 +218,57 @@ def get_valid_edx_api_auth(user, ttl_in_seconds=OPENEDX_AUTH_DEFAULT_TTL_IN_SECO
                 client_secret=settings.OPENEDX_API_CLIENT_SECRET,
             ),
         )
+
+
+# --- enrollment (openedx/api.py:973-1310) -------------------------------------------------------
+
+EDX_DEFAULT_ENROLLMENT_MODE = "audit"  # openedx/constants.py:9-10
+
+
+def get_edx_api_service_client():
+    """:973"""
+    return openedx_calls.service_client()
+
+
+def get_edx_api_course_list_client():
+    """:1162"""
+    return get_edx_api_service_client().course_list
+
+
+def existing_edx_enrollment(user, course_id, mode, is_active=True):  # noqa: FBT002
+    """:1215 -- the service worker lists the user's enrollments in the course."""
+    edx_client = get_edx_api_service_client()
+    for enrollment in edx_client.enrollments.get_enrollments(course_id=course_id, usernames=[user.edx_username]):
+        if enrollment.mode == mode and enrollment.is_active == is_active:
+            return enrollment
+    return None
+
+
+def enroll_in_edx_course_runs(user, course_runs, *, mode=EDX_DEFAULT_ENROLLMENT_MODE, force_enrollment=True):
+    """:1239 -- repair the Open edX user first, then enroll by username with the SERVICE-WORKER
+    token (create_student_enrollment), unless the LMS already has the active enrollment."""
+    edx_client = get_edx_api_service_client()
+    try:
+        repair_faulty_edx_user(user)
+    except Exception as exc:
+        raise OpenEdxUserMissingError(f"Failed to verify/create user {user.edx_username} in OpenEdX") from exc
+    if not user.openedx_user_exists:
+        raise OpenEdxUserMissingError(f"User {user.edx_username} does not exist in OpenEdX and could not be created")
+    results = []
+    for course_run in course_runs:
+        try:
+            enrollment = existing_edx_enrollment(user, course_run.courseware_id, mode=mode)
+            if enrollment is None:
+                enrollment = edx_client.enrollments.create_student_enrollment(
+                    course_run.courseware_id, mode=mode, username=user.edx_username, force_enrollment=force_enrollment
+                )
+                if not enrollment.is_active:
+                    enrollment = edx_client.enrollments.create_student_enrollment(
+                        course_run.courseware_id, mode=mode, username=user.edx_username, force_enrollment=force_enrollment
+                    )
+            results.append(enrollment)
+        except HTTPError as exc:
+            raise EdxApiEnrollErrorException(user, course_run, exc) from exc
+        except Exception as exc:  # noqa: BLE001
+            raise UnknownEdxApiEnrollException(user, course_run, exc) from exc
+    return results
