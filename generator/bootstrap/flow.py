@@ -7,7 +7,7 @@ from typing import Any, Callable
 from . import plan as planmod
 from .engine import Engine
 from .probes import Answer
-from .report import Reporter, render_checklist, way_in
+from .report import Reporter, Timings, render_checklist, way_in
 from .sides import Launches, run_side
 from .verify import Check, course_check, course_run_checks, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
 from .waiting import Dependency, wait_for
@@ -80,10 +80,13 @@ def execute(
     out: Reporter,
     get: Callable[..., Answer],
     wait: Callable[..., float] = wait_for,
+    timings: Timings | None = None,
 ) -> int:
     """The whole bootstrap (`run`) or only the checklist (`verify`); the exit code (0 or 1)."""
+    timings = timings or Timings()
     for dep in dependencies(plan, engine, get):
         wait(dep, out.say)
+    timings.lap("waits")
 
     mode = "run" if command == "run" else "verify"
     launches = Launches()
@@ -95,6 +98,8 @@ def execute(
         if mode == "run":
             out.say(f"Reconciling the {'Open edX' if side == 'lms' else 'MIT app'} side in '{section['service']}' (one Django process)...")
         results[side] = run_side(engine, side, section, data, launches, out.mask)
+        timings.lap(side + " side")
+        timings.side(side, results[side].get("seconds", {}))
         if mode == "run":
             counts = out.steps(results[side]["steps"])
             results[side]["counts"] = counts
@@ -107,7 +112,9 @@ def execute(
     else:
         out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
 
+    timings.lap("report")
     kc_checks = _keycloak(plan, engine, out, mode)
+    timings.lap("keycloak")
     checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
     checks += learner_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
     checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
@@ -116,9 +123,11 @@ def execute(
     checks += course_run_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
     checks += kc_checks
     checks += optional_step_checks(plan, engine)
+    timings.lap("checks")
     out.say("Verification:")
     for line in render_checklist(checks):
         out.say(line)
+    out.say(timings.line())
     failed = [c for c in checks if not c.ok]
     warned = sum(1 for c in checks if c.warn)
     counted = len(checks) - warned

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any, Callable, Iterable, TextIO
 
 from .verify import Check
@@ -58,3 +59,34 @@ def way_in(plan_data: dict[str, Any]) -> list[str]:
         lines.append(f"  Keycloak:       {plan_data['keycloak']['url']}/admin")
     lines.append(f"Credentials: {plan_data['credentials_file']} in the stack directory (private, mode 0600).")
     return lines
+
+
+class Timings:
+    """Where a run's seconds go, printed as one line at its end: the process's own start
+    (interpreter and imports, before main), then each phase, and inside each Django process
+    its start-up (the exec's time less the script's phases) and the script's phases."""
+
+    def __init__(self, started: float = 0.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.phases: dict[str, float] = {"process start": started} if started else {}
+        self.sides: dict[str, dict[str, float]] = {}
+        self.mark = clock()
+
+    def lap(self, phase: str) -> None:
+        now = self.clock()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self.mark
+        self.mark = now
+
+    def side(self, name: str, seconds: dict[str, float]) -> None:
+        self.sides[name] = dict(seconds)
+
+    def line(self) -> str:
+        parts = []
+        for phase, seconds in self.phases.items():
+            parts.append(f"{phase} {seconds:.2f}")
+        for name, seconds in self.sides.items():
+            process = seconds.get("process", 0.0)
+            inner = {k: v for k, v in seconds.items() if k != "process"}
+            steps = ", ".join(f"{k} {v:.2f}" for k, v in inner.items())
+            parts.append(f"{name} process {process:.2f} (Django start-up {max(process - sum(inner.values()), 0.0):.2f}, {steps})")
+        return f"Seconds: {sum(self.phases.values()):.2f} in all: " + "; ".join(parts)

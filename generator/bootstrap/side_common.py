@@ -91,20 +91,35 @@ def wait_for_migrations(timeout):
 def run_side(side, reconcile, facts, after=None):
     """Read the data, wait for migrations, reconcile in one transaction, then the `after`
     steps (committed rows other processes must see first), print the result line."""
+    import time
+
     from django.db import transaction
+
+    clock = [time.monotonic()]
+    seconds = {}
+
+    def lap(name):
+        now = time.monotonic()
+        seconds[name] = round(now - clock[0], 2)
+        clock[0] = now
 
     with open(os.environ["ODL_BOOTSTRAP_DATA"]) as handle:
         data = json.load(handle)
     wait_for_migrations(data.get("migration_timeout", 0))
+    lap("migrations")
     steps = Steps(dry=data["mode"] != "run")
     # One transaction: an interrupted run leaves nothing half-written; a re-run converges.
     with transaction.atomic():
         reconcile(steps, data)
+    lap("reconcile")
     if after is not None:
         # Outside our transaction: the app's own code calls the LMS, which calls the app's web
         # process back, so what it reads must be committed. Each app function keeps its own
         # transactions; a run killed here leaves a half-made learner the next run repairs.
         after(steps, data)
-    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": facts(data, steps)}
+        lap("after")
+    found = facts(data, steps)
+    lap("facts")
+    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": found, "seconds": seconds}
     sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -92,7 +93,9 @@ def run_side(
         engine.put_files(service, directory, files, uid, gid)
         launches.add(side)
         argv = launch_argv(list(section["manage"]))
+        started = time.monotonic()
         result = engine.exec(service, argv, workdir=section["workdir"], environment=launch_env(directory))
+        launched = time.monotonic() - started
     finally:
         try:
             engine.exec(service, ["rm", "-rf", directory])
@@ -105,4 +108,6 @@ def run_side(
             f"{side} side failed in service '{service}' (exit {result.exit_code}) running {command}:\n"
             + _tail(result.output, mask)
         )
+    # The Django process's own phases, and the whole exec (its start-up is the difference).
+    parsed.setdefault("seconds", {})["process"] = round(launched, 2)
     return parsed
