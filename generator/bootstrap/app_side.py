@@ -16,18 +16,17 @@ verification checklist needs (booleans and ids; never a secret).
 
 def _secret_matches(stored, raw):
     """DOT 3.x stores a hash (hash_client_secret=True); older rows may hold plaintext."""
-    from django.contrib.auth.hashers import check_password, identify_hasher
+    from django.contrib.auth.hashers import identify_hasher
 
     try:
         identify_hasher(stored)
     except ValueError:
         return stored == raw
-    return check_password(raw, stored)
+    return password_matches(raw, stored)
 
 
 def reconcile_superuser(steps, spec):
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import check_password
 
     User = get_user_model()
     label = "app superuser " + spec["username"]
@@ -42,8 +41,7 @@ def reconcile_superuser(steps, spec):
         steps.add(label, "created")
         return
     wanted = dict(extra, is_staff=True, is_superuser=True, is_active=True)
-    # hashers.check_password never re-hashes/saves (User.check_password may, on hasher upgrade).
-    password_ok = user.has_usable_password() and check_password(spec["password"], user.password)
+    password_ok = user.has_usable_password() and password_matches(spec["password"], user.password)
     changed = update_fields(
         steps, user, wanted, extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(spec["password"])),
@@ -189,7 +187,6 @@ def _ensure_app_user(steps, spec):
     """The app user as mitxonline's `create_user` command makes it (users/management/commands/
     create_user.py:99-107: User.objects.create_user, then name and flags); None in verify mode."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import check_password
 
     user = _learner(spec)
     if user is None:
@@ -199,7 +196,7 @@ def _ensure_app_user(steps, spec):
         user.name, user.is_staff, user.is_active, user.is_superuser = spec["name"], False, True, False
         user.save()
         return user, True, []
-    password_ok = user.has_usable_password() and check_password(spec["password"], user.password)
+    password_ok = user.has_usable_password() and password_matches(spec["password"], user.password)
     changed = update_fields(
         steps, user, {"email": spec["email"], "is_active": True}, extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(spec["password"])),
@@ -271,12 +268,10 @@ def learner_facts(data, steps):
     user = _learner(spec)
     if user is None:
         return {"user": False}
-    from django.contrib.auth.hashers import check_password
-
     user, synced, auth, state = _learner_state(user, spec)
     uid = getattr(user, spec["userinfo_username"], None)
     facts = {
-        "user": bool(user.is_active and check_password(spec["password"], user.password)),
+        "user": bool(user.is_active and password_matches(spec["password"], user.password)),
         "email": user.email,
         "synced": synced,
         "auth": state,
@@ -290,7 +285,11 @@ def learner_facts(data, steps):
                                        headers={"Authorization": "Bearer " + auth.access_token})
             active = body.get("active") if isinstance(body, dict) else None
             facts["links"] = {"status": status, "active": active if isinstance(active, list) else [], "error": error}
+    import time
+
+    started = time.monotonic()
     facts["login"] = _login_through_lms(spec, user, steps, data["course"]["page_url"])
+    steps.timings["login"] = round(time.monotonic() - started, 2)
     return facts
 
 
@@ -504,7 +503,11 @@ def course_facts(data, steps):
 
 def after_reconcile(steps, data):
     """After the one transaction: the learner, then the course run and enrollment."""
+    import time
+
+    started = time.monotonic()
     reconcile_learner(steps, data)
+    steps.timings[LEARNER_KEY] = round(time.monotonic() - started, 2)
     reconcile_course(steps, data)
 
 

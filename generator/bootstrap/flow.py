@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
 from . import plan as planmod
 from .engine import Engine
 from .probes import Answer
 from .report import Reporter, Timings, render_checklist, way_in
-from .sides import Launches, run_side
+from .sides import Gate, Launches, run_side
 from .verify import Check, course_check, course_run_checks, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
 from .waiting import Dependency, wait_for
 
@@ -73,6 +74,44 @@ def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> l
     return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in kc_checks]
 
 
+# The app side's process, plus the checklist's checks that run at once.
+POOL = 8
+
+
+def _run_sides(
+    plan: planmod.Plan,
+    engine: Engine,
+    mode: str,
+    launches: Launches,
+    out: Reporter,
+    pool: ThreadPoolExecutor,
+    lms_done: Callable[[], None],
+) -> dict[str, dict[str, Any]]:
+    """Both Django processes start at once: each one's start-up is most of its side's time.
+    The app side's own transaction needs nothing from the LMS side (every secret is in the
+    plan); its learner and course steps call the LMS, so they wait for the gate, said once
+    the LMS side has committed (`stop` if it failed). Each side's steps are printed in the
+    same order every time: the LMS's, then the app's."""
+    ox, ap = plan.openedx, plan.app
+    if mode == "run":
+        out.say(f"Reconciling the Open edX side in '{ox['service']}' and the MIT app side in '{ap['service']}' at once "
+                "(one Django process each; the app's learner and course steps start once the Open edX side has committed)...")
+    gate = Gate(after="lms")
+    app = pool.submit(run_side, engine, "app", ap, planmod.app_data(plan, mode), launches, out.mask, gate)
+    try:
+        results = {"lms": run_side(engine, "lms", ox, planmod.lms_data(plan, mode), launches, out.mask)}
+        gate.say("go")
+    finally:
+        gate.say("stop")  # a no-op after `go`; otherwise the app side stops before calling the LMS
+    lms_done()
+    for side in ("lms", "app"):
+        if side == "app":
+            results["app"] = app.result()
+        if mode == "run":
+            results[side]["counts"] = out.steps(results[side]["steps"])
+    return results
+
+
 def execute(
     command: str,
     plan: planmod.Plan,
@@ -90,39 +129,42 @@ def execute(
 
     mode = "run" if command == "run" else "verify"
     launches = Launches()
-    results: dict[str, dict[str, Any]] = {}
-    for side, section, data in (
-        ("lms", plan.openedx, planmod.lms_data(plan, mode)),
-        ("app", plan.app, planmod.app_data(plan, mode)),
-    ):
-        if mode == "run":
-            out.say(f"Reconciling the {'Open edX' if side == 'lms' else 'MIT app'} side in '{section['service']}' (one Django process)...")
-        results[side] = run_side(engine, side, section, data, launches, out.mask)
-        timings.lap(side + " side")
-        timings.side(side, results[side].get("seconds", {}))
-        if mode == "run":
-            counts = out.steps(results[side]["steps"])
-            results[side]["counts"] = counts
-    if mode == "run":
-        total = {k: results["lms"]["counts"][k] + results["app"]["counts"][k] for k in ("created", "updated", "unchanged")}
-        out.summary(total, launches.counts)
-        seconds = (results["app"]["facts"].get("course") or {}).get("seconds")
-        if seconds is not None:
-            out.say(f"Course steps in the app's process (run, product, sync, enrollment): {seconds:.1f}s")
-    else:
-        out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
+    # One pool for the app side's process and the checklist's HTTP checks; results are
+    # gathered in a fixed order, so the output reads the same whatever finishes first.
+    with ThreadPoolExecutor(max_workers=POOL) as pool:
+        early: list[Future[list[Check]]] = []
 
-    timings.lap("report")
-    kc_checks = _keycloak(plan, engine, out, mode)
-    timings.lap("keycloak")
-    checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
-    checks += learner_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
-    checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
-    checks += front_checks(plan, get)
-    checks.append(course_check(plan, get))
-    checks += course_run_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
-    checks += kc_checks
-    checks += optional_step_checks(plan, engine)
+        def lms_done() -> None:
+            # Checks that need only the LMS side's rows (the service-worker token) start now,
+            # while the app side runs on.
+            early.extend([
+                pool.submit(reachability_checks, plan, engine, get, _keycloak_module(plan) is None),
+                pool.submit(front_checks, plan, get),
+                pool.submit(lambda: [course_check(plan, get)]),
+                pool.submit(optional_step_checks, plan, engine),
+            ])
+
+        results = _run_sides(plan, engine, mode, launches, out, pool, lms_done)
+        timings.lap("sides")
+        for side in ("lms", "app"):
+            timings.side(side, results[side].get("seconds", {}), results[side].get("step_seconds"))
+        if mode == "run":
+            total = {k: results["lms"]["counts"][k] + results["app"]["counts"][k] for k in ("created", "updated", "unchanged")}
+            out.summary(total, launches.counts)
+            seconds = (results["app"]["facts"].get("course") or {}).get("seconds")
+            if seconds is not None:
+                out.say(f"Course steps in the app's process (run, product, sync, enrollment): {seconds:.1f}s")
+        else:
+            out.say(f"Django launches: {launches.total} ({', '.join(f'{s} {n}' for s, n in sorted(launches.counts.items()))})")
+
+        app_facts, app_failures = results["app"]["facts"], results["app"].get("failures", {})
+        learner = pool.submit(learner_checks, plan, app_facts, app_failures, get)
+        course_runs = pool.submit(course_run_checks, plan, app_facts, app_failures, get)
+        kc_checks = _keycloak(plan, engine, out, mode)
+        timings.lap("keycloak")
+        reach, front, course, optional = (f.result() for f in early)
+        checks: list[Check] = record_checks(plan, results["lms"]["facts"], app_facts)
+        checks += learner.result() + reach + front + course + course_runs.result() + kc_checks + optional
     timings.lap("checks")
     out.say("Verification:")
     for line in render_checklist(checks):

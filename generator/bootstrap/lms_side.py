@@ -30,10 +30,7 @@ def _user_model():
 
 
 def _password_matches(user, raw):
-    # hashers.check_password never re-hashes/saves (User.check_password may, on hasher upgrade).
-    from django.contrib.auth.hashers import check_password
-
-    return user.has_usable_password() and check_password(raw, user.password)
+    return user.has_usable_password() and password_matches(raw, user.password)
 
 
 def _ensure_profile(user):

@@ -70,6 +70,7 @@ class Timings:
         self.clock = clock
         self.phases: dict[str, float] = {"process start": started} if started else {}
         self.sides: dict[str, dict[str, float]] = {}
+        self.steps: dict[str, dict[str, float]] = {}  # steps timed inside a side's phases
         self.mark = clock()
 
     def lap(self, phase: str) -> None:
@@ -77,16 +78,18 @@ class Timings:
         self.phases[phase] = self.phases.get(phase, 0.0) + now - self.mark
         self.mark = now
 
-    def side(self, name: str, seconds: dict[str, float]) -> None:
+    def side(self, name: str, seconds: dict[str, float], steps: dict[str, float] | None = None) -> None:
         self.sides[name] = dict(seconds)
+        self.steps[name] = dict(steps or {})
 
     def line(self) -> str:
         parts = []
         for phase, seconds in self.phases.items():
             parts.append(f"{phase} {seconds:.2f}")
-        for name, seconds in self.sides.items():
-            process = seconds.get("process", 0.0)
-            inner = {k: v for k, v in seconds.items() if k != "process"}
+        for name, side in self.sides.items():
+            process = side.get("process", 0.0)
+            inner = {k: v for k, v in side.items() if k != "process"}
             steps = ", ".join(f"{k} {v:.2f}" for k, v in inner.items())
-            parts.append(f"{name} process {process:.2f} (Django start-up {max(process - sum(inner.values()), 0.0):.2f}, {steps})")
+            within = "".join(f"; {k} {v:.2f}" for k, v in self.steps.get(name, {}).items())
+            parts.append(f"{name} process {process:.2f} (Django start-up {max(process - sum(inner.values()), 0.0):.2f}, {steps}{within})")
         return f"Seconds: {sum(self.phases.values()):.2f} in all: " + "; ".join(parts)

@@ -45,6 +45,22 @@ def update_fields(steps, obj, wanted, extra=(), also=None):
     return changed
 
 
+_CHECKED = {}
+
+
+def password_matches(raw, encoded):
+    """Django's hashers.check_password (which never re-hashes or saves, unlike
+    User.check_password), once per stored hash and raw value in this process: the steps and
+    the facts read back the same rows, and each check is a deliberately slow hash (PBKDF2 at
+    Django 5.2's 1,000,000 iterations: about half a second here)."""
+    from django.contrib.auth.hashers import check_password
+
+    key = (encoded, raw)
+    if key not in _CHECKED:
+        _CHECKED[key] = check_password(raw, encoded)
+    return _CHECKED[key]
+
+
 def superuser_ok(user):
     return bool(user and user.is_superuser and user.is_active)
 
@@ -88,9 +104,28 @@ def wait_for_migrations(timeout):
         delay = min(delay * 2, 15.0)
 
 
+def wait_for_gate(gate):
+    """Started at the same time as the other side's process, this one calls that side only
+    once the bootstrap says it has committed: it puts a `go` file in this script's private
+    directory (`stop` when that side failed). The directory vanishing (an interrupted
+    bootstrap's leftovers removed by the next run) also stops it, so no process waits on."""
+    import time
+
+    directory = os.path.dirname(os.environ["ODL_BOOTSTRAP_DATA"])
+    go, stop = (os.path.join(directory, word) for word in ("go", "stop"))
+    deadline = time.monotonic() + gate["timeout"]
+    while not os.path.exists(go):
+        if os.path.exists(stop) or not os.path.isdir(directory):
+            raise SystemExit("stopped before the steps that call the {0} side: the {0} side did not finish".format(gate["after"]))
+        if time.monotonic() >= deadline:
+            raise SystemExit("stopped before the steps that call the {0} side: no word from the bootstrap on the {0} side after {1}s".format(gate["after"], gate["timeout"]))
+        time.sleep(gate["poll"])
+
+
 def run_side(side, reconcile, facts, after=None):
-    """Read the data, wait for migrations, reconcile in one transaction, then the `after`
-    steps (committed rows other processes must see first), print the result line."""
+    """Read the data, wait for migrations (and for the other side, when the data names a
+    gate), reconcile in one transaction, then the `after` steps (committed rows other
+    processes must see first), print the result line."""
     import time
 
     from django.db import transaction
@@ -113,6 +148,10 @@ def run_side(side, reconcile, facts, after=None):
         reconcile(steps, data)
     lap("reconcile")
     if after is not None:
+        if data.get("gate"):
+            # The after-steps call the other side, which must have committed first.
+            wait_for_gate(data["gate"])
+            lap("waiting for the {} side".format(data["gate"]["after"]))
         # Outside our transaction: the app's own code calls the LMS, which calls the app's web
         # process back, so what it reads must be committed. Each app function keeps its own
         # transactions; a run killed here leaves a half-made learner the next run repairs.
@@ -120,6 +159,7 @@ def run_side(side, reconcile, facts, after=None):
         lap("after")
     found = facts(data, steps)
     lap("facts")
-    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": found, "seconds": seconds}
+    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": found, "seconds": seconds,
+              "step_seconds": steps.timings}
     sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()

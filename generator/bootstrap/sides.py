@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from .engine import Engine, EngineError
+from .plan import MIGRATION_TIMEOUT
 
 # side_common.py, which runs in the containers, holds a copy; a test keeps the two equal.
 RESULT_PREFIX = "ODL_BOOTSTRAP_RESULT="
@@ -25,6 +27,10 @@ PREPARE = f'rm -rf {TMP_PREFIX}*; d=$(mktemp -d {TMP_PREFIX}XXXXXX) && id -u && 
 SCRIPTS = {"lms": "lms_side.py", "app": "app_side.py"}
 # Lines of Django output shown (masked) when a side fails.
 TAIL_LINES = 40
+# A gated side gives up waiting after the longest the other side may take (its wait for
+# migrations, then its steps); it polls for the bootstrap's word this often.
+GATE_TIMEOUT = MIGRATION_TIMEOUT + 300
+GATE_POLL = 0.05
 
 
 class SideError(Exception):
@@ -43,6 +49,41 @@ class Launches:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class Gate:
+    """The bootstrap's word to a side started alongside the one it depends on: `go` once that
+    side has committed, `stop` if it failed. Said as an empty file of that name in the waiting
+    script's private directory (side_common.wait_for_gate polls for it); said at most once,
+    whether the waiting process is already there (bind) or not yet."""
+
+    def __init__(self, after: str) -> None:
+        self.after = after
+        self._lock = threading.Lock()
+        self._word: str | None = None
+        self._write: Callable[[str], None] | None = None
+
+    def data(self) -> dict[str, Any]:
+        """What the waiting script reads (its word comes as a file next to its data file)."""
+        return {"after": self.after, "timeout": GATE_TIMEOUT, "poll": GATE_POLL}
+
+    def bind(self, write: Callable[[str], None]) -> None:
+        with self._lock:
+            self._write = write
+            if self._word is not None:
+                write(self._word)
+
+    def unbind(self) -> None:
+        with self._lock:
+            self._write = None
+
+    def say(self, word: str) -> None:
+        with self._lock:
+            if self._word is not None:
+                return
+            self._word = word
+            if self._write is not None:
+                self._write(word)
 
 
 def launch_argv(manage: list[str]) -> list[str]:
@@ -80,8 +121,10 @@ def run_side(
     data: dict[str, Any],
     launches: Launches,
     mask: Callable[[str], str],
+    gate: Gate | None = None,
 ) -> dict[str, Any]:
-    """Run the side's script once in `section['service']`; its parsed result."""
+    """Run the side's script once in `section['service']`; its parsed result. With a gate, the
+    script's after-steps wait for the gate's word (see Gate)."""
     service = section["service"]
     prepared = engine.exec(service, ["sh", "-c", PREPARE])
     lines = prepared.output.split()
@@ -89,14 +132,20 @@ def run_side(
         raise SideError(f"could not make a private temp directory in '{service}': {mask(prepared.output.strip())}")
     uid, gid, directory = int(lines[-3]), int(lines[-2]), lines[-1]
     try:
+        if gate is not None:
+            data = dict(data, gate=gate.data())
         files = {"script.py": script_source(side), "data.json": json.dumps(data).encode()}
         engine.put_files(service, directory, files, uid, gid)
+        if gate is not None:
+            gate.bind(lambda word: engine.put_files(service, directory, {word: b""}, uid, gid))
         launches.add(side)
         argv = launch_argv(list(section["manage"]))
         started = time.monotonic()
         result = engine.exec(service, argv, workdir=section["workdir"], environment=launch_env(directory))
         launched = time.monotonic() - started
     finally:
+        if gate is not None:
+            gate.unbind()
         try:
             engine.exec(service, ["rm", "-rf", directory])
         except EngineError:
