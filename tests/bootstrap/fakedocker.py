@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -67,6 +68,8 @@ class DjangoContainer(FakeContainer):
         self.root, self.project_dir, self.env = root, project_dir, env
         self.fail_with: tuple[int, str] | None = None
         self.interrupt = False
+        self.delay = 0.0  # seconds before a Django launch starts (to order the two sides' processes)
+        self.finished: list[float] = []  # time.monotonic() as each Django launch ended
 
     def real(self, path: str) -> Path:
         assert path.startswith(sides.TMP_PREFIX), path
@@ -88,7 +91,9 @@ class DjangoContainer(FakeContainer):
             if self.fail_with:
                 return ExecResult(self.fail_with[0], self.fail_with[1].encode())
             mapped = {k: str(self.real(v)) for k, v in environment.items()}
+            time.sleep(self.delay)
             proc = subprocess.run(cmd, cwd=self.project_dir, env=self.env(mapped), capture_output=True)
+            self.finished.append(time.monotonic())
             return ExecResult(proc.returncode, proc.stdout + proc.stderr)
         return super().handle(cmd, workdir, environment)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -229,6 +231,46 @@ def test_side_failure_exits_4_with_masked_output(stack: Stack) -> None:
     assert code == 4
     assert "lms side failed in service 'lms' (exit 1)" in text and "IntegrityError: duplicate client_secret ****" in text
     assert stack.lms.leftovers() == []
+    # The app's process, started alongside, got `stop`: it never called the LMS.
+    assert stack.fake.calls == [] and stack.app.leftovers() == []
+
+
+class _TimedCalls(list):  # type: ignore[type-arg]
+    """The fake LMS's call log, noting when each call came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: list[float] = []
+
+    def append(self, item: Any) -> None:
+        self.at.append(time.monotonic())
+        super().append(item)
+
+
+def _without_times(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not line.startswith(("Seconds: ", "Course steps in the app's process"))]
+
+
+def test_both_sides_run_at_once_the_app_calls_the_lms_after_its_side_and_the_output_keeps_its_order(stack: Stack) -> None:
+    """The two Django processes start together. The app's learner and course steps reach the
+    LMS only once the LMS side's process has ended, and the output is the same line for line
+    whichever side's process ends first."""
+    stack.fake.calls = calls = _TimedCalls()
+    stack.lms.delay = 2.0
+    code, text = stack.run("run")
+    assert code == 0, text
+    (lms_ended,) = stack.lms.finished
+    assert calls and min(calls.at) > lms_ended, "the app side called the LMS before the LMS side had finished"
+    waited = re.search(r"waiting for the lms side ([\d.]+)", text)
+    assert waited and float(waited.group(1)) > 0.3, f"the app side did not run alongside the LMS side:\n{text}"
+
+    outputs = []
+    for lms_delay, app_delay in ((2.0, 0.0), (0.0, 2.0)):
+        stack.lms.delay, stack.app.delay = lms_delay, app_delay
+        code, text = stack.run("run")
+        assert code == 0 and "0 created, 0 updated, 14 unchanged (nothing written)" in text, text
+        outputs.append(_without_times(text))
+    assert outputs[0] == outputs[1]
 
 
 def test_interrupt_exits_130_and_removes_the_temp_files(stack: Stack) -> None:
