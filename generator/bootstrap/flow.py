@@ -52,7 +52,7 @@ def _keycloak_module(plan: planmod.Plan) -> Any | None:
     return keycloak
 
 
-def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> list[Check]:
+def _keycloak(plan: planmod.Plan, engine: Engine, say: Callable[[str], None], mode: str) -> list[Check]:
     keycloak = _keycloak_module(plan)
     if keycloak is None:
         return []
@@ -63,14 +63,14 @@ def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> l
     services = {"apisix": exec_in("apisix"), plan.openedx["service"]: exec_in(plan.openedx["service"])}
     if mode != "run":
         return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)]
-    out.say("Reconciling Keycloak (admin REST API)...")
+    say("Reconciling Keycloak (admin REST API)...")
     changes, kc_checks = keycloak.run(
-        plan.keycloak, plan.secrets, timeout=plan.data["timeouts"]["keycloak"], exec_in=services, log=out.say
+        plan.keycloak, plan.secrets, timeout=plan.data["timeouts"]["keycloak"], exec_in=services, log=say
     )
     for change in changes:
-        out.say(f"  updated   keycloak: {change}")
+        say(f"  updated   keycloak: {change}")
     if not changes:
-        out.say("  unchanged keycloak realm client")
+        say("  unchanged keycloak realm client")
     return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in kc_checks]
 
 
@@ -133,11 +133,13 @@ def execute(
     # gathered in a fixed order, so the output reads the same whatever finishes first.
     with ThreadPoolExecutor(max_workers=POOL) as pool:
         early: list[Future[list[Check]]] = []
+        kc_lines: list[str] = []  # Keycloak's lines, printed where they always were
 
         def lms_done() -> None:
-            # Checks that need only the LMS side's rows (the service-worker token) start now,
-            # while the app side runs on.
+            # Keycloak, and the checks that need only the LMS side's rows (the service-worker
+            # token), start now, while the app side runs on.
             early.extend([
+                pool.submit(_keycloak, plan, engine, kc_lines.append, mode),
                 pool.submit(reachability_checks, plan, engine, get, _keycloak_module(plan) is None),
                 pool.submit(front_checks, plan, get),
                 pool.submit(lambda: [course_check(plan, get)]),
@@ -160,9 +162,13 @@ def execute(
         app_facts, app_failures = results["app"]["facts"], results["app"].get("failures", {})
         learner = pool.submit(learner_checks, plan, app_facts, app_failures, get)
         course_runs = pool.submit(course_run_checks, plan, app_facts, app_failures, get)
-        kc_checks = _keycloak(plan, engine, out, mode)
-        timings.lap("keycloak")
-        reach, front, course, optional = (f.result() for f in early)
+        try:
+            kc_checks = early[0].result()
+        finally:
+            for line in kc_lines:
+                out.say(line)
+        timings.lap("waiting on keycloak")
+        reach, front, course, optional = (f.result() for f in early[1:])
         checks: list[Check] = record_checks(plan, results["lms"]["facts"], app_facts)
         checks += learner.result() + reach + front + course + course_runs.result() + kc_checks + optional
     timings.lap("checks")

@@ -14,7 +14,7 @@ from pathlib import Path
 import journeys
 import pytest
 from browser import journey
-from harness import LoopbackBrowser, Stack, assert_all_green, host_get, record, run
+from harness import REAL, LoopbackBrowser, Stack, assert_all_green, host_get, record, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -358,6 +358,14 @@ def _bootstrap_container_seconds(stack: Stack, container: str) -> float:
     return (finished - started).total_seconds()
 
 
+# A re-run's time over the two sides' Django start-ups (`docker compose exec <side> ./manage.py
+# [lms] shell -c pass`), asserted on the published images (REAL=1). On the stand-ins: at most
+# the longest Django process of the re-run plus this (the bootstrap's process start, its waits,
+# execs and the checks left after the sides; measured 0.5-0.9 s).
+RERUN_TARGET = 1.3
+STANDIN_OVERHEAD = 1.5
+
+
 def _django_startup(stack: Stack, side: dict) -> float:
     """Seconds for `docker compose exec <side> ./manage.py [lms] shell -c pass`: one Django start."""
     t0 = time.monotonic()
@@ -369,8 +377,9 @@ def _django_startup(stack: Stack, side: dict) -> float:
 def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> None:
     """The learner step's figures, printed for every stack: seconds from `up` to all ✓, the
     first bootstrap run and a re-run (the bootstrap container's own run time, and the whole
-    `docker compose run` command), each side's Django start-up, and the re-run / start-ups ratio.
-    The re-run starts exactly one Django process per side and is all ✓ and unchanged."""
+    `docker compose run` command), each side's Django start-up, the re-run / start-ups ratio and
+    the bootstrap's own breakdown of the re-run. The re-run starts exactly one Django process per
+    side and is all ✓ and unchanged; its time is asserted (RERUN_TARGET, STANDIN_OVERHEAD)."""
     from harness import log, record
 
     plan, label = stack.plan, stack.project.removeprefix("odl-e2e-")
@@ -395,15 +404,26 @@ def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> No
     lms, app = _django_startup(stack, plan["openedx"]), _django_startup(stack, plan["app"])
     record(f"{label}: Django start-up, LMS side", lms)
     record(f"{label}: Django start-up, app side", app)
-    for line in output.splitlines():
-        if line.startswith("Seconds: "):
-            log(f"{label}: re-run's own breakdown: {line}")
-    # The target is re-run <= 1.3 x (LMS + app start-ups). The stand-ins start Django in
-    # ~0.5 s, so the bootstrap's fixed costs (its container, docker execs, HTTP checks) dominate
-    # here; the figure is printed for the published images, where the starts take the time.
+    (breakdown,) = [line for line in output.splitlines() if line.startswith("Seconds: ")]
+    log(f"{label}: re-run's own breakdown: {breakdown}")
+    ratio = rerun / (lms + app)
     log(f"{label}: learner figures: up→all ✓ {stack.timings['up to bootstrap exit']:.1f}s, bootstrap run "
         f"{first:.1f}s, re-run {rerun:.1f}s (command {command:.1f}s), "
-        f"Django start-up LMS {lms:.1f}s + app {app:.1f}s; re-run / start-ups = {rerun / (lms + app):.2f} (target <= 1.3)")
+        f"Django start-up LMS {lms:.1f}s + app {app:.1f}s; re-run / start-ups = {ratio:.2f} (target <= {RERUN_TARGET})")
+    if REAL:
+        assert ratio <= RERUN_TARGET, (
+            f"{label}: a re-run took {rerun:.1f}s, {ratio:.2f} x the two Django start-ups "
+            f"(LMS {lms:.1f}s + app {app:.1f}s); the target is <= {RERUN_TARGET}. Where it went: {breakdown}")
+        return
+    # On the stand-ins Django starts in about a second, and the app process's own work on a
+    # re-run (three PBKDF2 checks, the learner's /me, the course reads, the login journey through
+    # the LMS, itself with a PBKDF2 check in app-web) alone outlasts 1.3 x both start-ups
+    # (tests/engine/README.md has the figures). What the bootstrap controls is asserted: the
+    # sides run at once, so a re-run lasts its longest Django process plus a bounded overhead.
+    longest = max(float(v) for v in re.findall(r"(?:lms|app) process ([\d.]+)", breakdown))
+    assert rerun <= longest + STANDIN_OVERHEAD, (
+        f"{label}: a re-run took {rerun:.1f}s, more than its longest Django process ({longest:.1f}s) + "
+        f"{STANDIN_OVERHEAD}s: the sides no longer run at once, or the bootstrap's own costs grew. {breakdown}")
 
 
 def _learner_gone_on_both_sides(stack: Stack) -> None:
