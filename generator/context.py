@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import __version__, compose, openedx
+from generator import __version__, compose, openedx, templates
 from generator.plan import StackPlan
 
 
@@ -37,5 +37,10 @@ def template_context(plan: StackPlan) -> dict[str, Any]:
         "init_script": compose.init_script(plan),
         "cookies": openedx.lms_cookie_names(plan),
         "app_host_port": plan.urls["app"].split("://", 1)[1],
+    }
+    # The app's own app.env lines (AppFacts.extra_env): templates too, rendered with this context.
+    context["extra_env"] = {
+        part: [(name, templates.render_string(value, context)) for name, value in pairs]
+        for part, pairs in (("app", plan.app.extra_env), ("openedx", plan.app.extra_openedx_env))
     }
     return context

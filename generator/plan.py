@@ -87,8 +87,7 @@ def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
     if APPS[spec.app].courses_service_worker:
         wanted["courses_client_id"] = secrets_store.client_id
         wanted["courses_client_secret"] = secrets_store.long_secret
-    if spec.app == "xpro":
-        wanted["external_course_sync_api_key"] = secrets_store.token
+    wanted.update({name: secrets_store.KINDS[kind] for name, kind in APPS[spec.app].extra_secrets})
     if spec.apisix:
         wanted.update(
             {

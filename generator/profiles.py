@@ -50,6 +50,16 @@ class AppFacts:
     course_create: tuple[str, ...] = ()
     course_product: tuple[str, ...] = ()
     course_sync: tuple[str, ...] = ()
+    # app.env variables only this app reads, as (name, value). A value is a Jinja template
+    # rendered with the stack's template context (context.template_context), as Tutor renders
+    # its config values with its config (tutor/env.py:394 render_unknown). `extra_env` follows
+    # the app settings every app reads; `extra_openedx_env` the Open edX ones, after the comment
+    # lines of `extra_openedx_env_note`.
+    extra_env: tuple[tuple[str, str], ...] = ()
+    extra_openedx_env: tuple[tuple[str, str], ...] = ()
+    extra_openedx_env_note: str = ""
+    # Secrets only this app needs, as (name in secrets.json, kind in secrets_store.KINDS).
+    extra_secrets: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,13 @@ APPS: dict[str, AppFacts] = {
         # its product included), then sync_courseruns (courses/management/commands/sync_courseruns.py).
         course_create=("seed_data",),
         course_sync=("sync_courseruns", "--run", "{key}"),
+        # mitxpro/settings.py: EMAIL_BACKEND reads MITXPRO_EMAIL_BACKEND; EXTERNAL_COURSE_SYNC_API_KEY
+        # is required=True (the Emeritus sync's key), so the stack makes one.
+        extra_env=(
+            ("MITXPRO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+            ("EXTERNAL_COURSE_SYNC_API_KEY", "{{ secrets.external_course_sync_api_key }}"),
+        ),
+        extra_secrets=(("external_course_sync_api_key", "token"),),
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -139,6 +156,18 @@ APPS: dict[str, AppFacts] = {
                        "--create-run", "{run}"),
         course_product=("create_product", "{key}", "999"),
         course_sync=("sync_courserun", "--run", "{key}"),
+        extra_env=(("MITOL_MAIL_CONNECTION_BACKEND", "django.core.mail.backends.console.EmailBackend"),),
+        extra_openedx_env_note=(
+            "MITx Online only (main/settings.py:1241-1256; xPro reads neither). Studio by its one public\n"
+            "name; course links are <base>/learn/course/<id>/home (courses/utils.py:301-324,\n"
+            "courses/api.py:1601-1622), which the MFE host sends on to Tutor's learning MFE at /learning."
+        ),
+        extra_openedx_env=(
+            ("OPENEDX_STUDIO_API_BASE_URL", "{{ urls.studio }}"),
+            ("OPENEDX_COURSE_BASE_URL", "{{ urls.mfe }}/learn/course/"),
+            ("MITXONLINE_DOCKER_BASE_URL", "{{ urls.app }}"),
+            ("MITXONLINE_NEW_USER_LOGIN_URL", "{{ urls.app }}/create-profile"),
+        ),
     ),
 }
 
