@@ -31,6 +31,11 @@ class AppFacts:
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
     image_uid: int
+    # The stack network's default /24, apart for each app so an xPro and a MITx Online stack run
+    # side by side; `apisix_subnet` is that of its stack behind APISIX + Keycloak, None where the
+    # app has no such stack (MIT runs the gateway in front of MITx Online only).
+    subnet: str
+    apisix_subnet: str | None = None
     # Steps the app's own dev start script runs but carries on past when they fail: they must not
     # keep the app from starting; the bootstrap reports a failure as a ⚠ line.
     optional_init_commands: tuple[tuple[str, ...], ...] = ()
@@ -77,6 +82,10 @@ class EraFacts:
     superuser_email: str
     # The era's backend may read only one style of provider settings; None: the app's style.
     provider_style: str | None = None
+    # A default stack of this era: its name ends with `name_suffix`, and its network is the
+    # `subnet_offset`-th /24 after the app's, so the two eras' defaults run side by side.
+    name_suffix: str = ""
+    subnet_offset: int = 0
 
 
 APPS: dict[str, AppFacts] = {
@@ -100,6 +109,7 @@ APPS: dict[str, AppFacts] = {
         provider_style="endpoints",
         health_path="/health/liveness/",
         image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
+        subnet="172.28.53.0/24",
         # mitodl/mitxpro courseware/api.py:94 create_user, :371 repair_faulty_edx_user;
         # courseware/models.py CoursewareUser (related_name courseware_users).
         learner_api="courseware.api",
@@ -137,6 +147,8 @@ APPS: dict[str, AppFacts] = {
         provider_style="discovery",
         health_path="/health/liveness/",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
+        subnet="172.28.13.0/24",
+        apisix_subnet="172.28.90.0/24",
         # mitodl/mitxonline scripts/run-django-dev.sh:8 runs it without `set -e`.
         optional_init_commands=(("./manage.py", "configure_wagtail"),),
         # mitodl/mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user;
@@ -198,6 +210,8 @@ ERAS: dict[str, EraFacts] = {
         # social_auth_mitxpro.backends.MITxProOAuth2 reads AUTHORIZATION_URL, ACCESS_TOKEN_URL
         # and API_ROOT only (no discovery), for either app.
         provider_style="endpoints",
+        name_suffix="-devstack",
+        subnet_offset=1,
     ),
 }
 
