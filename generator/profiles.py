@@ -1,8 +1,9 @@
 """Facts about the two MIT apps and the two runbook eras, as data.
 
 Everything that differs between xPro and MITx Online, or between the Tutor
-era and the devstack era, is a value here; code reads it and never branches
-on an app's name for a literal.
+era and the devstack era, is a value here; code and templates read it and never
+branch on an app's or an era's name (tests/test_profiles_as_data.py holds them
+to it). A new difference is a new field, set for each app or era below.
 """
 
 from __future__ import annotations
