@@ -17,12 +17,11 @@ import click
 
 from generator import addressing, stackdir, versions, wording
 from generator.errors import StackError
+from generator.ports import BY_PLAN_KEY
 from generator.spec import StackSpec, default_name, make_spec
 from generator.stackfiles import STACK_FILE
 from generator.wording import Echo
 
-# Spec port name for each published service of the plan.
-PORT_KEYS = {"lms": "lms", "app-nginx": "app", "apisix": "apisix", "keycloak": "keycloak"}
 # The answers cookiecutter asks for (cookiecutter.json); its own keys (`_template`, ...) are not answers.
 COOKIECUTTER_ANSWERS = ("app", "apisix", "profile", "name", "subnet", "lms_port", "app_port", "app_src", "images_file")
 
@@ -188,7 +187,7 @@ def _side_by_side(
     defaults = make_plan(spec).ports
     own_ports = set(defaults.values())
     for service, port in defaults.items():
-        key = PORT_KEYS[service]
+        key = BY_PLAN_KEY[service].answer
         if key in fixed_ports or port not in used:
             continue
         new = port + 1

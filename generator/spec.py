@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from generator import wording
 from generator.errors import StackError
+from generator.ports import PORTS
 
 APPS = ("xpro", "mitxonline")
 PROFILES = ("tutor", "devstack")
@@ -19,7 +20,7 @@ DEFAULT_SUBNETS = {
     ("mitxonline", True): "172.28.90.0/24",
 }
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-PORT_NAMES = ("lms", "app", "apisix", "keycloak")
+PORT_NAMES = tuple(port.answer for port in PORTS)
 
 
 @dataclass(frozen=True)
