@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from generator import addressing, course, hosts, secrets_store, versions, wording
 from generator.errors import StackError
+from generator.ports import BY_PLAN_KEY
 from generator.profiles import (
     APISIX_PORT,
     APPS,
@@ -109,12 +110,9 @@ def _check_hostnames(hostnames: Mapping[str, str]) -> None:
             raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
 
 
-# The options that move a published port; APISIX and Keycloak keep theirs (the answers' "ports").
-PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port"}
-
-
 def _port_option(service: str) -> str:
-    return wording.option(PORT_OPTIONS[service]) if service in PORT_OPTIONS else f"the {service} entry of the answers' \"ports\""
+    option = BY_PLAN_KEY[service].option
+    return wording.option(option) if option else f"the {service} entry of the answers' \"ports\""
 
 
 def _check_ports(ports: Mapping[str, int]) -> None:

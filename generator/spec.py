@@ -9,11 +9,12 @@ from typing import Any, Mapping
 
 from generator import profiles, wording
 from generator.errors import StackError
+from generator.ports import PORTS
 
 APPS = tuple(profiles.APPS)
 PROFILES = tuple(profiles.ERAS)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-PORT_NAMES = ("lms", "app", "apisix", "keycloak")
+PORT_NAMES = tuple(port.answer for port in PORTS)
 
 
 @dataclass(frozen=True)
