@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
+from . import keycloak
 from . import plan as planmod
 from .engine import Engine
 from .probes import Answer
@@ -32,29 +33,15 @@ def dependencies(plan: planmod.Plan, engine: Engine, get: Callable[..., Answer])
     # Tutor's init jobs (migrations) complete before the LMS container starts, so a running LMS
     # answering /heartbeat is normally a migrated one; each side script also waits, inside its
     # single Django process, for pending migrations (and names them on timeout).
-    deps = [
+    # Keycloak is waited for by its reconciler (keycloak.run), once the LMS side is reconciled.
+    return [
         Dependency(f"Open edX LMS answering {ox['heartbeat_url']}", ox["service"], timeouts["lms"], _http_ready(engine, ox["service"], ox["heartbeat_url"], get)),
         Dependency(f"MIT app answering {ap['health_url']}", ap["service"], timeouts["app"], _http_ready(engine, ap["service"], ap["health_url"], get)),
     ]
-    if plan.keycloak and _keycloak_module(plan) is None:
-        kc = plan.keycloak
-        deps.append(Dependency(f"Keycloak answering {kc['discovery_url']}", kc["service"], timeouts["keycloak"], _http_ready(engine, kc["service"], kc["discovery_url"], get)))
-    return deps
-
-
-def _keycloak_module(plan: planmod.Plan) -> Any | None:
-    """The Keycloak reconciler (keycloak.py, owned by the APISIX work) once the plan carries
-    what it reads; until then only Keycloak's discovery URL is waited for and checked."""
-    if not plan.keycloak or "issuer" not in plan.keycloak:
-        return None
-    from . import keycloak
-
-    return keycloak
 
 
 def _keycloak(plan: planmod.Plan, engine: Engine, say: Callable[[str], None], mode: str) -> list[Check]:
-    keycloak = _keycloak_module(plan)
-    if keycloak is None:
+    if not plan.keycloak:
         return []
 
     def exec_in(service: str) -> Callable[[list[str]], Any]:
@@ -62,7 +49,7 @@ def _keycloak(plan: planmod.Plan, engine: Engine, say: Callable[[str], None], mo
 
     services = {"apisix": exec_in("apisix"), plan.openedx["service"]: exec_in(plan.openedx["service"])}
     if mode != "run":
-        return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)]
+        return keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)
     say("Reconciling Keycloak (admin REST API)...")
     changes, kc_checks = keycloak.run(
         plan.keycloak, plan.secrets, timeout=plan.data["timeouts"]["keycloak"], exec_in=services, log=say
@@ -71,7 +58,7 @@ def _keycloak(plan: planmod.Plan, engine: Engine, say: Callable[[str], None], mo
         say(f"  updated   keycloak: {change}")
     if not changes:
         say("  unchanged keycloak realm client")
-    return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in kc_checks]
+    return kc_checks
 
 
 # The app side's process, plus the checklist's checks that run at once.
@@ -140,7 +127,7 @@ def execute(
             # token), start now, while the app side runs on.
             early.extend([
                 pool.submit(_keycloak, plan, engine, kc_lines.append, mode),
-                pool.submit(reachability_checks, plan, engine, get, _keycloak_module(plan) is None),
+                pool.submit(reachability_checks, plan, engine, get),
                 pool.submit(front_checks, plan, get),
                 pool.submit(lambda: [course_check(plan, get)]),
                 pool.submit(optional_step_checks, plan, engine),
