@@ -143,10 +143,15 @@ APPS: dict[str, AppFacts] = {
 }
 
 ERAS: dict[str, EraFacts] = {
-    # seeds/runbook-tutor.md
+    # seeds/runbook-tutor.md, except the LMS's name: not Tutor's default local.openedx.io but
+    # MIT's current dev name (mitodl/mitxonline docker-compose.yml:25-27 extra_hosts
+    # openedx.odl.local, studio.openedx.odl.local, apps.openedx.odl.local; :223
+    # OPENEDX_API_BASE_URL http://openedx.odl.local:8000; AGENTS.md:293 the /etc/hosts line).
+    # Under odl.local the LMS is the same *site* as the apps and Keycloak, as *.mit.edu is in
+    # production, so the LMS logout page's iframes reach the apps with their SameSite=Lax cookies.
     "tutor": EraFacts(
         name="tutor",
-        lms_hostname="local.openedx.io",
+        lms_hostname="openedx.odl.local",
         lms_port=8000,
         backend_class="ol_social_auth.backends.OLOAuth2",
         backend_name="ol-oauth2",
