@@ -150,6 +150,7 @@ def patches(plan: StackPlan) -> dict[str, str]:
         "front_host": plan.front_host,
         "studio_hostname": plan.openedx_hostname("studio"),
         "app_host_port": plan.urls["app"].split("://", 1)[1],
+        "app_logout_url": f"{plan.urls['app']}{plan.app.logout_path}",
         "front_port": plan.ports["lms"],
         "app_uid": plan.app.image_uid,
     }

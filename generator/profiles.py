@@ -27,6 +27,8 @@ class AppFacts:
     # Provider other_settings keys under ol-oauth2: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
+    # The app's logout view, the URL the LMS's logout page frames (IDA_LOGOUT_URI_LIST).
+    logout_path: str
     # uid the published image runs as: `USER mitodl`, made by mitodl/ol-python-base's
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
@@ -89,6 +91,8 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="endpoints",
         health_path="/health/liveness/",
+        # mitodl/mitxpro authentication/urls.py:39 `path("logout/", CustomLogoutView...)`.
+        logout_path="/logout/",
         image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
         # mitodl/mitxpro courseware/api.py:94 create_user, :371 repair_faulty_edx_user;
         # courseware/models.py CoursewareUser (related_name courseware_users).
@@ -119,6 +123,8 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="discovery",
         health_path="/health/liveness/",
+        # mitodl/mitxonline authentication/api_gateway/urls.py:28 `r"^logout\/?$"`.
+        logout_path="/logout",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
         # mitodl/mitxonline scripts/run-django-dev.sh:8 runs it without `set -e`.
         optional_init_commands=(("./manage.py", "configure_wagtail"),),

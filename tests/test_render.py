@@ -138,7 +138,7 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         'FEATURES["ENABLE_UNICODE_USERNAME"] = True',
         'REGISTRATION_EXTRA_FIELDS["country"] = "hidden"',
         'THIRD_PARTY_AUTH_BACKENDS = ["ol_social_auth.backends.OLOAuth2"]',
-        '"http://xpro.odl.local:8053/logout"',
+        '+ ["http://xpro.odl.local:8053/logout/"]',  # IDA_LOGOUT_URI_LIST: xPro's own logout/ path
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',
         'SESSION_COOKIE_DOMAIN = "openedx.odl.local"',
         'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]',
