@@ -1,11 +1,11 @@
-"""odl-stack: the command line. Parses answers, calls spec -> plan -> render."""
+"""odl-stack: the command line. Parses options and hands each command to its library module (new, lifecycle, ...)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import click
 
@@ -37,183 +37,6 @@ def _parse_addresses(values: tuple[str, ...]) -> dict[str, str]:
     return result
 
 
-def _app_src(value: str | None, stack_dir: Path) -> str | None:
-    """A checkout path, stored relative to the stack so the stack stays relocatable."""
-    if value is None:
-        return None
-    path = Path(value).resolve()
-    if not (path / "Dockerfile").is_file():
-        raise StackError("--app-src", f"{value} has no Dockerfile", "pass the root of a checkout of the app's repository")
-    return os.path.relpath(path, stack_dir.resolve())
-
-
-def stack_dir_for(out: str, name: str) -> Path:
-    return Path(out) / name
-
-
-def generate(
-    answers: dict[str, Any],
-    out: str,
-    force: bool,
-    echo: Any = click.echo,
-    networks: Callable[[], Sequence[Any] | None] | None = None,
-) -> Path:
-    """answers -> StackSpec -> StackPlan -> files. Shared by the CLI and the cookiecutter hook.
-
-    `networks` lists the Docker engine's networks (default: ask the engine; None when none answers).
-    """
-    from generator import render, secrets_store, versions, wording
-    from generator.plan import make_plan
-    from generator.spec import default_name, make_spec
-    from generator.stackfiles import STACK_FILE
-    from generator.upgrade import recorded
-
-    images = versions.read_overrides(Path(answers["images_file"])) if answers.get("images_file") else {}
-    apisix, profile = bool(answers.get("apisix")), answers.get("profile") or "tutor"
-    name = answers.get("name") or default_name(answers["app"], apisix, profile)
-    stack_dir = stack_dir_for(out, name)
-    existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
-    if existing and not (stack_dir / STACK_FILE).exists():
-        raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
-    if existing and not force:
-        raise StackError(
-            wording.field("--name"),
-            f"{stack_dir} already holds a stack",
-            f"pass {wording.option('--force')} to regenerate it (secrets and data are kept), or choose another {wording.option('--name')}",
-        )
-    # A regeneration keeps what the stack was given or picked before, unless told otherwise.
-    kept = dict(recorded(stack_dir).get("answers") or {}) if existing else {}
-    given_ports = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
-    spec = make_spec(
-        app=answers["app"],
-        apisix=apisix,
-        profile=profile,
-        name=name,
-        subnet=answers.get("subnet") or kept.get("subnet") or None,
-        app_src=_app_src(answers.get("app_src") or None, stack_dir),
-        images=images,
-        ports={**(kept.get("ports") or {}), **given_ports},
-        addresses=answers.get("addresses") or {},
-    )
-    if kept and kept.get("app") != spec.app:
-        _refuse_app_change(stack_dir, Path(out), kept, spec.app, apisix, profile)
-    spec, picked = _side_by_side(spec, Path(out), fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
-                                 fixed_ports=set(given_ports) | set(kept.get("ports") or {}), networks=networks)
-    plan = make_plan(spec, secrets_store.load(stack_dir))
-    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
-    for line in picked:
-        echo(f"  {line}")
-    changes = render.write_stack(plan, stack_dir)
-    if existing:
-        if changes:
-            for status, path in changes:
-                echo(f"  {status:8} {path}")
-        else:
-            echo("  no file changed")
-    echo("")
-    echo("Add this line to /etc/hosts (once):")
-    echo(f"  {plan.hosts_line}")
-    echo("Then start it:")
-    echo(f"  cd {stack_dir} && docker compose up -d")
-    echo("  docker compose logs -f bootstrap      # wiring, then a ✓/✗ checklist")
-    echo(f"or, from here, doctor + start + the bootstrap's log in one: {wording.command('up', stack_dir)}")
-    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
-    return stack_dir
-
-
-def _refuse_app_change(stack_dir: Path, out: Path, kept: dict[str, Any], app: str, apisix: bool, profile: str) -> None:
-    """FORCE regenerates a stack; it never turns one app's stack into another's (the old app's
-    database volume would stay next to the new app)."""
-    from generator import wording
-    from generator.profiles import APPS
-    from generator.spec import default_name
-
-    base = default_name(app, apisix, profile)
-    new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
-    raise StackError(
-        wording.field("--app"),
-        f"{stack_dir} is a {APPS[kept['app']].title} stack; regenerating it never changes its app",
-        f"start a new stack beside it: {wording.command('new', None, ('--app', app), ('--name', new_name))}"
-        f" (or keep {wording.option('--app', kept['app'])} to regenerate this one)",
-    )
-
-
-# Spec port name for each published service of the plan.
-PORT_KEYS = {"lms": "lms", "app-nginx": "app", "apisix": "apisix", "keycloak": "keycloak"}
-
-
-def _side_by_side(
-    spec: Any, out: Path, fixed_subnet: bool, fixed_ports: set[str], networks: Callable[[], Sequence[Any] | None] | None
-) -> tuple[Any, list[str]]:
-    """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
-    did not choose moves to the next free one, and says so; one they chose is refused when taken."""
-    import dataclasses
-    import ipaddress
-
-    from generator import addressing, doctor, stackdir, wording
-    from generator.plan import NETWORK_NAME, make_plan
-
-    neighbours = stackdir.neighbour_subnets(out, spec.name)
-    own_network = f"{spec.name}_{NETWORK_NAME}"
-    engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
-    # The stacks next to this one first: they are the likelier reason, and the user knows them.
-    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
-    subnets = [other for _who, other in taken]
-    picked = []
-    mine = ipaddress.ip_network(spec.subnet)
-    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
-    if clash and fixed_subnet:
-        raise StackError(
-            wording.field("--subnet"),
-            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
-            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
-        )
-    if clash:
-        free = addressing.next_free_subnet(spec.subnet, subnets)
-        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
-        spec = dataclasses.replace(spec, subnet=free)
-
-    used = _neighbour_ports(out, spec)
-    ports = dict(spec.ports)
-    defaults = make_plan(spec).ports
-    own_ports = set(defaults.values())
-    for service, port in defaults.items():
-        key = PORT_KEYS[service]
-        if key in fixed_ports or port not in used:
-            continue
-        new = port + 1
-        while new in used or new in own_ports:
-            new += 1
-        own_ports.add(new)
-        ports[key] = new
-        picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
-    if ports != dict(spec.ports):
-        spec = dataclasses.replace(spec, ports=ports)
-    return spec, picked
-
-
-def _neighbour_ports(out: Path, spec: Any) -> dict[int, str]:
-    """Host ports published by the other stacks of the same kind (app, gateway, profile) in the same
-    output directory: a second xPro stack is meant to run beside the first. Stacks of different kinds
-    share the LMS port by default and run one at a time (doctor says so)."""
-    from generator import stackdir
-
-    kind = (spec.app, spec.apisix, spec.profile)
-    found: dict[int, str] = {}
-    for path in sorted(out.iterdir()) if out.is_dir() else []:
-        if path.name != spec.name and path.is_dir() and stackdir.is_stack(path):
-            try:
-                stack = stackdir.load(path)
-            except (StackError, OSError, ValueError, KeyError):
-                continue
-            answers = stack.answers
-            if (answers.get("app"), bool(answers.get("apisix")), answers.get("profile") or "tutor") != kind:
-                continue
-            for pub in stack.published:
-                found.setdefault(pub.port, stack.project)
-    return found
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, prog_name="odl-stack")
 def cli() -> None:
@@ -238,8 +61,10 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
 def new(addresses: tuple[str, ...], out: str, force: bool, **answers: Any) -> None:
     """Write a complete, self-contained stack into OUT/NAME."""
+    from generator import new as new_mod
+
     answers["addresses"] = _parse_addresses(addresses)
-    generate(answers, out, force)
+    new_mod.generate(answers, out, force, echo=click.echo)
 
 
 # ------------------------------------------------------------------ operating a stack

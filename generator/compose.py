@@ -105,23 +105,7 @@ def demo_course_service(render: OpenedxRender) -> dict[str, Any]:
     return service
 
 
-def _our_services(plan: StackPlan, template: str) -> dict[str, Any]:
-    context = {
-        "plan": plan,
-        "spec": plan.spec,
-        "app": plan.app,
-        "era": plan.era,
-        "project": plan.project,
-        "images": plan.images,
-        "ports": plan.ports,
-        "urls": plan.urls,
-        "secrets": plan.secrets,
-        "addresses": plan.addresses,
-        "bootstrap": plan.bootstrap,
-        "app_image_ref": app_image_ref(plan),
-        "app_src": plan.spec.app_src,
-        "init_script": init_script(plan),
-    }
+def _our_services(template: str, context: dict[str, Any]) -> dict[str, Any]:
     return yaml.safe_load(templates.render(template, context)) or {}
 
 
@@ -140,7 +124,8 @@ def app_image_ref(plan: StackPlan) -> str:
     return plan.images[plan.app.image]
 
 
-def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
+def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) -> dict[str, Any]:
+    """The compose file: Tutor's services as Tutor rendered them, then ours, rendered from `context`."""
     services: dict[str, Any] = {}
     for name, definition in render.compose.items():
         services[name] = _tutor_service(definition)
@@ -167,10 +152,10 @@ def assemble(plan: StackPlan, render: OpenedxRender) -> dict[str, Any]:
     for name, definition in render.jobs.items():
         services[name] = {**_tutor_service(definition), "profiles": ["jobs"]}
 
-    services.update(_our_services(plan, "compose/app.yml.j2"))
+    services.update(_our_services("compose/app.yml.j2", context))
     if plan.spec.apisix:
-        services.update(_our_services(plan, "compose/apisix.yml.j2"))
-    services.update(_our_services(plan, "compose/bootstrap.yml.j2"))
+        services.update(_our_services("compose/apisix.yml.j2", context))
+    services.update(_our_services("compose/bootstrap.yml.j2", context))
 
     aliases: dict[str, list[str]] = {}
     for hostname, service in plan.hostnames.items():

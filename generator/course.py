@@ -86,10 +86,11 @@ def app_contract(course: dict[str, Any], app: AppFacts) -> dict[str, Any]:
     }
 
 
-def files(course: dict[str, Any]) -> dict[str, str]:
-    """Every file of the stack's course/ directory: path under it -> text."""
-    out = {f"{SOURCE_DIR}/{target}": templates.render(f"course/olx/{name}", {"course": course}) for name, target in OLX_FILES.items()}
-    out[IMPORT_SCRIPT] = templates.render(f"course/{IMPORT_SCRIPT}", {})
+def files(context: dict[str, Any]) -> dict[str, str]:
+    """Every file of the stack's course/ directory: path under it -> text. The OLX reads only
+    `course` (plan.json `course`) of the template context."""
+    out = {f"{SOURCE_DIR}/{target}": templates.render(f"course/olx/{name}", context) for name, target in OLX_FILES.items()}
+    out[IMPORT_SCRIPT] = templates.render(f"course/{IMPORT_SCRIPT}", context)
     return out
 
 

@@ -24,6 +24,7 @@ from generator import wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import PASSWORD_VARS, DataStore, bind_has_data, data_stores, fingerprint
 from generator.dockercli import client_call as default_client_call
+from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -35,8 +36,6 @@ MIN_COMPOSE_ENV_FILE_OBJECTS = (2, 24, 0)  # env_file: [{path, required}]
 MIN_MEMORY = 4 * 1024**3  # Tutor's stated minimum for Open edX alone
 GOOD_MEMORY = 8 * 1024**3
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-# Service publishing each port -> the option that moves it (the LMS port is Tutor's Caddy, its front).
-PORT_FLAGS = {"caddy": "--lms-port", "app-nginx": "--app-port"}
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,7 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
     free, reason = port_free(pub.host_ip, pub.port)
     if free:
         return ok(name, f"{where} ({pub.service}) is free")
-    flag = PORT_FLAGS.get(pub.service)
+    flag = option_for_service(pub.service)
     other_port = wording.command("upgrade", stack_path, (flag, pub.port + 1)) if flag else "publish it elsewhere in docker-compose.override.yml"
     if reason != "in use":
         return fail(name, f"cannot listen on {where} ({pub.service}): {reason}", "check that the address exists on this machine")
@@ -427,7 +426,7 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
             mine = own_ports.get(pub.port)
             if mine is None:
                 continue
-            flag = PORT_FLAGS.get(mine.service)
+            flag = option_for_service(mine.service)
             move = wording.command("upgrade", stack.path, (flag, "<free port>")) if flag else "publish it elsewhere in docker-compose.override.yml"
             args = ("side by side", f"port {pub.port} is published by this stack ({mine.service}) and by stack '{other.project}' ({pub.service}), which {state}")
             if is_running:

@@ -142,33 +142,23 @@ def lms_cookie_names(plan: StackPlan) -> dict[str, dict[str, str]]:
     }
 
 
-def patches(plan: StackPlan) -> dict[str, str]:
-    context = {
-        "cookies": lms_cookie_names(plan),
-        "era": plan.era,
-        "urls": plan.urls,
-        "front_host": plan.front_host,
-        "studio_hostname": plan.openedx_hostname("studio"),
-        "app_host_port": plan.urls["app"].split("://", 1)[1],
-        "app_logout_url": f"{plan.urls['app']}{plan.app.logout_path}",
-        "front_port": plan.ports["lms"],
-        "app_uid": plan.app.image_uid,
-    }
+def patches(context: dict[str, Any]) -> dict[str, str]:
     rendered = {name: templates.render(f"tutor-patches/{name}", context) for name in PATCH_NAMES}
     return {name: text for name, text in rendered.items() if text.strip()}
 
 
-def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path) -> OpenedxRender:
+def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, template_context: dict[str, Any]) -> OpenedxRender:
     """Render Tutor's env into `tutor_root` and return the parts we assemble.
 
     `kept_config` is the stack's existing tutor/config.yml ({} for a new stack):
     its generated secrets are kept, the keys we own are set again from the plan.
+    Our patches render from `template_context` (context.template_context).
     """
     _ensure_core_ready()
     context = hooks.Contexts.app(HOOKS_CONTEXT)
     try:
         with context.enter():
-            for name, text in patches(plan).items():
+            for name, text in patches(template_context).items():
                 hooks.Filters.ENV_PATCHES.add_item((name, text))
             MFE_APPS.add()(_leave_out_mfes)
         _clear_caches()

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from generator import addressing, course, hosts, secrets_store, versions, wording
 from generator.errors import StackError
+from generator.ports import BY_PLAN_KEY
 from generator.profiles import (
     APISIX_PORT,
     APPS,
@@ -87,8 +88,7 @@ def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
     if APPS[spec.app].courses_service_worker:
         wanted["courses_client_id"] = secrets_store.client_id
         wanted["courses_client_secret"] = secrets_store.long_secret
-    if spec.app == "xpro":
-        wanted["external_course_sync_api_key"] = secrets_store.token
+    wanted.update({name: secrets_store.KINDS[kind] for name, kind in APPS[spec.app].extra_secrets})
     if spec.apisix:
         wanted.update(
             {
@@ -110,12 +110,9 @@ def _check_hostnames(hostnames: Mapping[str, str]) -> None:
             raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
 
 
-# The options that move a published port; APISIX and Keycloak keep theirs (the answers' "ports").
-PORT_OPTIONS = {"lms": "--lms-port", "app-nginx": "--app-port"}
-
-
 def _port_option(service: str) -> str:
-    return wording.option(PORT_OPTIONS[service]) if service in PORT_OPTIONS else f"the {service} entry of the answers' \"ports\""
+    option = BY_PLAN_KEY[service].option
+    return wording.option(option) if option else f"the {service} entry of the answers' \"ports\""
 
 
 def _check_ports(ports: Mapping[str, int]) -> None:

@@ -1,8 +1,9 @@
 """Facts about the two MIT apps and the two runbook eras, as data.
 
 Everything that differs between xPro and MITx Online, or between the Tutor
-era and the devstack era, is a value here; code reads it and never branches
-on an app's name for a literal.
+era and the devstack era, is a value here; code and templates read it and never
+branch on an app's or an era's name (tests/test_profiles_as_data.py holds them
+to it). A new difference is a new field, set for each app or era below.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class AppFacts:
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
     image_uid: int
+    # The stack network's default /24, apart for each app so an xPro and a MITx Online stack run
+    # side by side; `apisix_subnet` is that of its stack behind APISIX + Keycloak, None where the
+    # app has no such stack (MIT runs the gateway in front of MITx Online only).
+    subnet: str
+    apisix_subnet: str | None = None
     # Steps the app's own dev start script runs but carries on past when they fail: they must not
     # keep the app from starting; the bootstrap reports a failure as a ⚠ line.
     optional_init_commands: tuple[tuple[str, ...], ...] = ()
@@ -52,6 +58,16 @@ class AppFacts:
     course_create: tuple[str, ...] = ()
     course_product: tuple[str, ...] = ()
     course_sync: tuple[str, ...] = ()
+    # app.env variables only this app reads, as (name, value). A value is a Jinja template
+    # rendered with the stack's template context (context.template_context), as Tutor renders
+    # its config values with its config (tutor/env.py:394 render_unknown). `extra_env` follows
+    # the app settings every app reads; `extra_openedx_env` the Open edX ones, after the comment
+    # lines of `extra_openedx_env_note`.
+    extra_env: tuple[tuple[str, str], ...] = ()
+    extra_openedx_env: tuple[tuple[str, str], ...] = ()
+    extra_openedx_env_note: str = ""
+    # Secrets only this app needs, as (name in secrets.json, kind in secrets_store.KINDS).
+    extra_secrets: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,10 @@ class EraFacts:
     superuser_email: str
     # The era's backend may read only one style of provider settings; None: the app's style.
     provider_style: str | None = None
+    # A default stack of this era: its name ends with `name_suffix`, and its network is the
+    # `subnet_offset`-th /24 after the app's, so the two eras' defaults run side by side.
+    name_suffix: str = ""
+    subnet_offset: int = 0
 
 
 APPS: dict[str, AppFacts] = {
@@ -94,6 +114,7 @@ APPS: dict[str, AppFacts] = {
         # mitodl/mitxpro authentication/urls.py:39 `path("logout/", CustomLogoutView...)`.
         logout_path="/logout/",
         image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
+        subnet="172.28.53.0/24",
         # mitodl/mitxpro courseware/api.py:94 create_user, :371 repair_faulty_edx_user;
         # courseware/models.py CoursewareUser (related_name courseware_users).
         learner_api="courseware.api",
@@ -103,6 +124,13 @@ APPS: dict[str, AppFacts] = {
         # its product included), then sync_courseruns (courses/management/commands/sync_courseruns.py).
         course_create=("seed_data",),
         course_sync=("sync_courseruns", "--run", "{key}"),
+        # mitxpro/settings.py: EMAIL_BACKEND reads MITXPRO_EMAIL_BACKEND; EXTERNAL_COURSE_SYNC_API_KEY
+        # is required=True (the Emeritus sync's key), so the stack makes one.
+        extra_env=(
+            ("MITXPRO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+            ("EXTERNAL_COURSE_SYNC_API_KEY", "{{ secrets.external_course_sync_api_key }}"),
+        ),
+        extra_secrets=(("external_course_sync_api_key", "token"),),
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -126,6 +154,8 @@ APPS: dict[str, AppFacts] = {
         # mitodl/mitxonline authentication/api_gateway/urls.py:28 `r"^logout\/?$"`.
         logout_path="/logout",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
+        subnet="172.28.13.0/24",
+        apisix_subnet="172.28.90.0/24",
         # mitodl/mitxonline scripts/run-django-dev.sh:8 runs it without `set -e`.
         optional_init_commands=(("./manage.py", "configure_wagtail"),),
         # mitodl/mitxonline openedx/api.py:82 create_user, :727 repair_faulty_edx_user;
@@ -145,6 +175,18 @@ APPS: dict[str, AppFacts] = {
                        "--create-run", "{run}"),
         course_product=("create_product", "{key}", "999"),
         course_sync=("sync_courserun", "--run", "{key}"),
+        extra_env=(("MITOL_MAIL_CONNECTION_BACKEND", "django.core.mail.backends.console.EmailBackend"),),
+        extra_openedx_env_note=(
+            "MITx Online only (main/settings.py:1241-1256; xPro reads neither). Studio by its one public\n"
+            "name; course links are <base>/learn/course/<id>/home (courses/utils.py:301-324,\n"
+            "courses/api.py:1601-1622), which the MFE host sends on to Tutor's learning MFE at /learning."
+        ),
+        extra_openedx_env=(
+            ("OPENEDX_STUDIO_API_BASE_URL", "{{ urls.studio }}"),
+            ("OPENEDX_COURSE_BASE_URL", "{{ urls.mfe }}/learn/course/"),
+            ("MITXONLINE_DOCKER_BASE_URL", "{{ urls.app }}"),
+            ("MITXONLINE_NEW_USER_LOGIN_URL", "{{ urls.app }}/create-profile"),
+        ),
     ),
 }
 
@@ -180,6 +222,8 @@ ERAS: dict[str, EraFacts] = {
         # social_auth_mitxpro.backends.MITxProOAuth2 reads AUTHORIZATION_URL, ACCESS_TOKEN_URL
         # and API_ROOT only (no discovery), for either app.
         provider_style="endpoints",
+        name_suffix="-devstack",
+        subnet_offset=1,
     ),
 }
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from generator import __version__, compose, course, openedx, templates
+from generator.context import template_context
 from generator.plan import StackPlan
 from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE, TUTOR_DIR
 
@@ -67,43 +68,26 @@ def _credentials(plan: StackPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bootstrap_files(stage: Path, plan: StackPlan) -> None:
+def _bootstrap_files(stage: Path, context: dict[str, Any]) -> None:
     source = resources.files("generator").joinpath("bootstrap")
     target = stage / "bootstrap" / BOOTSTRAP_PACKAGE
     target.mkdir(parents=True)
     for entry in sorted(source.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".py"):
             (target / entry.name).write_text(entry.read_text())
-    context = {"python_image": plan.images["python"], "docker_version": plan.packages["docker"]}
     dockerfile = source.joinpath("Dockerfile.j2").read_text()
     _write(stage, "bootstrap/Dockerfile", templates.render_string(dockerfile, context))
 
 
 def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> None:
     """Write every generated file of the stack under `stage`."""
+    context = template_context(plan)
     # Tutor announces the absolute path it rendered to; the user only needs ours.
     with contextlib.redirect_stdout(io.StringIO()):
-        rendered = openedx.render(plan, kept_config, stage / TUTOR_DIR)
+        rendered = openedx.render(plan, kept_config, stage / TUTOR_DIR, context)
     (stage / TUTOR_DIR / "config.yml").write_text(yaml.safe_dump(rendered.base_config, sort_keys=True))
 
-    context = {
-        "plan": plan,
-        "spec": plan.spec,
-        "app": plan.app,
-        "era": plan.era,
-        "p": plan.app.env_prefix,
-        "urls": plan.urls,
-        "ports": plan.ports,
-        "secrets": plan.secrets,
-        "addresses": plan.addresses,
-        "bootstrap": plan.bootstrap,
-        "images": plan.images,
-        "packages": plan.packages,
-        "plugin_packages": [plan.era.pip_package, "openedx-companion-auth"],
-        "hosts_line": plan.hosts_line,
-        "stack_version": __version__,
-    }
-    _write(stage, "docker-compose.yml", compose.dump(compose.assemble(plan, rendered)))
+    _write(stage, "docker-compose.yml", compose.dump(compose.assemble(plan, rendered, context)))
     _write(stage, "app.env", templates.render("app/app.env.j2", context))
     _write(stage, "app/nginx.conf", templates.render("app/nginx.conf.j2", context))
     _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", context))
@@ -113,9 +97,9 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, str(SECRETS_FILE), json.dumps(plan.secrets, indent=2, sort_keys=True) + "\n")
     _write(stage, "secrets/openedx.env", f"ODL_PROVIDER_CLIENT_SECRET={plan.secrets['app_client_secret']}\n")
     _write(stage, CREDENTIALS_FILE, _credentials(plan))
-    for relative, text in course.files(plan.bootstrap["course"]).items():
+    for relative, text in course.files(context).items():
         _write(stage, f"{course.STACK_DIR}/{relative}", text)
-    _bootstrap_files(stage, plan)
+    _bootstrap_files(stage, context)
     if plan.spec.apisix:
         from generator import apisix  # only stacks with the gateway need it
 

@@ -34,6 +34,10 @@ def long_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
+# The kinds an app's extra secrets name (profiles.AppFacts.extra_secrets).
+KINDS: dict[str, Callable[[], str]] = {"client_id": client_id, "password": password, "token": token, "long_secret": long_secret}
+
+
 def load(stack_dir: Path) -> dict[str, str]:
     """Secrets already kept in an existing stack, or {} for a new one."""
     path = stack_dir / SECRETS_FILE

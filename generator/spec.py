@@ -7,19 +7,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from generator import wording
+from generator import profiles, wording
 from generator.errors import StackError
+from generator.ports import PORTS
 
-APPS = ("xpro", "mitxonline")
-PROFILES = ("tutor", "devstack")
-# Defaults differ per app so an xPro and a MITx Online stack run side by side.
-DEFAULT_SUBNETS = {
-    ("xpro", False): "172.28.53.0/24",
-    ("mitxonline", False): "172.28.13.0/24",
-    ("mitxonline", True): "172.28.90.0/24",
-}
+APPS = tuple(profiles.APPS)
+PROFILES = tuple(profiles.ERAS)
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-PORT_NAMES = ("lms", "app", "apisix", "keycloak")
+PORT_NAMES = tuple(port.answer for port in PORTS)
 
 
 @dataclass(frozen=True)
@@ -51,13 +46,13 @@ class StackSpec:
 
 def default_subnet(app: str, apisix: bool, profile: str) -> str:
     """Each (app, gateway, profile) gets its own /24, so any two defaults can run side by side."""
-    net = ipaddress.ip_network(DEFAULT_SUBNETS[(app, apisix)])
-    return str(net) if profile == "tutor" else str(ipaddress.ip_network((int(net.network_address) + 256, 24)))
+    facts = profiles.APPS[app]
+    net = ipaddress.ip_network(facts.apisix_subnet if apisix and facts.apisix_subnet else facts.subnet)
+    return str(ipaddress.ip_network((int(net.network_address) + 256 * profiles.ERAS[profile].subnet_offset, 24)))
 
 
 def default_name(app: str, apisix: bool, profile: str = "tutor") -> str:
-    name = app + ("-apisix" if apisix else "")
-    return name if profile == "tutor" else f"{name}-{profile}"
+    return app + ("-apisix" if apisix else "") + profiles.ERAS[profile].name_suffix
 
 
 def make_spec(
@@ -76,9 +71,12 @@ def make_spec(
         raise StackError("app", f"'{app}' is not a supported app", f"choose one of: {', '.join(APPS)}")
     if profile not in PROFILES:
         raise StackError("profile", f"'{profile}' is not a profile", f"choose one of: {', '.join(PROFILES)}")
-    if apisix and app != "mitxonline":
+    if apisix and profiles.APPS[app].apisix_subnet is None:
+        gated = [facts for facts in profiles.APPS.values() if facts.apisix_subnet]
         raise StackError(
-            "apisix", "APISIX + Keycloak exists only for MITx Online", f"drop {wording.option('--apisix')} or use {wording.option('--app', 'mitxonline')}"
+            "apisix",
+            f"APISIX + Keycloak exists only for {' and '.join(facts.title for facts in gated)}",
+            f"drop {wording.option('--apisix')} or use {wording.option('--app', gated[0].name)}",
         )
     name = name or default_name(app, apisix, profile)
     if not NAME_RE.match(name):

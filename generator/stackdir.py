@@ -165,11 +165,17 @@ def is_stack(path: Path) -> bool:
     return (path / STACK_FILE).is_file()
 
 
-def load(path: str | Path) -> Stack:
-    path = Path(path)
+def recorded(path: Path) -> dict[str, Any]:
+    """The stack's record (stack.json): the generator's version and the answers it was made from."""
     if not is_stack(path):
         raise StackError("STACK", f"no such stack: {path}" if not path.exists() else f"{path} is not an odl-stack stack (it has no {STACK_FILE})", _which_stacks(path))
-    recorded = json.loads((path / STACK_FILE).read_text())
+    record: dict[str, Any] = json.loads((path / STACK_FILE).read_text())
+    return record
+
+
+def load(path: str | Path) -> Stack:
+    path = Path(path)
+    record = recorded(path)
     plan = json.loads((path / PLAN_FILE).read_text())
     compose = _yaml(path / COMPOSE_FILE)
     if compose is None:
@@ -178,8 +184,8 @@ def load(path: str | Path) -> Stack:
     return Stack(
         path=path,
         project=str(compose.get("name") or plan["project"]),
-        answers=recorded.get("answers", {}),
-        generator_version=str(recorded.get("generator_version", "?")),
+        answers=record.get("answers", {}),
+        generator_version=str(record.get("generator_version", "?")),
         plan=plan,
         compose=compose,
         override=_yaml(path / OVERRIDE_FILE),

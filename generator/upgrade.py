@@ -10,9 +10,6 @@ docker-compose.yml).
 
 from __future__ import annotations
 
-import inspect
-import ipaddress
-import json
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,39 +19,23 @@ from generator.stackfiles import OVERRIDE_FILE, STACK_FILE
 from generator.wording import Echo
 
 
-def recorded(stack_dir: Path) -> dict[str, Any]:
-    path = stack_dir / STACK_FILE
-    if not path.is_file():
-        from generator import stackdir
-
-        stackdir.load(stack_dir)  # its error names the stacks that exist
-    answers: dict[str, Any] = json.loads(path.read_text())
-    return answers
-
-
 def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
     """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet."""
     from generator import addressing, render, secrets_store, stackdir
+    from generator.new import spec_from_answers
     from generator.plan import make_plan
-    from generator.spec import make_spec
 
-    record = recorded(stack_dir)
+    record = stackdir.recorded(stack_dir)
     answers = dict(record.get("answers") or {})
     if not answers.get("app"):
         raise StackError(str(stack_dir / STACK_FILE), "records no answers", f"regenerate the stack: {wording.command('new', None, ('--app', '...'), ('--name', stack_dir.name), '--force')}")
     changes = dict(changes or {})
     if changes.get("subnet"):
-        ipaddress.ip_network(changes["subnet"], strict=False)  # a bad value is refused by make_spec with the fix
         answers["subnet"] = changes["subnet"]
         # Pinned addresses of the old subnet would not fit the new one.
         answers["addresses"] = {}
-    ports = dict(answers.get("ports") or {})
-    for key in ("lms", "app"):
-        if changes.get(key):
-            ports[key] = int(changes[key])
-    answers["ports"] = ports
-    known = inspect.signature(make_spec).parameters
-    spec = make_spec(**{k: v for k, v in answers.items() if k in known})
+    answers.update(lms_port=changes.get("lms"), app_port=changes.get("app"))
+    spec = spec_from_answers(answers)
     addressing.check_no_overlap(spec.subnet, stackdir.neighbour_subnets(stack_dir.resolve().parent, spec.name, stack_dir))
     plan = make_plan(spec, secrets_store.load(stack_dir))
     old_version = record.get("generator_version", "?")

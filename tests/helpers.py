@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from generator.cli import generate
+from generator.new import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_TUTOR_KEYS = (

@@ -1,4 +1,4 @@
-"""The module graph runs one way: cli -> lifecycle -> doctor -> stackdir -> leaf modules.
+"""The module graph runs one way: cli -> upgrade -> new -> lifecycle -> doctor -> stackdir -> leaf modules.
 
 Read from the source (every import, module-level or inside a function), so a late import cannot hide a cycle;
 and run, so reading a stack back is seen not to load Tutor."""
@@ -14,9 +14,9 @@ from helpers import ROOT, make_stack
 
 PACKAGE = ROOT / "generator"
 # Operating a stack, from the top down: each may import those after it, never those before it.
-LAYERS = ("cli", "lifecycle", "doctor", "stackdir")
+LAYERS = ("cli", "upgrade", "new", "lifecycle", "doctor", "stackdir")
 # Leaf modules: they import nothing of odl-stack's but these.
-LEAVES = {"stackfiles": set(), "errors": set(), "dockercli": {"errors"}}
+LEAVES = {"stackfiles": set(), "errors": set(), "dockercli": {"errors"}, "ports": set()}
 
 
 def _module_name(path: Path) -> str:
@@ -68,6 +68,15 @@ def test_no_two_modules_import_each_other() -> None:
 def test_the_operating_modules_import_only_downwards() -> None:
     upward = [(low, high) for i, high in enumerate(LAYERS) for low in LAYERS[i + 1:] if high in GRAPH[low]]
     assert upward == []
+
+
+def test_answers_become_a_spec_in_new_only() -> None:
+    """The CLI, both cookiecutter hooks and upgrade hand their answers to new.spec_from_answers."""
+    hooks = sorted((ROOT / "cookiecutter-template" / "hooks").glob("*.py"))
+    callers = [p for p in list(MODULES.values()) + hooks if "make_spec(" in p.read_text() and p.name not in ("spec.py", "new.py")]
+    assert callers == []
+    assert all("from generator.new import" in hook.read_text() for hook in hooks) and len(hooks) == 2
+    assert "new" in GRAPH["cli"] and "new" in GRAPH["upgrade"]
 
 
 def test_leaf_modules_import_nothing_above_them() -> None:

@@ -1,14 +1,14 @@
 """The bootstrap's Keycloak module against a small fake Keycloak (and fake APISIX) on 127.0.0.1.
 
-The module runs in the stack as `odl_bootstrap.keycloak`; it is loaded here from its file, the
-way the bootstrap image gets it, so the generator's package layout plays no part.
+The module runs in the stack as `odl_bootstrap.keycloak`, beside the bootstrap package's other modules
+(the image gets them all); here it is `generator.bootstrap.keycloak`, the same files.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
-import importlib.util
 import json
 import subprocess
 import sys
@@ -22,12 +22,8 @@ import pytest
 
 from helpers import ROOT
 from http_fakes import QuietHandler
-
-spec = importlib.util.spec_from_file_location("odl_keycloak", ROOT / "generator" / "bootstrap" / "keycloak.py")
-assert spec and spec.loader
-kcmod = importlib.util.module_from_spec(spec)
-sys.modules[spec.name] = kcmod  # dataclasses look their module up there
-spec.loader.exec_module(kcmod)
+from generator.bootstrap import keycloak as kcmod
+from generator.bootstrap.verify import Check
 
 REALM = "ol-local"
 ADMIN_PASSWORD = "admin-pw"
@@ -339,7 +335,7 @@ def test_container_get_with_python_and_with_bash_only(keycloak: FakeKeycloak) ->
 def test_verify_all_green(keycloak: FakeKeycloak, gateway: str) -> None:
     kc = contract(keycloak, app_url=gateway)
     checks = kcmod.verify(kc, SECRETS, exec_in={"apisix": _bash_only_exec, "lms": _local_exec})
-    assert [c.name for c in checks] == [
+    assert [c.label for c in checks] == [
         "Keycloak discovery from the bootstrap",
         "Keycloak discovery from apisix",
         "Keycloak discovery from lms",
@@ -348,8 +344,8 @@ def test_verify_all_green(keycloak: FakeKeycloak, gateway: str) -> None:
         "APISIX pass-through route",
         "APISIX login route sends the browser to Keycloak",
     ]
-    assert all(c.ok for c in checks), [c.line() for c in checks]
-    assert checks[1].line() == f"✓ Keycloak discovery from apisix: issuer {keycloak.issuer}"
+    assert all(c.ok for c in checks), checks
+    assert checks[1] == Check("Keycloak discovery from apisix", True, f"issuer {keycloak.issuer}")
 
 
 def test_verify_names_what_is_wrong(keycloak: FakeKeycloak, gateway: str) -> None:
@@ -359,9 +355,9 @@ def test_verify_names_what_is_wrong(keycloak: FakeKeycloak, gateway: str) -> Non
     def other_keycloak(argv: list[str]) -> tuple[int, bytes]:  # this container resolves kc.odl.local elsewhere
         return 0, b'ODL-HTTP 200\n{"issuer": "http://localhost:8080/realms/ol-local"}'
 
-    checks = {c.name: c for c in kcmod.verify(kc, SECRETS, exec_in={"lms": other_keycloak, "apisix": lambda argv: 1 / 0})}
-    assert not checks["Keycloak discovery from lms"].ok and "http://localhost:8080" in checks["Keycloak discovery from lms"].detail
-    assert not checks["Keycloak discovery from apisix"].ok and "ZeroDivisionError" in checks["Keycloak discovery from apisix"].detail
+    checks = {c.label: c for c in kcmod.verify(kc, SECRETS, exec_in={"lms": other_keycloak, "apisix": lambda argv: 1 / 0})}
+    assert not checks["Keycloak discovery from lms"].ok and "http://localhost:8080" in checks["Keycloak discovery from lms"].reason
+    assert not checks["Keycloak discovery from apisix"].ok and "ZeroDivisionError" in checks["Keycloak discovery from apisix"].reason
     assert not checks["Keycloak client apisix"].ok
     assert not checks["Keycloak login of student@odl.local"].ok  # the gateway's secret no longer works
     assert checks["Keycloak discovery from the bootstrap"].ok
@@ -371,10 +367,23 @@ def test_run_waits_reconciles_and_verifies(keycloak: FakeKeycloak, gateway: str)
     keycloak.secrets[keycloak.client()["id"]] = "drifted"
     changes, checks = kcmod.run(contract(keycloak, app_url=gateway), SECRETS, timeout=10, log=lambda _: None)
     assert changes == ["updated client apisix: secret"]
-    assert all(c.ok for c in checks), [c.line() for c in checks]
+    assert all(c.ok for c in checks), checks
 
 
 def test_module_uses_the_standard_library_only() -> None:
-    source = (ROOT / "generator" / "bootstrap" / "keycloak.py").read_text()
-    imported = {line.split()[1].split(".")[0] for line in source.splitlines() if line.startswith(("import ", "from "))}
-    assert imported <= {"__future__", "base64", "json", "time", "urllib", "dataclasses", "typing"}, imported
+    """keycloak.py and the sibling modules it imports (followed to the end) load nothing else."""
+    package = ROOT / "generator" / "bootstrap"
+    seen, todo, imported = set(), ["keycloak"], set()
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                siblings = [node.module] if node.module else [alias.name for alias in node.names]
+                todo += [sibling for sibling in siblings if sibling not in seen]
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(str(node.module).split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+    assert seen == {"keycloak", "probes", "verify", "engine", "plan"}
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported - set(sys.stdlib_module_names)

@@ -6,7 +6,7 @@ import json
 
 import yaml
 
-from helpers import make_stack, run_cli, stack_secrets
+from helpers import make_stack, run_cli, stack_secrets, tree
 from generator import upgrade
 
 OVERRIDE = "# mine\nservices:\n  lms:\n    environment:\n      MY_SETTING: 'yes'\n"
@@ -68,3 +68,12 @@ def test_upgrade_refuses_a_subnet_of_a_neighbour(tmp_path):
 def test_upgrade_refuses_a_directory_that_is_no_stack(tmp_path):
     result = run_cli("upgrade", str(tmp_path))
     assert result.returncode == 2 and "is not an odl-stack stack" in result.stderr
+
+
+def test_upgrade_refuses_a_subnet_that_is_no_network_and_writes_nothing(tmp_path):
+    stack = make_stack(tmp_path / "stacks", app="xpro")
+    before = tree(stack)
+    result = run_cli("upgrade", str(stack), "--subnet", "garbage")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("Error: subnet: 'garbage' is not a network in CIDR form") and "Fix: give the network address in CIDR form" in result.stderr
+    assert tree(stack) == before

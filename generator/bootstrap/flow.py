@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from . import keycloak
 from . import plan as planmod
 from .engine import Engine
 from .probes import Answer
@@ -31,29 +32,15 @@ def dependencies(plan: planmod.Plan, engine: Engine, get: Callable[..., Answer])
     # Tutor's init jobs (migrations) complete before the LMS container starts, so a running LMS
     # answering /heartbeat is normally a migrated one; each side script also waits, inside its
     # single Django process, for pending migrations (and names them on timeout).
-    deps = [
+    # Keycloak is waited for by its reconciler (keycloak.run), after both sides are reconciled.
+    return [
         Dependency(f"Open edX LMS answering {ox['heartbeat_url']}", ox["service"], timeouts["lms"], _http_ready(engine, ox["service"], ox["heartbeat_url"], get)),
         Dependency(f"MIT app answering {ap['health_url']}", ap["service"], timeouts["app"], _http_ready(engine, ap["service"], ap["health_url"], get)),
     ]
-    if plan.keycloak and _keycloak_module(plan) is None:
-        kc = plan.keycloak
-        deps.append(Dependency(f"Keycloak answering {kc['discovery_url']}", kc["service"], timeouts["keycloak"], _http_ready(engine, kc["service"], kc["discovery_url"], get)))
-    return deps
-
-
-def _keycloak_module(plan: planmod.Plan) -> Any | None:
-    """The Keycloak reconciler (keycloak.py, owned by the APISIX work) once the plan carries
-    what it reads; until then only Keycloak's discovery URL is waited for and checked."""
-    if not plan.keycloak or "issuer" not in plan.keycloak:
-        return None
-    from . import keycloak
-
-    return keycloak
 
 
 def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> list[Check]:
-    keycloak = _keycloak_module(plan)
-    if keycloak is None:
+    if not plan.keycloak:
         return []
 
     def exec_in(service: str) -> Callable[[list[str]], Any]:
@@ -61,7 +48,7 @@ def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> l
 
     services = {"apisix": exec_in("apisix"), plan.openedx["service"]: exec_in(plan.openedx["service"])}
     if mode != "run":
-        return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)]
+        return keycloak.verify(plan.keycloak, plan.secrets, exec_in=services)
     out.say("Reconciling Keycloak (admin REST API)...")
     changes, kc_checks = keycloak.run(
         plan.keycloak, plan.secrets, timeout=plan.data["timeouts"]["keycloak"], exec_in=services, log=out.say
@@ -70,7 +57,7 @@ def _keycloak(plan: planmod.Plan, engine: Engine, out: Reporter, mode: str) -> l
         out.say(f"  updated   keycloak: {change}")
     if not changes:
         out.say("  unchanged keycloak realm client")
-    return [Check(c.name, c.ok, "" if c.ok else c.detail) for c in kc_checks]
+    return kc_checks
 
 
 def execute(
@@ -110,7 +97,7 @@ def execute(
     kc_checks = _keycloak(plan, engine, out, mode)
     checks: list[Check] = record_checks(plan, results["lms"]["facts"], results["app"]["facts"])
     checks += learner_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)
-    checks += reachability_checks(plan, engine, get, with_keycloak=_keycloak_module(plan) is None)
+    checks += reachability_checks(plan, engine, get)
     checks += front_checks(plan, get)
     checks.append(course_check(plan, get))
     checks += course_run_checks(plan, results["app"]["facts"], results["app"].get("failures", {}), get)

@@ -1,7 +1,7 @@
 """Keycloak side of the bootstrap (stacks with APISIX): wait, reconcile, verify.
 
-Standard library only (urllib), so it runs in the bootstrap image as `odl_bootstrap.keycloak`
-and in the generator's tests alike. Every function reads the plan's `keycloak` section
+The standard library (urllib) and its sibling modules only, so it runs in the bootstrap image as
+`odl_bootstrap.keycloak` and in the generator's tests alike; its checks are the checklist's `Check`. Every function reads the plan's `keycloak` section
 (`plan.json` -> "keycloak") and the stack's secrets (`secrets/secrets.json`, name -> value).
 
     discovery = wait_for_keycloak(kc, timeout=plan["timeouts"]["keycloak"])
@@ -29,6 +29,9 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from .probes import DIRECT
+from .verify import Check
+
 ExecRun = Callable[[list[str]], Any]  # argv -> (exit_code, output bytes), e.g. Container.exec_run
 Log = Callable[[str], None]
 
@@ -50,16 +53,6 @@ class KeycloakError(Exception):
 
 
 @dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-    def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
-
-
-@dataclass(frozen=True)
 class Response:
     status: int
     headers: Mapping[str, str]
@@ -67,15 +60,6 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.body.decode("utf-8"))
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-# No proxy from the environment: every URL here is inside the stack's network.
-_PLAIN = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
 def http(method: str, url: str, *, form: Mapping[str, str] | None = None, body: Any = None,
@@ -93,7 +77,7 @@ def http(method: str, url: str, *, form: Mapping[str, str] | None = None, body: 
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
-        with _PLAIN.open(request, timeout=timeout) as reply:
+        with DIRECT.open(request, timeout=timeout) as reply:
             return Response(reply.status, dict(reply.headers.items()), reply.read())
     except urllib.error.HTTPError as err:
         return Response(err.code, dict(err.headers.items()) if err.headers else {}, err.read())

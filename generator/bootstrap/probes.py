@@ -39,17 +39,21 @@ class Answer:
         return f"HTTP {self.status}" if self.status is not None else self.error
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
+# The bootstrap's own HTTP (here and in keycloak.py): no proxy from the environment, since every URL is
+# inside the stack's network, and a redirect is returned as the answer, not followed.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
+
+
 def get(url: str, headers: Mapping[str, str] | None = None, timeout: float = TIMEOUT) -> Answer:
     """GET from the bootstrap container (it is on the stack network, so hostnames resolve)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
     request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with opener.open(request, timeout=timeout) as response:
+        with DIRECT.open(request, timeout=timeout) as response:
             return Answer(response.status, body=response.read(65536))
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, body=exc.read(65536) if exc.fp else b"")

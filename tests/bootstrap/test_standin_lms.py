@@ -276,7 +276,7 @@ def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, 
     from generator import course
 
     facts = course.facts("http://testserver")
-    for name, text in course.files(facts).items():
+    for name, text in course.files({"course": facts}).items():
         (tmp_path / "course" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "course" / name).write_text(text)
     env = dict(_standin_env(tmp_path, "http://app.invalid"), ODL_COURSE_DATA_DIR=str(tmp_path / "course"), ODL_COURSE_KEY=facts["key"])

@@ -167,7 +167,8 @@ def test_copied_package_runs_on_its_own(tmp_path: Path) -> None:
 
 
 def _entrypoint(python_image: str = "docker.io/python:3.12-slim") -> tuple[str, list[str]]:
-    text = jinja2.Template((BOOTSTRAP_SRC / "Dockerfile.j2").read_text()).render(python_image=python_image, docker_version="7.1.0")
+    # The names of the stack's one template context (generator/context.py) that the Dockerfile reads.
+    text = jinja2.Template((BOOTSTRAP_SRC / "Dockerfile.j2").read_text()).render(images={"python": python_image}, packages={"docker": "7.1.0"})
     line = next(ln for ln in text.splitlines() if ln.startswith("ENTRYPOINT "))
     return text, json.loads(line[len("ENTRYPOINT "):])
 

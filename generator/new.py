@@ -1,0 +1,221 @@
+"""`new`: answers -> StackSpec -> StackPlan -> files, as one library call.
+
+The CLI's `new`, both cookiecutter hooks, `upgrade` and the tests all come through here: answers become a
+spec in `spec_from_answers` only, and a stack is written by `generate` only. Rendering (and so Tutor) is
+imported when a stack is written, so `upgrade`'s and `status`'s imports stay light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import click
+
+from generator import addressing, stackdir, versions, wording
+from generator.errors import StackError
+from generator.ports import BY_PLAN_KEY
+from generator.spec import StackSpec, default_name, make_spec
+from generator.stackfiles import STACK_FILE
+from generator.wording import Echo
+
+# The answers cookiecutter asks for (cookiecutter.json); its own keys (`_template`, ...) are not answers.
+COOKIECUTTER_ANSWERS = ("app", "apisix", "profile", "name", "subnet", "lms_port", "app_port", "app_src", "images_file")
+
+
+def stack_name(answers: Mapping[str, Any]) -> str:
+    """The stack's name: the one given, else the default of its app, gateway and profile."""
+    return str(answers.get("name") or default_name(answers["app"], bool(answers.get("apisix")), answers.get("profile") or "tutor"))
+
+
+def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None, kept: Mapping[str, Any] | None = None) -> StackSpec:
+    """Answers -> a validated StackSpec: the one conversion, whoever asked.
+
+    Empty answers count as not given. Ports come as a `ports` mapping (as a stack records them) and/or as
+    `lms_port` / `app_port` (as the CLI and cookiecutter ask); images as an `images` mapping (recorded) or an
+    `images_file` (asked). An `app_src` is a checkout path to check and store relative to `stack_dir` when
+    that is given, else one already recorded relative to the stack. `kept` (the answers a stack recorded)
+    fills the subnet and the ports a regeneration does not give.
+    """
+    kept = kept or {}
+    images = dict(answers.get("images") or {})
+    if answers.get("images_file"):
+        images = versions.read_overrides(Path(answers["images_file"]))
+    app_src = answers.get("app_src") or None
+    if app_src and stack_dir is not None:
+        app_src = _app_src(app_src, stack_dir)
+    return make_spec(
+        app=answers["app"],
+        apisix=bool(answers.get("apisix")),
+        profile=answers.get("profile") or "tutor",
+        name=stack_name(answers),
+        subnet=answers.get("subnet") or kept.get("subnet") or None,
+        app_src=app_src,
+        images=images,
+        ports={**(kept.get("ports") or {}), **given_ports(answers)},
+        addresses=answers.get("addresses") or {},
+    )
+
+
+def given_ports(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The ports the answers set, by the spec's port name."""
+    asked = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
+    return {**(answers.get("ports") or {}), **asked}
+
+
+def answers_from_cookiecutter(values: Mapping[str, Any], out: Path) -> dict[str, Any]:
+    """cookiecutter's answers (all strings) -> the answers `spec_from_answers` reads."""
+    answers = {key: values.get(key, "") for key in COOKIECUTTER_ANSWERS}
+    answers["apisix"] = answers["apisix"] == "yes"
+    for key in ("app_src", "images_file"):
+        # Relative answers are read from the output directory, not from the hook's cwd.
+        if answers[key] and not os.path.isabs(answers[key]):
+            answers[key] = str(out / answers[key])
+    return answers
+
+
+def _app_src(value: str, stack_dir: Path) -> str:
+    """A checkout path, stored relative to the stack so the stack stays relocatable."""
+    path = Path(value).resolve()
+    if not (path / "Dockerfile").is_file():
+        raise StackError("--app-src", f"{value} has no Dockerfile", "pass the root of a checkout of the app's repository")
+    return os.path.relpath(path, stack_dir.resolve())
+
+
+def generate(
+    answers: Mapping[str, Any],
+    out: str | Path,
+    force: bool,
+    echo: Echo = click.echo,
+    networks: Callable[[], Sequence[Any] | None] | None = None,
+) -> Path:
+    """answers -> StackSpec -> StackPlan -> files in OUT/NAME; the stack directory.
+
+    `networks` lists the Docker engine's networks (default: ask the engine; None when none answers).
+    """
+    from generator import render, secrets_store
+    from generator.plan import make_plan
+
+    out = Path(out)
+    stack_dir = out / stack_name(answers)
+    existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
+    if existing and not (stack_dir / STACK_FILE).exists():
+        raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
+    if existing and not force:
+        raise StackError(
+            wording.field("--name"),
+            f"{stack_dir} already holds a stack",
+            f"pass {wording.option('--force')} to regenerate it (secrets and data are kept), or choose another {wording.option('--name')}",
+        )
+    # A regeneration keeps what the stack was given or picked before, unless told otherwise.
+    kept = dict(stackdir.recorded(stack_dir).get("answers") or {}) if existing else {}
+    spec = spec_from_answers(answers, stack_dir, kept)
+    if kept and kept.get("app") != spec.app:
+        _refuse_app_change(stack_dir, out, kept, spec)
+    spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
+                                 fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
+    plan = make_plan(spec, secrets_store.load(stack_dir))
+    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
+    for line in picked:
+        echo(f"  {line}")
+    changes = render.write_stack(plan, stack_dir)
+    if existing:
+        if changes:
+            for status, path in changes:
+                echo(f"  {status:8} {path}")
+        else:
+            echo("  no file changed")
+    echo("")
+    echo("Add this line to /etc/hosts (once):")
+    echo(f"  {plan.hosts_line}")
+    echo("Then start it:")
+    echo(f"  cd {stack_dir} && docker compose up -d")
+    echo("  docker compose logs -f bootstrap      # wiring, then a ✓/✗ checklist")
+    echo(f"or, from here, doctor + start + the bootstrap's log in one: {wording.command('up', stack_dir)}")
+    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
+    return stack_dir
+
+
+def _refuse_app_change(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: StackSpec) -> None:
+    """FORCE regenerates a stack; it never turns one app's stack into another's (the old app's
+    database volume would stay next to the new app)."""
+    from generator.profiles import APPS
+
+    base = default_name(spec.app, spec.apisix, spec.profile)
+    new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
+    raise StackError(
+        wording.field("--app"),
+        f"{stack_dir} is a {APPS[kept['app']].title} stack; regenerating it never changes its app",
+        f"start a new stack beside it: {wording.command('new', None, ('--app', spec.app), ('--name', new_name))}"
+        f" (or keep {wording.option('--app', kept['app'])} to regenerate this one)",
+    )
+
+
+def _side_by_side(
+    spec: StackSpec, out: Path, fixed_subnet: bool, fixed_ports: set[str], networks: Callable[[], Sequence[Any] | None] | None
+) -> tuple[StackSpec, list[str]]:
+    """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
+    did not choose moves to the next free one, and says so; one they chose is refused when taken."""
+    from generator import doctor
+    from generator.plan import NETWORK_NAME, make_plan
+
+    neighbours = stackdir.neighbour_subnets(out, spec.name)
+    own_network = f"{spec.name}_{NETWORK_NAME}"
+    engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
+    # The stacks next to this one first: they are the likelier reason, and the user knows them.
+    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
+    subnets = [other for _who, other in taken]
+    picked = []
+    mine = ipaddress.ip_network(spec.subnet)
+    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
+    if clash and fixed_subnet:
+        raise StackError(
+            wording.field("--subnet"),
+            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
+            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
+        )
+    if clash:
+        free = addressing.next_free_subnet(spec.subnet, subnets)
+        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
+        spec = dataclasses.replace(spec, subnet=free)
+
+    used = _neighbour_ports(out, spec)
+    ports = dict(spec.ports)
+    defaults = make_plan(spec).ports
+    own_ports = set(defaults.values())
+    for service, port in defaults.items():
+        key = BY_PLAN_KEY[service].answer
+        if key in fixed_ports or port not in used:
+            continue
+        new = port + 1
+        while new in used or new in own_ports:
+            new += 1
+        own_ports.add(new)
+        ports[key] = new
+        picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
+    if ports != dict(spec.ports):
+        spec = dataclasses.replace(spec, ports=ports)
+    return spec, picked
+
+
+def _neighbour_ports(out: Path, spec: StackSpec) -> dict[int, str]:
+    """Host ports published by the other stacks of the same kind (app, gateway, profile) in the same
+    output directory: a second xPro stack is meant to run beside the first. Stacks of different kinds
+    share the LMS port by default and run one at a time (doctor says so)."""
+    kind = (spec.app, spec.apisix, spec.profile)
+    found: dict[int, str] = {}
+    for path in sorted(out.iterdir()) if out.is_dir() else []:
+        if path.name != spec.name and path.is_dir() and stackdir.is_stack(path):
+            try:
+                stack = stackdir.load(path)
+            except (StackError, OSError, ValueError, KeyError):
+                continue
+            answers = stack.answers
+            if (answers.get("app"), bool(answers.get("apisix")), answers.get("profile") or "tutor") != kind:
+                continue
+            for pub in stack.published:
+                found.setdefault(pub.port, stack.project)
+    return found
