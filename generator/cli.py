@@ -49,7 +49,7 @@ def cli() -> None:
 @cli.command()
 @click.option("--app", required=True, help="The MIT app: xpro or mitxonline.")
 @click.option("--apisix", is_flag=True, help="MITx Online behind APISIX + Keycloak (port 9080).")
-@click.option("--profile", default="tutor", show_default=True, help="Runbook era: tutor (local.openedx.io:8000) or devstack.")
+@click.option("--profile", default="tutor", show_default=True, help="Runbook era: tutor (openedx.odl.local:8000) or devstack.")
 @click.option("--name", help="Stack name and compose project (default: the app, e.g. xpro).")
 @click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")

@@ -8,7 +8,7 @@ each render, so two renders in one process never see each other's patches.
 Tutor's own `mfe` plugin (tutor-mfe) is loaded as `tutor[full]` would load it,
 so Tutor renders the mfe service, MFE_CONFIG, the *_MICROFRONTEND_URL settings
 and the CORS/login-redirect lists. LMS_HOST carries the front's port
-(`local.openedx.io:8000`): every URL Tutor derives from it (CMS_HOST, MFE_HOST,
+(`openedx.odl.local:8000`): every URL Tutor derives from it (CMS_HOST, MFE_HOST,
 MEILISEARCH_PUBLIC_URL, MFE_CONFIG) then names the one port Caddy listens on.
 """
 

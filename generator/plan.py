@@ -277,6 +277,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
             "service": "app-web",
             "url": app_url,
             "health_url": f"{app_url}{app.health_path}",
+            "logout_url": f"{app_url}{app.logout_path}",
             "manage": ["./manage.py"],
             "workdir": "/src",
             "superuser": {

@@ -28,6 +28,8 @@ class AppFacts:
     # Provider other_settings keys under ol-oauth2: xPro uses explicit endpoints, MITx Online discovery.
     provider_style: str
     health_path: str
+    # The app's logout view, the URL the LMS's logout page frames (IDA_LOGOUT_URI_LIST).
+    logout_path: str
     # uid the published image runs as: `USER mitodl`, made by mitodl/ol-python-base's
     # `adduser mitodl` as the image's first user (ol-infrastructure
     # dockerfiles/ol-python-base/Dockerfile:46). The stack's mounts are given to it.
@@ -109,6 +111,8 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="endpoints",
         health_path="/health/liveness/",
+        # mitodl/mitxpro authentication/urls.py:39 `path("logout/", CustomLogoutView...)`.
+        logout_path="/logout/",
         image_uid=1000,  # mitodl/mitxpro Dockerfile:26 `USER mitodl`
         subnet="172.28.53.0/24",
         # mitodl/mitxpro courseware/api.py:94 create_user, :371 repair_faulty_edx_user;
@@ -147,6 +151,8 @@ APPS: dict[str, AppFacts] = {
         ),
         provider_style="discovery",
         health_path="/health/liveness/",
+        # mitodl/mitxonline authentication/api_gateway/urls.py:28 `r"^logout\/?$"`.
+        logout_path="/logout",
         image_uid=1000,  # mitodl/mitxonline Dockerfile:37 `USER mitodl`
         subnet="172.28.13.0/24",
         apisix_subnet="172.28.90.0/24",
@@ -185,10 +191,15 @@ APPS: dict[str, AppFacts] = {
 }
 
 ERAS: dict[str, EraFacts] = {
-    # seeds/runbook-tutor.md
+    # seeds/runbook-tutor.md, except the LMS's name: not Tutor's default local.openedx.io but
+    # MIT's current dev name (mitodl/mitxonline docker-compose.yml:25-27 extra_hosts
+    # openedx.odl.local, studio.openedx.odl.local, apps.openedx.odl.local; :223
+    # OPENEDX_API_BASE_URL http://openedx.odl.local:8000; AGENTS.md:293 the /etc/hosts line).
+    # Under odl.local the LMS is the same *site* as the apps and Keycloak, as *.mit.edu is in
+    # production, so the LMS logout page's iframes reach the apps with their SameSite=Lax cookies.
     "tutor": EraFacts(
         name="tutor",
-        lms_hostname="local.openedx.io",
+        lms_hostname="openedx.odl.local",
         lms_port=8000,
         backend_class="ol_social_auth.backends.OLOAuth2",
         backend_name="ol-oauth2",

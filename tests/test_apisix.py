@@ -167,7 +167,7 @@ def test_apisix_routes(stack: Path, plan: dict[str, Any], services: dict[str, An
         assert oidc["logout_path"] == "/logout/oidc"
         assert oidc["post_logout_redirect_uri"] == "http://mitxonline.odl.local:9080/logout/complete"
         csp = route["plugins"]["response-rewrite"]["headers"]["set"]["Content-Security-Policy"]
-        assert csp == "frame-ancestors 'self' http://local.openedx.io:8000"
+        assert csp == "frame-ancestors 'self' http://openedx.odl.local:8000"
 
 
 def test_compose_services(services: dict[str, Any], plan: dict[str, Any]) -> None:

@@ -283,7 +283,7 @@ def test_pass_through_without_session_adds_no_identity(gateway: Running) -> None
     assert h["host"] == HOST and h["x-forwarded-host"] == HOST and h["x-forwarded-port"] == "9080"
     assert h["x-forwarded-proto"] == "http" and h["x-forwarded-for"] == "127.0.0.1" and h["x-real-ip"] == "127.0.0.1"
     # response-rewrite headers.set replaces the upstream's own header.
-    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://local.openedx.io:8000"]
+    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://openedx.odl.local:8000"]
 
 
 def test_routes_match_as_apisix_would(gateway: Running, files: dict[str, Any]) -> None:
@@ -328,7 +328,7 @@ def test_login_redirects_to_the_provider(gateway: Running) -> None:
     assert headers["cache-control"] == ["no-cache, no-store, max-age=0"]
     cookie = headers["set-cookie"][0]
     assert cookie.startswith("session=") and "HttpOnly" in cookie and "Path=/" in cookie
-    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://local.openedx.io:8000"]
+    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://openedx.odl.local:8000"]
     # /admin/login...: its own path + the suffix; the unauth_action `pass` route never redirects.
     _, headers, _ = _request(gateway.port, "/admin/login/?next=/admin/")
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(headers["location"][0]).query)
@@ -377,7 +377,7 @@ def test_full_code_flow_session_headers_and_logout(gateway: Running) -> None:
     # Logged in: /login now runs the redirect plugin after openid-connect.
     status, headers, _ = _request(gateway.port, "/login", jar)
     assert status == 302 and headers["location"] == ["/dashboard"]
-    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://local.openedx.io:8000"]
+    assert headers["content-security-policy"] == ["frame-ancestors 'self' http://openedx.odl.local:8000"]
 
     status, _, body = _request(gateway.port, "/dashboard", jar, {"X-Userinfo": "forged"})
     assert status == 200

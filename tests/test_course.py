@@ -47,7 +47,7 @@ def test_olx_parses_and_its_key_is_the_plans(stacks: dict[str, Path], name: str)
 
 
 def test_course_api_and_page_urls_point_at_the_stacks_lms(stacks: dict[str, Path]) -> None:
-    for name, lms in (("xpro", "http://local.openedx.io:8000"), ("xpro-devstack", "http://edx.odl.local:18000")):
+    for name, lms in (("xpro", "http://openedx.odl.local:8000"), ("xpro-devstack", "http://edx.odl.local:18000")):
         planned = _plan_course(stacks[name])
         assert planned["api_url"] == f"{lms}/api/courses/v1/courses/{planned['key']}/"
         assert planned["lms_url"] == f"{lms}/courses/{planned['key']}/"

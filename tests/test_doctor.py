@@ -67,17 +67,17 @@ def test_port_without_engine_says_docker_was_not_asked(listener):
 def test_hosts_file_without_the_line(tmp_path):
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text("127.0.0.1 localhost\n::1 localhost\n")
-    finding = doctor.check_hosts(hosts_file, ["xpro.odl.local", "local.openedx.io"])
+    finding = doctor.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"])
     assert finding.status == FAIL
-    assert "add this line: 127.0.0.1 local.openedx.io xpro.odl.local" in finding.fix
-    hosts_file.write_text(hosts_file.read_text() + "127.0.0.1 local.openedx.io xpro.odl.local\n")
-    assert doctor.check_hosts(hosts_file, ["xpro.odl.local", "local.openedx.io"]).status == OK
+    assert "add this line: 127.0.0.1 openedx.odl.local xpro.odl.local" in finding.fix
+    hosts_file.write_text(hosts_file.read_text() + "127.0.0.1 openedx.odl.local xpro.odl.local\n")
+    assert doctor.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"]).status == OK
 
 
 def test_hosts_file_mapping_a_name_elsewhere_first(tmp_path):
     hosts_file = tmp_path / "hosts"
-    hosts_file.write_text("127.0.0.1 localhost\n172.22.0.1 xpro.odl.local  # old devstack\n127.0.0.1 local.openedx.io xpro.odl.local\n")
-    finding = doctor.check_hosts(hosts_file, ["local.openedx.io", "xpro.odl.local"])
+    hosts_file.write_text("127.0.0.1 localhost\n172.22.0.1 xpro.odl.local  # old devstack\n127.0.0.1 openedx.odl.local xpro.odl.local\n")
+    finding = doctor.check_hosts(hosts_file, ["openedx.odl.local", "xpro.odl.local"])
     assert finding.status == FAIL
     assert "xpro.odl.local -> 172.22.0.1 (line 2)" in finding.message
 
@@ -317,7 +317,7 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # the same answer with or without an engine here
     result = run_cli("doctor", str(stacks / "xpro"), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io studio.local.openedx.io xpro.odl.local" in result.stdout
+    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local" in result.stdout
 
 
 def test_cli_doctor_refuses_a_non_stack(tmp_path):

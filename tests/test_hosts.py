@@ -16,22 +16,22 @@ from generator import hosts
 from generator.errors import StackError
 
 ORIGINAL = "127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n# keep me\n10.0.0.5 intranet.example  # a comment\n"
-NAMES = ["xpro.odl.local", "local.openedx.io"]
+NAMES = ["xpro.odl.local", "openedx.odl.local"]
 
 
 def test_line_is_sorted_and_unique():
-    assert hosts.hosts_line(NAMES + ["xpro.odl.local"]) == "127.0.0.1 local.openedx.io xpro.odl.local"
+    assert hosts.hosts_line(NAMES + ["xpro.odl.local"]) == "127.0.0.1 openedx.odl.local xpro.odl.local"
 
 
 def test_write_appends_once_with_a_backup(tmp_path):
     path = tmp_path / "hosts"
     path.write_text(ORIGINAL)
     first = hosts.write(path, NAMES, label="xpro")
-    assert first.added == "127.0.0.1 local.openedx.io xpro.odl.local"
+    assert first.added == "127.0.0.1 openedx.odl.local xpro.odl.local"
     assert first.backup is not None and first.backup.read_text() == ORIGINAL
     text = path.read_text()
     assert text.startswith(ORIGINAL)  # every earlier line untouched, in place
-    assert text[len(ORIGINAL):] == "127.0.0.1 local.openedx.io xpro.odl.local  # added by odl-stack (xpro)\n"
+    assert text[len(ORIGINAL):] == "127.0.0.1 openedx.odl.local xpro.odl.local  # added by odl-stack (xpro)\n"
     assert first.state.complete
 
     second = hosts.write(path, NAMES)
@@ -42,10 +42,10 @@ def test_write_appends_once_with_a_backup(tmp_path):
 
 def test_write_adds_only_the_missing_names_and_keeps_lines_without_newline(tmp_path):
     path = tmp_path / "hosts"
-    path.write_text("127.0.0.1 localhost local.openedx.io")  # no trailing newline
+    path.write_text("127.0.0.1 localhost openedx.odl.local")  # no trailing newline
     result = hosts.write(path, NAMES)
     assert result.added == "127.0.0.1 xpro.odl.local"
-    assert path.read_text().splitlines()[0] == "127.0.0.1 localhost local.openedx.io"
+    assert path.read_text().splitlines()[0] == "127.0.0.1 localhost openedx.odl.local"
     assert hosts.inspect(path.read_text(), NAMES).complete
 
 
@@ -53,7 +53,7 @@ def test_write_never_removes_a_conflicting_line(tmp_path):
     path = tmp_path / "hosts"
     path.write_text("172.22.0.1 xpro.odl.local\n")
     result = hosts.write(path, NAMES)
-    assert result.added == "127.0.0.1 local.openedx.io"
+    assert result.added == "127.0.0.1 openedx.odl.local"
     assert path.read_text().startswith("172.22.0.1 xpro.odl.local\n")
     assert result.state.elsewhere == {"xpro.odl.local": ("172.22.0.1", 1)}
     assert not result.state.complete
@@ -89,7 +89,7 @@ def test_write_without_permission_is_a_clear_error_and_writes_nothing(open_dir):
     with _unprivileged(), pytest.raises(StackError) as caught:
         hosts.write(path, NAMES)
     assert "no permission to write it" in str(caught.value) and "sudo" in caught.value.fix
-    assert "127.0.0.1 local.openedx.io xpro.odl.local" in caught.value.fix
+    assert "127.0.0.1 openedx.odl.local xpro.odl.local" in caught.value.fix
     assert path.read_text() == ORIGINAL
     assert [p.name for p in tmp_path.iterdir()] == ["hosts"]  # no backup left behind
 
@@ -97,7 +97,7 @@ def test_write_without_permission_is_a_clear_error_and_writes_nothing(open_dir):
 def test_cli_hosts_prints_and_writes(tmp_path):
     stack = make_stack(tmp_path / "stacks", app="mitxonline")
     printed = run_cli("hosts", str(stack))
-    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io mitxonline.odl.local studio.local.openedx.io"
+    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local"
     path = tmp_path / "hosts"
     path.write_text(ORIGINAL)
     for _ in range(2):
@@ -111,7 +111,7 @@ def test_cli_hosts_finds_every_stack_under_stacks(tmp_path):
     make_stack(tmp_path / "stacks", app="xpro")
     make_stack(tmp_path / "stacks", app="mitxonline", lms_port=8001)
     printed = run_cli("hosts", cwd=tmp_path)
-    assert printed.stdout.strip() == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io mitxonline.odl.local studio.local.openedx.io xpro.odl.local"
+    assert printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
 
 
 def test_cli_hosts_conflict_exits_non_zero(tmp_path):

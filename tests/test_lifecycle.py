@@ -159,9 +159,9 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     assert first[:7] == ["compose", "--file", str(stack / "docker-compose.yml"), "--project-name", "xpro", "--project-directory", str(stack)]
     out = result.stdout
     assert "✓ checklist done" in out and "running and wired" in out
-    assert "Open edX LMS   http://local.openedx.io:8000" in out and "MIT xPro       http://xpro.odl.local:8053" in out
-    assert "Studio         http://studio.local.openedx.io:8000" in out
-    assert "Learning MFE   http://apps.local.openedx.io:8000/learning" in out
+    assert "Open edX LMS   http://openedx.odl.local:8000" in out and "MIT xPro       http://xpro.odl.local:8053" in out
+    assert "Studio         http://studio.openedx.odl.local:8000" in out
+    assert "Learning MFE   http://apps.openedx.odl.local:8000/learning" in out
     # The data now goes with these passwords: doctor says so later.
     loaded = stackdir.load(stack)
     assert set(loaded.data_stamp()) == {"mysql", "app-db"}
@@ -259,7 +259,7 @@ def test_logs_and_status(stack, fake):
     assert run_cli("up", str(stack), "--skip-doctor").returncode == 0
     status = run_cli("status", str(stack))
     assert status.returncode == 0
-    assert "bootstrap                exited (exit code 0)" in status.stdout and "http://local.openedx.io:8000" in status.stdout
+    assert "bootstrap                exited (exit code 0)" in status.stdout and "http://openedx.odl.local:8000" in status.stdout
     calls = fake.compose_calls()
     assert calls[0] == ["logs", "--no-color", "--tail", "20", "--follow", "lms"]
     assert calls[-1] == ["ps", "--quiet", "--all"]

@@ -138,10 +138,10 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         'FEATURES["ENABLE_UNICODE_USERNAME"] = True',
         'REGISTRATION_EXTRA_FIELDS["country"] = "hidden"',
         'THIRD_PARTY_AUTH_BACKENDS = ["ol_social_auth.backends.OLOAuth2"]',
-        '"http://xpro.odl.local:8053/logout"',
+        '+ ["http://xpro.odl.local:8053/logout/"]',  # IDA_LOGOUT_URI_LIST: xPro's own logout/ path
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',
-        'SESSION_COOKIE_DOMAIN = "local.openedx.io"',
-        'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["local.openedx.io"]',
+        'SESSION_COOKIE_DOMAIN = "openedx.odl.local"',
+        'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]',
         "heartbeat)",
     ):
         assert line in settings, line
@@ -149,7 +149,7 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
     assert settings.index('"lms",\n]') < settings.index("ALLOWED_HOSTS = list(")
     # Tutor itself derives the LMS's one URL from LMS_HOST, which carries the front's port.
     env = (stacks["xpro"] / "tutor/env/apps/openedx/config/lms.env.yml").read_text()
-    assert 'LMS_BASE: "local.openedx.io:8000"' in env and 'LMS_ROOT_URL: "http://local.openedx.io:8000"' in env
+    assert 'LMS_BASE: "openedx.odl.local:8000"' in env and 'LMS_ROOT_URL: "http://openedx.odl.local:8000"' in env
 
 
 def _compose(stack: Path) -> dict:
@@ -264,14 +264,14 @@ def test_tutor_mfe_renders_the_mfes_at_the_plans_names(stacks: dict[str, Path]) 
     stack = stacks["xpro"]
     plan = json.loads((stack / "plan.json").read_text())
     config = yaml.safe_load((stack / "tutor/config.yml").read_text())
-    assert config["PLUGINS"] == ["mfe"] and config["LMS_HOST"] == "local.openedx.io:8000"
+    assert config["PLUGINS"] == ["mfe"] and config["LMS_HOST"] == "openedx.odl.local:8000"
     settings = (stack / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
     front = plan["openedx"]["front"]
     assert f'LEARNING_MICROFRONTEND_URL = "{front["learning_mfe_url"]}"' in settings
-    assert '"STUDIO_BASE_URL": "http://studio.local.openedx.io:8000"' in settings
-    assert '"LMS_BASE_URL": "http://local.openedx.io:8000"' in settings
-    assert 'CORS_ORIGIN_WHITELIST.append("http://apps.local.openedx.io:8000")' in settings
-    assert 'MEILISEARCH_PUBLIC_URL = "http://meilisearch.local.openedx.io:8000"' in settings
+    assert '"STUDIO_BASE_URL": "http://studio.openedx.odl.local:8000"' in settings
+    assert '"LMS_BASE_URL": "http://openedx.odl.local:8000"' in settings
+    assert 'CORS_ORIGIN_WHITELIST.append("http://apps.openedx.odl.local:8000")' in settings
+    assert 'MEILISEARCH_PUBLIC_URL = "http://meilisearch.openedx.odl.local:8000"' in settings
     # The runbook's legacy login pages: the authn MFE is left out, so nothing turns them off.
     assert "AUTHN_MICROFRONTEND_URL" not in settings and "ENABLE_AUTHN_MICROFRONTEND'] = True" not in settings
     assert "/openedx/dist/authn" not in (stack / "tutor/env/plugins/mfe/apps/mfe/Caddyfile").read_text()
@@ -279,15 +279,15 @@ def test_tutor_mfe_renders_the_mfes_at_the_plans_names(stacks: dict[str, Path]) 
     assert services["mfe"]["image"] == versions.images({})["mfe"]
     assert services["caddy"]["image"] == versions.images({})["caddy"]
     caddyfile = (stack / "tutor/env/apps/caddy/Caddyfile").read_text()
-    for url in (plan["openedx"]["url"], front["studio_url"], "http://apps.local.openedx.io:8000", "http://meilisearch.local.openedx.io:8000"):
+    for url in (plan["openedx"]["url"], front["studio_url"], "http://apps.openedx.odl.local:8000", "http://meilisearch.openedx.odl.local:8000"):
         assert url.split("://")[1] + "{$default_site_port} {" in caddyfile
     assert services["caddy"]["environment"]["default_site_port"] == ""
 
 
 def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) -> None:
     env = dict(line.split("=", 1) for line in (stacks["mitxonline"] / "app.env").read_text().splitlines() if line and not line.startswith("#"))
-    assert env["OPENEDX_COURSE_BASE_URL"] == "http://apps.local.openedx.io:8000/learn/course/"
-    assert env["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.local.openedx.io:8000"
+    assert env["OPENEDX_COURSE_BASE_URL"] == "http://apps.openedx.odl.local:8000/learn/course/"
+    assert env["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.openedx.odl.local:8000"
     # /learn/ (the apps' course-link shape) is sent on to Tutor's learning MFE.
     assert "redir @odl_learn /learning/" in (stacks["mitxonline"] / "tutor/env/plugins/mfe/apps/mfe/Caddyfile").read_text()
     xpro = (stacks["xpro"] / "app.env").read_text()
@@ -297,7 +297,7 @@ def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) 
 
 
 def test_an_lms_moved_off_its_port_names_its_cookies_apart(stacks: dict[str, Path], tmp_path: Path) -> None:
-    """Browsers share cookies across the ports of one host: a second LMS on local.openedx.io
+    """Browsers share cookies across the ports of one host: a second LMS on openedx.odl.local
     (--lms-port) gets its own session, CSRF, edX login and JWT cookie names; the usual one keeps Tutor's."""
     moved = make_stack(tmp_path, app="mitxonline", lms_port=8100)
     settings = (moved / "tutor/env/apps/openedx/settings/lms/production.py").read_text()

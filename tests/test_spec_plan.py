@@ -37,21 +37,21 @@ def test_one_name_one_port_per_public_service() -> None:
     plan = make_plan(make_spec("xpro"))
     # Every Open edX name is served by Tutor's Caddy on the one LMS port (Tutor's studio./apps./meilisearch. names).
     assert plan.urls == {
-        "lms": "http://local.openedx.io:8000",
-        "studio": "http://studio.local.openedx.io:8000",
-        "mfe": "http://apps.local.openedx.io:8000",
-        "meilisearch": "http://meilisearch.local.openedx.io:8000",
+        "lms": "http://openedx.odl.local:8000",
+        "studio": "http://studio.openedx.odl.local:8000",
+        "mfe": "http://apps.openedx.odl.local:8000",
+        "meilisearch": "http://meilisearch.openedx.odl.local:8000",
         "app": "http://xpro.odl.local:8053",
     }
     assert plan.hostnames == {
-        "local.openedx.io": "caddy",
-        "studio.local.openedx.io": "caddy",
-        "apps.local.openedx.io": "caddy",
-        "meilisearch.local.openedx.io": "caddy",
+        "openedx.odl.local": "caddy",
+        "studio.openedx.odl.local": "caddy",
+        "apps.openedx.odl.local": "caddy",
+        "meilisearch.openedx.odl.local": "caddy",
         "xpro.odl.local": "app-nginx",
     }
     assert plan.ports == {"lms": 8000, "app-nginx": 8053}
-    assert plan.hosts_line == "127.0.0.1 apps.local.openedx.io local.openedx.io meilisearch.local.openedx.io studio.local.openedx.io xpro.odl.local"
+    assert plan.hosts_line == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
 
 
 def test_provider_settings_per_app() -> None:
@@ -81,9 +81,9 @@ def test_redirect_uris_of_both_sides() -> None:
         "http://mitxonline.odl.local:8013/login/_private/complete",
         "http://mitxonline.odl.local:8013/_/auth/complete",
     ]
-    assert contract["app"]["oauth_app"]["redirect_uris"] == ["http://local.openedx.io:8000/auth/complete/ol-oauth2/"]
-    assert contract["openedx"]["site_domain"] == "local.openedx.io:8000"
-    assert contract["openedx"]["provider"]["sites"] == ["local.openedx.io:8000", "example.com"]
+    assert contract["app"]["oauth_app"]["redirect_uris"] == ["http://openedx.odl.local:8000/auth/complete/ol-oauth2/"]
+    assert contract["openedx"]["site_domain"] == "openedx.odl.local:8000"
+    assert contract["openedx"]["provider"]["sites"] == ["openedx.odl.local:8000", "example.com"]
 
 
 def test_secrets_are_generated_once_then_kept() -> None:

@@ -16,7 +16,7 @@ class WaitTimeout(Exception):
 
 @dataclass(frozen=True)
 class Dependency:
-    what: str  # e.g. "Open edX LMS answering http://local.openedx.io:8000/heartbeat"
+    what: str  # e.g. "Open edX LMS answering http://openedx.odl.local:8000/heartbeat"
     service: str
     timeout: float
     check: Callable[[], str | None]  # None when ready, else the reason it is not

@@ -63,10 +63,10 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
         "lms oauth application mitxonline-oauth-app": "created",
         "lms oauth application mitxonline-courses-service-worker": "created",
         "lms service-worker access token": "created",
-        "lms site local.openedx.io:8000": "created",
+        "lms site openedx.odl.local:8000": "created",
         "lms site example.com": "unchanged",  # Django's default Site, made by the sites migration
         "lms provider ol-oauth2 @ example.com": "created",
-        "lms provider ol-oauth2 @ local.openedx.io:8000": "created",
+        "lms provider ol-oauth2 @ openedx.odl.local:8000": "created",
     }
     counts = _marker(lms.shell(COUNTS), "COUNTS")
     digest = _digest(lms.db)
@@ -77,11 +77,11 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
     assert _digest(lms.db) == digest, "a run on a wired database wrote to it"
     assert counts["third_party_auth.OAuth2ProviderConfig"] == 2
     # The row LMS requests see (newest for the backend) is the LMS Host's Site, enabled.
-    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "local.openedx.io:8000"
+    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "openedx.odl.local:8000"
     facts = second["facts"]
     assert facts["oauth_app"]["client_id"] == plan.secret("openedx_client_id") and facts["oauth_app"]["secret_matches"]
     assert facts["provider"] == {
-        "site": "local.openedx.io:8000", "enabled": True, "key": plan.secret("app_client_id"), "secret_matches": True, "slug": "ol-oauth2",
+        "site": "openedx.odl.local:8000", "enabled": True, "key": plan.secret("app_client_id"), "secret_matches": True, "slug": "ol-oauth2",
     }
     assert facts["token"] == {"user_matches": True, "expires": "2099-12-31T00:00:00+00:00"}
 
@@ -133,7 +133,7 @@ def test_lms_run_after_manual_changes_repairs_them(lms: DjangoSide) -> None:
     assert steps["lms superuser edx"]["result"] == "updated" and steps["lms superuser edx"]["changed"] == ["is_staff", "password"]
     assert steps["lms oauth application mitxonline-oauth-app"]["changed"] == ["client_secret", "redirect_uris"]
     assert steps["lms service-worker access token"]["changed"] == ["expires"]
-    assert steps["lms provider ol-oauth2 @ local.openedx.io:8000"]["changed"] == ["enabled"]
+    assert steps["lms provider ol-oauth2 @ openedx.odl.local:8000"]["changed"] == ["enabled"]
     assert steps["lms provider ol-oauth2 @ example.com"]["result"] == "unchanged"
     # Repaired by inserting exactly one row (ConfigurationModel), never by updating one.
     assert _marker(lms.shell(COUNTS), "COUNTS")["third_party_auth.OAuth2ProviderConfig"] == rows_before + 1
@@ -155,8 +155,8 @@ def test_lms_provider_of_another_site_inserted_later_is_put_behind_the_lms_site(
     assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "example.com"
     steps = {s["step"]: s for s in lms.run(data)["steps"]}
     assert steps["lms provider ol-oauth2 @ example.com"]["changed"] == ["name"]
-    assert steps["lms provider ol-oauth2 @ local.openedx.io:8000"]["result"] == "updated"
-    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "local.openedx.io:8000"
+    assert steps["lms provider ol-oauth2 @ openedx.odl.local:8000"]["result"] == "updated"
+    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "openedx.odl.local:8000"
     assert set(_results(lms.run(data)).values()) == {"unchanged"}
 
 
@@ -215,7 +215,7 @@ def _app_first_run_creates_second_changes_nothing(app: DjangoSide, plan: planmod
     state = _marker(app.shell(APP_STATE, {"secret": plan.secret("app_client_secret")}), "STATE")
     assert state["hashed"] and state["check"], "DOT 3.x must have hashed the plaintext we set"
     assert state["client_id"] == plan.secret("app_client_id")
-    assert state["redirect_uris"] == "http://local.openedx.io:8000/auth/complete/ol-oauth2/"
+    assert state["redirect_uris"] == "http://openedx.odl.local:8000/auth/complete/ol-oauth2/"
     digest = _digest(app.db)
     second = app.run(data)
     assert set(_results(second).values()) == {"unchanged"}

@@ -113,7 +113,7 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert f"  ✓ Enrollment of 'testlearner' in {key} exists in the MIT app and in Open edX" in text
     assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
     assert "Course steps in the app's process (run, product, sync, enrollment): " in text
-    assert "  ✓ A fresh session through http://local.openedx.io:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
+    assert "  ✓ A fresh session through http://openedx.odl.local:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
     for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
         (call,) = _manage_calls(container)
@@ -143,7 +143,7 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     code, text = stack.run("verify")
     assert code == 1
     assert "✗ Open edX OAuth app 'mitxonline-oauth-app' matches the MIT app's OPENEDX_API_CLIENT_ID/SECRET: missing" in text
-    assert "  ✓ Service-worker token accepted by http://local.openedx.io:8000/api/user/v1/me" in text  # the Bearer header was right
+    assert "  ✓ Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me" in text  # the Bearer header was right
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
@@ -204,8 +204,8 @@ def test_studio_and_learning_mfe_lines_fail_when_the_front_does_not_serve_them(s
     stack.http[stack.plan.openedx["front"]["studio_heartbeat_url"]] = Answer(502)
     code, text = stack.run("run")
     assert code == 1 and "2 of 22 checks failed" in text
-    assert "  ✗ Studio reachable at http://studio.local.openedx.io:8000: answered HTTP 502" in text
-    assert "  ✗ learning MFE reachable at http://apps.local.openedx.io:8000/learning: URLError: connection refused" in text
+    assert "  ✗ Studio reachable at http://studio.openedx.odl.local:8000: answered HTTP 502" in text
+    assert "  ✗ learning MFE reachable at http://apps.openedx.odl.local:8000/learning: URLError: connection refused" in text
 
 
 def test_refuses_a_plan_of_another_compose_project(stack: Stack) -> None:
@@ -220,7 +220,7 @@ def test_containers_of_other_projects_are_never_used(stack: Stack) -> None:
     stack.client = FakeClient([stranger], honour_filters=False)  # even if a filter were ignored
     code, text = stack.run("run")
     assert code == 3
-    assert "timed out after 0s waiting for Open edX LMS answering http://local.openedx.io:8000/heartbeat (service 'lms'); last error: no container for service 'lms'" in text
+    assert "timed out after 0s waiting for Open edX LMS answering http://openedx.odl.local:8000/heartbeat (service 'lms'); last error: no container for service 'lms'" in text
     assert stranger.calls == []
 
 

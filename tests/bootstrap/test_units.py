@@ -79,9 +79,9 @@ def test_reporter_masks_what_it_prints(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_side_data_resolves_secrets_and_puts_the_lms_site_first() -> None:
     plan = stack_plan("mitxonline")
-    plan.data["openedx"]["provider"]["sites"] = ["example.com", "local.openedx.io:8000"]
+    plan.data["openedx"]["provider"]["sites"] = ["example.com", "openedx.odl.local:8000"]
     data = planmod.lms_data(plan, "run")
-    assert data["provider"]["sites"] == ["local.openedx.io:8000", "example.com"]
+    assert data["provider"]["sites"] == ["openedx.odl.local:8000", "example.com"]
     assert data["provider"]["key"] == plan.secret("app_client_id") == planmod.app_data(plan, "run")["oauth_app"]["client_id"]
     assert data["oauth_app"]["client_secret"] == plan.secret("openedx_client_secret")
     assert planmod.app_data(plan, "verify")["superuser"] == {
@@ -134,7 +134,7 @@ def test_probe_passes_the_url_as_argv_and_reads_the_status() -> None:
 def test_token_check_wants_the_service_worker() -> None:
     plan = stack_plan("xpro")
     check = token_check(plan, lambda url, headers=None: Answer(200, body=b'{"username": "edx"}'))
-    assert check == Check("Service-worker token accepted by http://local.openedx.io:8000/api/user/v1/me", False, "answered for user 'edx', want 'mitserviceworker'")
+    assert check == Check("Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me", False, "answered for user 'edx', want 'mitserviceworker'")
     assert not token_check(plan, lambda url, headers=None: Answer(None, error="URLError: refused")).ok
 
 

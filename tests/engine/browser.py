@@ -53,6 +53,7 @@ class Browser:
         self.driver.set_page_load_timeout(60)
         self.main_frame = self.driver.execute_cdp_cmd("Page.getFrameTree", {})["frameTree"]["frame"]["id"]
         self.hops: list[str] = []
+        self.frames: dict[str, list[str]] = {}  # each iframe's own hops, by Chrome's frame id
 
     # ------------------------------------------------------------------ navigation
     def open(self, url: str) -> str:
@@ -78,6 +79,21 @@ class Browser:
         self.wait_until(lambda: not _attached(old), "the form's next page")
         return self.text
 
+    def post_form(self, action: str, fields: dict[str, str]) -> str:
+        """What a page's own `<form method="post">` does: one made on the current page with
+        these hidden fields and submitted; the next page's text."""
+        from selenium.webdriver.common.by import By
+
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.execute_script(
+            "const form = document.createElement('form'); form.method = 'post'; form.action = arguments[0];"
+            "for (const [name, value] of Object.entries(arguments[1])) {"
+            " const box = document.createElement('input'); box.type = 'hidden'; box.name = name; box.value = value;"
+            " form.appendChild(box); }"
+            "document.body.appendChild(form); form.submit();", action, fields)
+        self.wait_until(lambda: not _attached(old), "the form's next page")
+        return self.text
+
     def wait_until(self, condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
@@ -99,6 +115,12 @@ class Browser:
         """Every cookie of the profile (all hosts), as the browser holds them."""
         return self.driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
 
+    def cookie(self, name: str) -> str:
+        """The value of the current page's cookie `name` (as the page's script reads it)."""
+        found = self.driver.get_cookie(name)
+        assert found, f"no cookie {name!r} at {self.url}"
+        return found["value"]
+
     # ------------------------------------------------------------------ hops
     def navigations(self) -> list[str]:
         """'STATUS METHOD URL' of each document the browser loaded (redirect hops and iframes
@@ -108,14 +130,24 @@ class Browser:
             params = message.get("params", {})
             if params.get("type") != "Document":
                 continue
-            frame = "" if params.get("frameId") == self.main_frame else "(iframe) "
             if message["method"] == "Network.requestWillBeSent" and "redirectResponse" in params:
-                redirect = params["redirectResponse"]
-                self.hops.append(f"{frame}{redirect['status']} {redirect['url']}")
+                response = params["redirectResponse"]
             elif message["method"] == "Network.responseReceived":
                 response = params["response"]
-                self.hops.append(f"{frame}{response['status']} {response['url']}")
+            else:
+                continue
+            hop = f"{response['status']} {response['url']}"
+            if params.get("frameId") == self.main_frame:
+                self.hops.append(hop)
+            else:
+                self.hops.append(f"(iframe) {hop}")
+                self.frames.setdefault(params.get("frameId", ""), []).append(hop)
         return self.hops
+
+    def iframe_hops(self) -> list[list[str]]:
+        """The hops of each iframe loaded so far, one list per frame."""
+        self.navigations()
+        return list(self.frames.values())
 
     def report(self) -> str:
         """What a failing journey prints: every hop, then the page's visible text."""

@@ -273,15 +273,35 @@ def test_person_signs_in_at_xpro_as_the_learner_and_crosses_over_to_the_lms(stac
         journeys.cross_over_to_the_lms(stack, b, learner["username"])
 
 
-@journeys.cross_site_logout_defect
 @pytest.mark.parametrize("stack", ["xpro"], indirect=True)
-def test_person_logs_out_on_the_lms_and_the_xpro_session_ends(stack: Stack) -> None:
-    learner = stack.plan["app"]["learner"]
-    with journey("xpro logout chain", journeys.hostnames(stack)) as b:
+def test_lms_logout_frames_xpro_logout_which_refuses_a_get_and_keeps_its_session(stack: Stack) -> None:
+    """The LMS signs out and its logout page frames xPro's logout URL; xPro's /logout/ is Django
+    5.2's POST-only LogoutView, so the frame's GET is answered 405 and xPro's session survives an
+    LMS-initiated logout: an upstream limitation, not the stack's (tests/engine/README.md)."""
+    learner, app = stack.plan["app"]["learner"], stack.plan["app"]
+    with journey("xpro lms logout", journeys.hostnames(stack)) as b:
         journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]])
         journeys.cross_over_to_the_lms(stack, b, learner["username"])
-        journeys.lms_logout(stack, b)
-        journeys.assert_app_session_ended(f"{stack.plan['app']['url']}/api/users/me", b, learner["username"])
+        frames = journeys.lms_logout(stack, b)
+        assert frames[0] == f"405 {app['logout_url']}?no_redirect=1", frames
+        assert journeys.app_user(f"{app['url']}/api/users/me", b) == learner["username"], b.text
+
+
+@pytest.mark.parametrize("stack", ["xpro"], indirect=True)
+def test_person_signs_out_on_xpro_and_is_signed_out_of_the_lms_too(stack: Stack) -> None:
+    """The direction that works for xPro: its "Sign Out" POSTs /logout/, which ends xPro's session
+    and sends the browser to LOGOUT_REDIRECT_URL, the LMS's /logout, which ends the LMS's."""
+    learner, app, lms = stack.plan["app"]["learner"], stack.plan["app"], stack.plan["openedx"]["url"]
+    with journey("xpro sign out", journeys.hostnames(stack)) as b:
+        journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]])
+        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+        journeys.xpro_sign_out(stack, b)
+        b.wait_until(lambda: b.url == f"{lms}/", "the LMS home page after xPro's sign-out")
+        hops = b.navigations()
+        assert f"302 {app['logout_url']}" in hops and f"200 {lms}/logout" in hops, hops
+        assert "signed in: nobody" in b.text, b.text
+        assert "not logged in" in b.open(f"{lms}/dashboard")
+        assert journeys.app_user(f"{app['url']}/api/users/me", b) is None, b.text
 
 
 STANDIN_LEARNER = "standinlearner"  # not the bootstrap's learner: this checks the stand-ins alone

@@ -125,7 +125,7 @@ def lms_sign_out(b: Browser, s: Stack) -> None:
 
 
 def test_one_browser_profile_keeps_a_session_per_lms(pair: dict[str, Stack]) -> None:
-    """local.openedx.io:8000 and local.openedx.io:8100 share the browser's cookie jar (cookies
+    """openedx.odl.local:8000 and openedx.odl.local:8100 share the browser's cookie jar (cookies
     ignore ports): the moved LMS names its cookies apart, so both sessions live side by side."""
     xpro, mitx = pair["xpro"], pair["mitxonline"]
     with journey("side by side: two LMSes in one profile", journeys.hostnames(xpro, mitx)) as b:

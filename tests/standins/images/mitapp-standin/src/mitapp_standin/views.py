@@ -2,7 +2,6 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout as auth_logout
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
@@ -46,11 +45,6 @@ def openid_configuration(request):
             "scopes_supported": list(settings.OAUTH2_PROVIDER["SCOPES"]),
         }
     )
-
-
-def logout(request):
-    auth_logout(request)
-    return HttpResponseRedirect("/")
 
 
 def gateway_logout(request):

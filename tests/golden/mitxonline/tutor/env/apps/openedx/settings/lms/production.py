@@ -23,10 +23,10 @@ ALLOWED_HOSTS = [
     ENV_TOKENS.get("LMS_BASE"),
     "lms",
 ]
-CORS_ORIGIN_WHITELIST.append("http://local.openedx.io:8000")
+CORS_ORIGIN_WHITELIST.append("http://openedx.odl.local:8000")
 
 # CMS authentication
-IDA_LOGOUT_URI_LIST.append("http://studio.local.openedx.io:8000/logout/")
+IDA_LOGOUT_URI_LIST.append("http://studio.openedx.odl.local:8000/logout/")
 
 # Required to display all courses on start page
 SEARCH_SKIP_ENROLLMENT_START_DATE_FILTERING = True
@@ -34,36 +34,36 @@ SEARCH_SKIP_ENROLLMENT_START_DATE_FILTERING = True
 # Dynamic config API settings
 # https://openedx.github.io/frontend-platform/module-Config.html
 MFE_CONFIG = {
-    "BASE_URL": "apps.local.openedx.io:8000",
+    "BASE_URL": "apps.openedx.odl.local:8000",
     "CSRF_TOKEN_API_PATH": "/csrf/api/v1/token",
     "CREDENTIALS_BASE_URL": "",
     "DISCOVERY_API_BASE_URL": "",
-    "FAVICON_URL": "http://local.openedx.io:8000/favicon.ico",
-    "INFO_EMAIL": "contact@local.openedx.io",
+    "FAVICON_URL": "http://openedx.odl.local:8000/favicon.ico",
+    "INFO_EMAIL": "contact@openedx.odl.local",
     "LANGUAGE_PREFERENCE_COOKIE_NAME": "openedx-language-preference",
-    "LMS_BASE_URL": "http://local.openedx.io:8000",
-    "LOGIN_URL": "http://local.openedx.io:8000/login",
-    "LOGO_URL": "http://local.openedx.io:8000/theming/asset/images/logo.png",
-    "LOGO_WHITE_URL": "http://local.openedx.io:8000/theming/asset/images/logo.png",
-    "LOGO_TRADEMARK_URL": "http://local.openedx.io:8000/theming/asset/images/logo.png",
-    "LOGOUT_URL": "http://local.openedx.io:8000/logout",
-    "MARKETING_SITE_BASE_URL": "http://local.openedx.io:8000",
-    "PASSWORD_RESET_SUPPORT_LINK": "mailto:contact@local.openedx.io",
-    "REFRESH_ACCESS_TOKEN_ENDPOINT": "http://local.openedx.io:8000/login_refresh",
+    "LMS_BASE_URL": "http://openedx.odl.local:8000",
+    "LOGIN_URL": "http://openedx.odl.local:8000/login",
+    "LOGO_URL": "http://openedx.odl.local:8000/theming/asset/images/logo.png",
+    "LOGO_WHITE_URL": "http://openedx.odl.local:8000/theming/asset/images/logo.png",
+    "LOGO_TRADEMARK_URL": "http://openedx.odl.local:8000/theming/asset/images/logo.png",
+    "LOGOUT_URL": "http://openedx.odl.local:8000/logout",
+    "MARKETING_SITE_BASE_URL": "http://openedx.odl.local:8000",
+    "PASSWORD_RESET_SUPPORT_LINK": "mailto:contact@openedx.odl.local",
+    "REFRESH_ACCESS_TOKEN_ENDPOINT": "http://openedx.odl.local:8000/login_refresh",
     "SITE_NAME": "My Open edX",
-    "STUDIO_BASE_URL": "http://studio.local.openedx.io:8000",
+    "STUDIO_BASE_URL": "http://studio.openedx.odl.local:8000",
     "USER_INFO_COOKIE_NAME": "user-info",
     "ACCESS_TOKEN_COOKIE_NAME": "edx-jwt-cookie-header-payload",
 }
 
 FRONTEND_SITE_CONFIG = {
-    "baseUrl": "http://apps.local.openedx.io:8000",
-    "cmsBaseUrl": "http://studio.local.openedx.io:8000",
-    "lmsBaseUrl": "http://local.openedx.io:8000",
-    "loginUrl": "http://local.openedx.io:8000/login",
-    "logoutUrl": "http://local.openedx.io:8000/logout",
+    "baseUrl": "http://apps.openedx.odl.local:8000",
+    "cmsBaseUrl": "http://studio.openedx.odl.local:8000",
+    "lmsBaseUrl": "http://openedx.odl.local:8000",
+    "loginUrl": "http://openedx.odl.local:8000/login",
+    "logoutUrl": "http://openedx.odl.local:8000/logout",
     "externalRoutes": [
-        {"role": "org.openedx.frontend.role.logout", "url": "http://local.openedx.io:8000/logout"},
+        {"role": "org.openedx.frontend.role.logout", "url": "http://openedx.odl.local:8000/logout"},
     ],
     "commonAppConfig": {},
 }
@@ -73,13 +73,13 @@ FRONTEND_SITE_CONFIG = {
 
 
 
-ACCOUNT_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/account/"
+ACCOUNT_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/account/"
 MFE_CONFIG["ACCOUNT_SETTINGS_URL"] = ACCOUNT_MICROFRONTEND_URL
-FRONTEND_SITE_CONFIG["externalRoutes"].append({"role": "org.openedx.frontend.role.account", "url": "http://apps.local.openedx.io:8000/account/"})
+FRONTEND_SITE_CONFIG["externalRoutes"].append({"role": "org.openedx.frontend.role.account", "url": "http://apps.openedx.odl.local:8000/account/"})
 
 
 
-COURSE_AUTHORING_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/authoring"
+COURSE_AUTHORING_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/authoring"
 MFE_CONFIG["COURSE_AUTHORING_MICROFRONTEND_URL"] = COURSE_AUTHORING_MICROFRONTEND_URL
 MFE_CONFIG["ENABLE_ASSETS_PAGE"] = "true"
 MFE_CONFIG["ENABLE_HOME_PAGE_COURSE_API_V2"] = "true"
@@ -90,68 +90,68 @@ MFE_CONFIG["MEILISEARCH_ENABLED"] = "true"
 
 
 
-DISCUSSIONS_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/discussions"
+DISCUSSIONS_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/discussions"
 MFE_CONFIG["DISCUSSIONS_MFE_BASE_URL"] = DISCUSSIONS_MICROFRONTEND_URL
 DISCUSSIONS_MFE_FEEDBACK_URL = None
 
 
 
-WRITABLE_GRADEBOOK_URL = "http://apps.local.openedx.io:8000/gradebook"
+WRITABLE_GRADEBOOK_URL = "http://apps.openedx.odl.local:8000/gradebook"
 
 
 
-LEARNER_HOME_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/learner-dashboard/"
+LEARNER_HOME_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/learner-dashboard/"
 
 
 
-INSTRUCTOR_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/instructor-dashboard"
+INSTRUCTOR_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/instructor-dashboard"
 
 
 
-LEARNING_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/learning"
-MFE_CONFIG["LEARNING_BASE_URL"] = "http://apps.local.openedx.io:8000/learning"
+LEARNING_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/learning"
+MFE_CONFIG["LEARNING_BASE_URL"] = "http://apps.openedx.odl.local:8000/learning"
 
 
 
-ORA_GRADING_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/ora-grading"
+ORA_GRADING_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/ora-grading"
 
 
 
-PROFILE_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/profile/u/"
-MFE_CONFIG["ACCOUNT_PROFILE_URL"] = "http://apps.local.openedx.io:8000/profile"
-FRONTEND_SITE_CONFIG["externalRoutes"].append({"role": "org.openedx.frontend.role.profile", "url": "http://apps.local.openedx.io:8000/profile/"})
+PROFILE_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/profile/u/"
+MFE_CONFIG["ACCOUNT_PROFILE_URL"] = "http://apps.openedx.odl.local:8000/profile"
+FRONTEND_SITE_CONFIG["externalRoutes"].append({"role": "org.openedx.frontend.role.profile", "url": "http://apps.openedx.odl.local:8000/profile/"})
 
 
 
-COMMUNICATIONS_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/communications"
+COMMUNICATIONS_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/communications"
 MFE_CONFIG["SCHEDULE_EMAIL_SECTION"] = True
 
 
 
-ADMIN_CONSOLE_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/admin-console"
+ADMIN_CONSOLE_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/admin-console"
 MFE_CONFIG["ADMIN_CONSOLE_URL"] = ADMIN_CONSOLE_MICROFRONTEND_URL
 
 
 
-CATALOG_MICROFRONTEND_URL = "http://apps.local.openedx.io:8000/catalog"
+CATALOG_MICROFRONTEND_URL = "http://apps.openedx.odl.local:8000/catalog"
 
 
 
 NOTIFICATIONS_DEFAULT_FROM_EMAIL = ENV_TOKENS.get("NOTIFICATIONS_DEFAULT_FROM_EMAIL", ENV_TOKENS["CONTACT_EMAIL"])
 
 
-LOGIN_REDIRECT_WHITELIST.append("apps.local.openedx.io:8000")
-CORS_ORIGIN_WHITELIST.append("http://apps.local.openedx.io:8000")
-CSRF_TRUSTED_ORIGINS.append("http://apps.local.openedx.io:8000")
+LOGIN_REDIRECT_WHITELIST.append("apps.openedx.odl.local:8000")
+CORS_ORIGIN_WHITELIST.append("http://apps.openedx.odl.local:8000")
+CSRF_TRUSTED_ORIGINS.append("http://apps.openedx.odl.local:8000")
 
 
 
-# odl-stack: LMS_HOST is "local.openedx.io:8000", so every URL Tutor derives from it names the
+# odl-stack: LMS_HOST is "openedx.odl.local:8000", so every URL Tutor derives from it names the
 # port of the stack's one front (Caddy); the bare names are what ALLOWED_HOSTS and cookies need.
-ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["local.openedx.io"]
+ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]
 # A cookie's Domain carries no port (RFC 6265 5.2.3); Tutor's lms.env.yml sets it to LMS_HOST.
-SESSION_COOKIE_DOMAIN = "local.openedx.io"
-# One LMS URL, http://local.openedx.io:8000, in the browser and inside the network (as Tutor's development settings).
+SESSION_COOKIE_DOMAIN = "openedx.odl.local"
+# One LMS URL, http://openedx.odl.local:8000, in the browser and inside the network (as Tutor's development settings).
 LMS_INTERNAL_ROOT_URL = LMS_ROOT_URL
 LOGIN_REDIRECT_WHITELIST.append("mitxonline.odl.local:8013")
 # openedx-companion-auth sends anonymous requests to SSO; health checks must

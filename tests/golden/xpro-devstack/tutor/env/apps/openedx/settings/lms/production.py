@@ -13,7 +13,7 @@ THIRD_PARTY_AUTH_BACKENDS = ["social_auth_mitxpro.backends.MITxProOAuth2"]
 AUTHENTICATION_BACKENDS = list(THIRD_PARTY_AUTH_BACKENDS) + [
     backend for backend in AUTHENTICATION_BACKENDS if backend not in THIRD_PARTY_AUTH_BACKENDS
 ]
-IDA_LOGOUT_URI_LIST = list(IDA_LOGOUT_URI_LIST) + ["http://xpro.odl.local:8053/logout"]
+IDA_LOGOUT_URI_LIST = list(IDA_LOGOUT_URI_LIST) + ["http://xpro.odl.local:8053/logout/"]
 # The secret itself stays in the stack's secrets/ (mode 0600), passed as an env var.
 SOCIAL_AUTH_OAUTH_SECRETS = {"mitxpro-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}
 
