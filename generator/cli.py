@@ -179,7 +179,7 @@ def reset(stack: str, data: bool, yes: bool) -> None:
 @cli.command()
 @STACK_ARG
 def bootstrap(stack: str) -> None:
-    """Run the bootstrap again (docker compose run --rm bootstrap); a wired stack stays unchanged."""
+    """Run the bootstrap again (docker compose run --rm --no-deps bootstrap); a wired stack stays unchanged."""
     from generator import lifecycle
 
     _exit(lifecycle.bootstrap(_stack(stack), click.echo))
@@ -188,7 +188,7 @@ def bootstrap(stack: str) -> None:
 @cli.command()
 @STACK_ARG
 def verify(stack: str) -> None:
-    """Only the bootstrap's checklist (docker compose run --rm bootstrap verify); non-zero on any ✗."""
+    """Only the bootstrap's checklist (docker compose run --rm --no-deps bootstrap verify); non-zero on any ✗."""
     from generator import lifecycle
 
     _exit(lifecycle.verify(_stack(stack), click.echo))

@@ -204,12 +204,12 @@ def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
 
 
 def bootstrap(stack: Stack, echo: Echo) -> int:
-    """`docker compose run --rm bootstrap`: wire both sides again (changes nothing on a wired stack)."""
+    """`docker compose run --rm --no-deps bootstrap`: wire both sides again (changes nothing on a wired stack)."""
     return _run_bootstrap(stack, echo, [])
 
 
 def verify(stack: Stack, echo: Echo) -> int:
-    """`docker compose run --rm bootstrap verify`: the checklist only."""
+    """`docker compose run --rm --no-deps bootstrap verify`: the checklist only."""
     return _run_bootstrap(stack, echo, VERIFY_COMMAND)
 
 

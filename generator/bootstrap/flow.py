@@ -167,7 +167,7 @@ def execute(
     warned = sum(1 for c in checks if c.warn)
     counted = len(checks) - warned
     if failed:
-        out.say(f"{len(failed)} of {counted} checks failed. Fix the cause, then re-run: docker compose run --rm bootstrap")
+        out.say(f"{len(failed)} of {counted} checks failed. Fix the cause, then re-run: docker compose run --rm --no-deps bootstrap")
         return 1
     out.say(f"All {counted} checks passed." + (f" {warned} ⚠ above: optional, the stack works without." if warned else ""))
     for line in way_in(plan.data):
