@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 import urllib.parse
+from datetime import datetime
 from pathlib import Path
 
 import journeys
@@ -46,18 +47,27 @@ def test_every_service_has_its_planned_ip(stack: Stack) -> None:
     assert not wrong, f"service: (planned, actual) {wrong}"
 
 
+def _container_state(container: str) -> dict:
+    return json.loads(run(["docker", "inspect", "-f", "{{json .State}}", container], check=True).stdout)
+
+
 def _state(stack: Stack, service: str) -> dict:
-    return json.loads(run(["docker", "inspect", "-f", "{{json .State}}", stack.container(service)], check=True).stdout)
+    return _container_state(stack.container(service))
+
+
+def _docker_time(value: str) -> datetime:
+    """One of docker's State times (RFC 3339, nanoseconds) as a datetime (microseconds)."""
+    return datetime.fromisoformat(value[:26].rstrip("Z"))
+
+
+def _seconds_run(state: dict) -> float:
+    """How long a container ran (docker's own start/finish times)."""
+    return (_docker_time(state["FinishedAt"]) - _docker_time(state["StartedAt"])).total_seconds()
 
 
 def test_startup_order_follows_the_dependencies(stack: Stack) -> None:
     """Init one-shots finished (exit 0) before what waits for them started; the bootstrap
     started after the LMS and the app."""
-    from datetime import datetime
-
-    def ts(value: str) -> datetime:
-        return datetime.fromisoformat(value[:26].rstrip("Z") if "." in value else value.rstrip("Z"))
-
     config = json.loads(stack.compose("config", "--format", "json", check=True).stdout)["services"]
     checked = 0
     for service, spec in config.items():
@@ -68,11 +78,11 @@ def test_startup_order_follows_the_dependencies(stack: Stack) -> None:
                 continue
             dep, svc = _state(stack, dependency), _state(stack, service)
             assert dep["ExitCode"] == 0, f"{dependency} exited {dep['ExitCode']}"
-            assert ts(dep["FinishedAt"]) <= ts(svc["StartedAt"]), f"{service} started before {dependency} finished"
+            assert _docker_time(dep["FinishedAt"]) <= _docker_time(svc["StartedAt"]), f"{service} started before {dependency} finished"
             checked += 1
-    boot = ts(_state(stack, "bootstrap")["StartedAt"])
+    boot = _docker_time(_state(stack, "bootstrap")["StartedAt"])
     for service in (stack.plan["openedx"]["service"], stack.plan["app"]["service"]):
-        assert ts(_state(stack, service)["StartedAt"]) <= boot or _state(stack, service)["RestartCount"] > 0
+        assert _docker_time(_state(stack, service)["StartedAt"]) <= boot or _state(stack, service)["RestartCount"] > 0
     assert checked >= 5, checked
 
 
@@ -217,14 +227,10 @@ def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "a
 def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
     """The CMS one-shot imported the stack's OLX course before the bootstrap started (its
     checklist line is part of the all-green above); run again, it leaves the course alone."""
-    from datetime import datetime
-
     course = stack.plan["course"]
     first = stack.logs(course["import_service"])
     assert f"importing course {course['key']}" in first and f"course {course['key']} imported." in first, first
-    state = _state(stack, course["import_service"])
-    started, finished = (datetime.fromisoformat(state[k][:26].rstrip("Z")) for k in ("StartedAt", "FinishedAt"))
-    record(f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)", (finished - started).total_seconds())
+    record(f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)", _seconds_run(_state(stack, course["import_service"])))
     proc = stack.compose("run", "--rm", "--no-deps", course["import_service"], timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
@@ -369,25 +375,12 @@ def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     assert not changed, f"a re-run on a wired stack changed: {changed}\n{output}"
 
 
-def _bootstrap_container_seconds(stack: Stack, container: str) -> float:
-    """How long a bootstrap container ran (docker's own start/finish times)."""
-    from datetime import datetime
-
-    state = json.loads(run(["docker", "inspect", "-f", "{{json .State}}", container], check=True).stdout)
-    started, finished = (datetime.fromisoformat(state[k][:26].rstrip("Z")) for k in ("StartedAt", "FinishedAt"))
-    return (finished - started).total_seconds()
-
-
 # A re-run's time over the two sides' Django start-ups (`docker compose exec <side> ./manage.py
 # [lms] shell -c pass`), asserted on the published images (REAL=1). On the stand-ins: at most
 # the longest Django process of the re-run plus this (the bootstrap's process start, its waits,
 # execs and the checks left after the sides; measured 0.5-0.9 s).
 RERUN_TARGET = 1.3
 STANDIN_OVERHEAD = 1.5
-
-
-def _started_at(stack: Stack, service: str) -> str:
-    return run(["docker", "inspect", "-f", "{{.State.StartedAt}}", stack.container(service)], check=True).stdout.strip()
 
 
 def _django_startup(stack: Stack, side: dict) -> float:
@@ -409,19 +402,19 @@ def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> No
     plan, label = stack.plan, stack.project.removeprefix("odl-e2e-")
     assert_all_green(stack.first_bootstrap)  # type: ignore[attr-defined]
     record(f"{label}: from `up` to all ✓", stack.timings["up to bootstrap exit"])
-    first = _bootstrap_container_seconds(stack, stack.container("bootstrap"))
+    first = _seconds_run(_state(stack, "bootstrap"))
     record(f"{label}: first bootstrap run (container)", first)
     # The re-run as the stack's README and `odl-stack bootstrap` give it: with --no-deps, Compose
     # does not run the one-shots the bootstrap depends on (Tutor's init jobs, app-init, the
     # course import) again first; without it they all rerun.
-    one_shots = {name: _started_at(stack, name) for name in ("app-init", "openedx-course-import")}
+    one_shots = {name: _state(stack, name)["StartedAt"] for name in ("app-init", "openedx-course-import")}
     t0 = time.monotonic()
     boot = stack.compose("run", "-d", "--no-deps", "bootstrap", check=True).stdout.strip().splitlines()[-1]
     try:
         run(["docker", "wait", boot], timeout=900)
         command = time.monotonic() - t0
         output = run(["docker", "logs", boot]).stdout
-        rerun = _bootstrap_container_seconds(stack, boot)
+        rerun = _seconds_run(_container_state(boot))
     finally:
         run(["docker", "rm", "-f", boot])
     report = assert_all_green(output)
@@ -429,7 +422,7 @@ def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> No
     assert all(result == "unchanged" for result, _ in report["steps"]), output
     record(f"{label}: bootstrap re-run (container)", rerun)
     record(f"{label}: bootstrap re-run (`docker compose run -d --no-deps` until it exits)", command)
-    assert {name: _started_at(stack, name) for name in one_shots} == one_shots, "a one-shot ran again"
+    assert {name: _state(stack, name)["StartedAt"] for name in one_shots} == one_shots, "a one-shot ran again"
     lms, app = _django_startup(stack, plan["openedx"]), _django_startup(stack, plan["app"])
     record(f"{label}: Django start-up, LMS side", lms)
     record(f"{label}: Django start-up, app side", app)
