@@ -29,6 +29,15 @@ STANDINS="$ROOT/tests/standins/images"
 mkdir -p "$CACHE"
 
 RUN_STARTED=$(date +%s)
+
+# One run at a time on an engine: scenarios pin subnets, loopback ports and stand-in tags, and the
+# teardown below removes every odl-e2e-* project, so a second run waits here for the first.
+LOCK="${ODL_E2E_LOCK:-/tmp/odl-stack-engine-tier.lock}"
+exec 9>"$LOCK"
+if ! flock -n 9; then
+  printf '    another engine-tier run holds %s: waiting for it\n' "$LOCK"
+  flock 9
+fi
 STARTED_DOCKERD_PID=""
 APT_UPDATED=0
 
