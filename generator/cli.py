@@ -11,6 +11,7 @@ import click
 
 from generator import __version__, wording
 from generator.errors import StackError
+from generator.profiles import APISIX_PORT, APPS, ERAS
 
 # Exit codes, as `odl-stack --help` lists them (EXIT_CODES_HELP).
 EXIT_OK = 0
@@ -46,17 +47,24 @@ def cli() -> None:
     """
 
 
+# Help texts name the choices and defaults from profiles.py, so they cannot drift from the data.
+_APPS_HELP = " or ".join(APPS)
+_ERAS_HELP = ", ".join(f"{era.name} ({era.lms_hostname}:{era.lms_port})" for era in ERAS.values())
+_LMS_PORTS_HELP = ", ".join(f"{era.lms_port} ({era.name})" for era in ERAS.values())
+_APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
+
+
 @cli.command()
-@click.option("--app", required=True, help="The MIT app: xpro or mitxonline.")
-@click.option("--apisix", is_flag=True, help="MITx Online behind APISIX + Keycloak (port 9080).")
-@click.option("--profile", default="tutor", show_default=True, help="Runbook era: tutor (openedx.odl.local:8000) or devstack.")
+@click.option("--app", required=True, help=f"The MIT app: {_APPS_HELP}.")
+@click.option("--apisix", is_flag=True, help=f"MITx Online behind APISIX + Keycloak (port {APISIX_PORT}).")
+@click.option("--profile", default="tutor", show_default=True, help=f"Runbook era: {_ERAS_HELP}.")
 @click.option("--name", help="Stack name and compose project (default: the app, e.g. xpro).")
 @click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
 @click.option("--app-src", type=click.Path(file_okay=False), help="Build the app from this local checkout instead of the published image.")
 @click.option("--images", "images_file", help="YAML file: image name -> reference, overriding the versions table.")
-@click.option("--lms-port", type=int, help="Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container), default 8000.")
-@click.option("--app-port", type=int, help="App port (host and container), default 8053 / 8013.")
+@click.option("--lms-port", type=int, help=f"Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container); default per profile: {_LMS_PORTS_HELP}.")
+@click.option("--app-port", type=int, help=f"App port (host and container); default per app: {_APP_PORTS_HELP}.")
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
 def new(addresses: tuple[str, ...], out: str, force: bool, **answers: Any) -> None:
@@ -245,7 +253,7 @@ def main() -> None:
         what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
         click.echo(f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
         sys.exit(EXIT_FAILED)
-    except Exception as exc:  # noqa: BLE001 - the one place an unexpected failure becomes one line
+    except Exception as exc:  # the one place an unexpected failure becomes one line
         if os.environ.get("ODL_STACK_DEBUG"):
             raise
         where = _write_traceback(exc)

@@ -1,6 +1,7 @@
 """The stack's own course: a small OLX course the CMS imports offline at `up`.
 
-The apps' own seeding (`configure_instance`, research/mit-apps.md §4) expects
+The apps' own seeding (`configure_instance`: mitodl/mitxonline
+main/management/commands/configure_instance.py) expects
 `course-v1:edX+DemoX+Demo_Course` in Open edX, so the stack's course has that key;
 Tutor's `importdemocourse` (which clones the full demo course from GitHub) stays
 available for a person who wants it. One chapter, one sequential, one problem;

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -118,7 +119,7 @@ def generate(
     spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
                                  fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
     plan = make_plan(spec, secrets_store.load(stack_dir))
-    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor 22.0.3)...")
+    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
     for line in picked:
         echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)

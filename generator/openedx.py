@@ -24,16 +24,16 @@ from typing import Any
 os.environ.setdefault("TUTOR_IGNORE_ENTRYPOINT_PLUGINS", "1")
 os.environ.setdefault("TUTOR_IGNORE_DICT_PLUGINS", "1")
 
-import yaml  # noqa: E402
-from tutor import config as tutor_config  # noqa: E402
-from tutor import env as tutor_env  # noqa: E402
-from tutor import hooks, plugins  # noqa: E402
-import tutor.commands.compose  # noqa: E402,F401  registers the iter_mounts template variable
-import tutor.commands.jobs as tutor_jobs  # noqa: E402  registers the core init tasks on CORE_READY
-from tutormfe.hooks import MFE_APPS  # noqa: E402  (filters only; the plugin itself is loaded by Tutor)
+import yaml
+from tutor import config as tutor_config
+from tutor import env as tutor_env
+from tutor import hooks, plugins
+import tutor.commands.compose  # noqa: F401  registers the iter_mounts template variable
+import tutor.commands.jobs as tutor_jobs  # registers the core init tasks on CORE_READY
+from tutormfe.hooks import MFE_APPS  # filters only; the plugin itself is loaded by Tutor
 
-from generator import templates  # noqa: E402
-from generator.plan import StackPlan  # noqa: E402
+from generator import templates
+from generator.plan import StackPlan
 
 HOOKS_CONTEXT = "odl-stack"
 PATCH_NAMES = (

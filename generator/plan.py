@@ -360,7 +360,8 @@ def courses_oauth_app(plan: StackPlan) -> dict[str, Any] | None:
     }
 
 
-# Test users of the realm (research/mit-apps.md §5): the same three MITx Online's own realm has.
+# Test users of the realm: the same three MITx Online's own realm has (mitodl/mitxonline
+# config/keycloak/realms/ol-local-realm.json).
 KEYCLOAK_USERS = (
     ("student@odl.local", "Test", "Student", ("/Students",), "keycloak_student_password"),
     ("prof@odl.local", "Test", "Prof", ("/Staff", "/Students"), "keycloak_prof_password"),

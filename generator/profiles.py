@@ -191,8 +191,8 @@ APPS: dict[str, AppFacts] = {
 }
 
 ERAS: dict[str, EraFacts] = {
-    # seeds/runbook-tutor.md, except the LMS's name: not Tutor's default local.openedx.io but
-    # MIT's current dev name (mitodl/mitxonline docker-compose.yml:25-27 extra_hosts
+    # The Tutor runbook (mitodl/handbook openedx/MITx-edx-integration-tutor.md), except the LMS's
+    # name: not Tutor's default local.openedx.io but MIT's current dev name (mitodl/mitxonline docker-compose.yml:25-27 extra_hosts
     # openedx.odl.local, studio.openedx.odl.local, apps.openedx.odl.local; :223
     # OPENEDX_API_BASE_URL http://openedx.odl.local:8000; AGENTS.md:293 the /etc/hosts line).
     # Under odl.local the LMS is the same *site* as the apps and Keycloak, as *.mit.edu is in
@@ -208,7 +208,7 @@ ERAS: dict[str, EraFacts] = {
         superuser="edx",
         superuser_email="edx@example.org",
     ),
-    # seeds/runbook-devstack.md
+    # The devstack runbook (mitodl/handbook openedx/MITx-edx-integration-devstack.md).
     "devstack": EraFacts(
         name="devstack",
         lms_hostname="edx.odl.local",

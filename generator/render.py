@@ -28,8 +28,6 @@ from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STAC
 SECRET_MODE = 0o600
 # Generated paths that hold secrets; everything else is 0644.
 SECRET_PATHS = ("docker-compose.yml", "app.env", "secrets/", "tutor/config.yml")
-# Tutor's bind-mounted data; never part of a render.
-KEEP_DIRS = ("tutor/data",)
 BOOTSTRAP_PACKAGE = "odl_bootstrap"
 
 

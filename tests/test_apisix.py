@@ -243,7 +243,7 @@ def _free_port() -> int:
 
 
 class _Echo(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = json.dumps({"userinfo": self.headers.get("X-Userinfo"), "port": self.headers.get("X-Forwarded-Port")}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

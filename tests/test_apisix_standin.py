@@ -125,7 +125,7 @@ class FakeProvider:
         fake = self
 
         class Handler(QuietHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
                 args = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
                 if fake.down:
@@ -146,7 +146,7 @@ class FakeProvider:
                     return self.reply(200, fake.userinfo)
                 return self.reply(404, {"error": path})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()).items()}
                 fake.token_requests.append({"form": form, "authorization": self.headers.get("Authorization")})
                 expected = "Basic " + base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
@@ -170,7 +170,7 @@ class Echo(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = json.dumps({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

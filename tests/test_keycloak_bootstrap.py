@@ -155,13 +155,13 @@ class FakeKeycloak:
                             return self.reply(204)
                 return self.reply(404)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.route("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.route("POST")
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 self.route("PUT")
 
         return Handler
@@ -176,7 +176,7 @@ class FakeGateway(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/health/liveness/":
             self.send_response(200)
         elif self.path == "/login/":

@@ -298,7 +298,8 @@ READ_BY_THE_APP = {
         "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID", "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET",  # main/settings.py:1314-1323
     },
 }
-# Named by seeds/runbook-tutor.md (and the apps' .env.example), read by no code.
+# Named by the Tutor runbook (mitodl/handbook openedx/MITx-edx-integration-tutor.md) and the apps'
+# .env.example, read by no code.
 RUNBOOK_ONLY = {"OPENEDX_IP", "EDX_IP"}
 
 

@@ -99,7 +99,8 @@ def test_no_absolute_host_paths(stacks: dict[str, Path]) -> None:
 
 
 def test_app_env_sets_every_variable_the_app_requires(stacks: dict[str, Path]) -> None:
-    # research/mit-apps.md §2 and apps-observed.md: the app refuses to start without these.
+    # The app refuses to start without these: each app's RootConfig.ready() (mitxpro/apps.py, main/apps.py)
+    # calls mitol.common.envs.validate() (mitodl/ol-django src/common/mitol/common/envs.py) on its required=True variables.
     required = {
         "xpro": ["MITXPRO_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY", "MITXPRO_ADMIN_EMAIL",
                  "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET", "EXTERNAL_COURSE_SYNC_API_KEY", "DATABASE_URL"],
@@ -232,7 +233,7 @@ def test_app_src_builds_from_a_relative_checkout(tmp_path: Path) -> None:
 
 
 def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -> None:
-    """seeds/runbook-devstack.md: same generator, same bootstrap, other values."""
+    """The devstack runbook (mitodl/handbook openedx/MITx-edx-integration-devstack.md): same generator, same bootstrap, other values."""
     stack = stacks["xpro-devstack"]
     plan = json.loads((stack / "plan.json").read_text())
     assert plan["openedx"]["url"] == "http://edx.odl.local:18000"

@@ -31,7 +31,7 @@ APP_USERS = {
 class FakeApp(QuietHandler):
     """The MIT app's /oauth2/token/ (code -> token) and /api/users/me (token -> user)."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
         code = form.get("code", [""])[0]
         name = code.removeprefix("code-")
@@ -39,7 +39,7 @@ class FakeApp(QuietHandler):
             return self.reply(400, {"error": "invalid_grant"})
         self.reply(200, {"access_token": f"apptoken-{name}", "token_type": "Bearer", "expires_in": 36000, "scope": "user:read"})
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         token = self.headers.get("Authorization", "").removeprefix("Bearer ")
         name = token.removeprefix("apptoken-")
         if urlsplit(self.path).path != "/api/users/me" or name not in APP_USERS:

@@ -153,7 +153,7 @@ class Browser:
         """What a failing journey prints: every hop, then the page's visible text."""
         try:
             hops, where, text = self.navigations(), self.url, self.text
-        except Exception as exc:  # noqa: BLE001 - the browser itself may be what failed
+        except Exception as exc:  # the browser itself may be what failed
             return f"(browser unreadable: {exc})\nhops so far:\n" + "\n".join(self.hops)
         return ("hops (status, URL):\n  " + "\n  ".join(hops or ["(none)"])
                 + f"\npage: {where}\nvisible text:\n{text[:3000]}")

@@ -65,7 +65,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         TIMES.append((f"scenario {report.nodeid.split('::', 1)[-1]} [{outcome}]", report.duration))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     if not TIMES:
         return
     terminalreporter.section("engine tier: time of each step and scenario")

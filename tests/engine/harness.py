@@ -233,7 +233,7 @@ def host_get(port: int, path: str, host_header: str, timeout: float = 20) -> int
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Host": host_header})
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        def redirect_request(self, *args, **kwargs):
             return None
 
     try:
@@ -262,11 +262,11 @@ class LoopbackBrowser:
         connection = type("Conn", (_LoopbackConnection,), {"allowed": frozenset(hostnames)})
 
         class Handler(urllib.request.HTTPHandler):
-            def http_open(self, req):  # noqa: ANN001, ANN202
+            def http_open(self, req):
                 return self.do_open(connection, req)
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003
+            def redirect_request(self, *args, **kwargs):
                 return None
 
         self.cookies = http.cookiejar.CookieJar()

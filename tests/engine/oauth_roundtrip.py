@@ -102,6 +102,6 @@ try:
     out["ok"] = me.status_code == 200 and out["me"].get("username") == out["app_user"].get("username")
     if not out["ok"]:
         out["error"] = f"/api/user/v1/me answered HTTP {me.status_code}: {out['me']}"
-except Exception as exc:  # noqa: BLE001
+except Exception as exc:
     out["error"] = f"{type(exc).__name__}: {exc}"
 print(json.dumps(out))

@@ -4,7 +4,7 @@ YAML in $LMS_CFG as in the image), plus what the stack's Tutor patch adds (ol-so
 backend first, the provider's client secret)."""
 import os
 
-from lms.envs.production import *  # noqa: F401,F403
+from lms.envs.production import *  # noqa: F403
 
 INSTALLED_APPS.remove("lms.djangoapps.coursewarehistoryextended")  # noqa: F405
 DATABASE_ROUTERS = []
