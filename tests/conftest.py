@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import make_stack
+from helpers import VARIANTS, make_stack
 
 
 @pytest.fixture(autouse=True)
@@ -20,10 +20,4 @@ def no_engine_outside_the_engine_tier(request: pytest.FixtureRequest, monkeypatc
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One generated stack per supported variant, shared by read-only tests."""
     out = tmp_path_factory.mktemp("stacks")
-    return {
-        "xpro": make_stack(out, app="xpro"),
-        "mitxonline": make_stack(out, app="mitxonline"),
-        "xpro-devstack": make_stack(out, app="xpro", profile="devstack"),
-        "mitxonline-devstack": make_stack(out, app="mitxonline", profile="devstack"),
-        "mitxonline-apisix": make_stack(out, app="mitxonline", apisix=True),
-    }
+    return {name: make_stack(out, **answers) for name, answers in VARIANTS.items()}

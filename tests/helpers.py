@@ -14,6 +14,15 @@ import yaml
 from generator.new import generate
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every supported variant, by the name its golden directory and the `stacks` fixture use: the answers
+# that make it. A test of every variant parametrizes over these names.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "xpro": {"app": "xpro"},
+    "mitxonline": {"app": "mitxonline"},
+    "xpro-devstack": {"app": "xpro", "profile": "devstack"},
+    "mitxonline-devstack": {"app": "mitxonline", "profile": "devstack"},
+    "mitxonline-apisix": {"app": "mitxonline", "apisix": True},
+}
 SECRET_TUTOR_KEYS = (
     "CMS_OAUTH2_SECRET",
     "ID",

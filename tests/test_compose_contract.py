@@ -10,18 +10,18 @@ import jsonschema
 import pytest
 import yaml
 
-from helpers import ROOT, compose_binary
+from helpers import ROOT, VARIANTS, compose_binary
 
 SCHEMA = json.loads((ROOT / "tests/schema/compose-spec.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", VARIANTS)
 def test_compose_config_accepts_the_stack(stacks: dict[str, Path], name: str) -> None:
     result = subprocess.run([str(compose_binary()), "config", "-q"], cwd=stacks[name], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", VARIANTS)
 def test_compose_spec_schema(stacks: dict[str, Path], name: str) -> None:
     jsonschema.validate(yaml.safe_load((stacks[name] / "docker-compose.yml").read_text()), SCHEMA)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, make_stack, run_cli, tree
+from helpers import ROOT, VARIANTS, make_stack, run_cli, tree
 from generator import doctor, stackdir
 from generator.doctor import DockerNetwork
 from generator.errors import StackError
@@ -303,7 +303,7 @@ READ_BY_THE_APP = {
 RUNBOOK_ONLY = {"OPENEDX_IP", "EDX_IP"}
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", VARIANTS)
 def test_every_app_env_variable_is_read_by_the_app_or_named_by_a_runbook(stacks: dict[str, Path], name: str) -> None:
     lines = (stacks[name] / "app.env").read_text().splitlines()
     written = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}

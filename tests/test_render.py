@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ROOT, make_stack, masked, stack_secrets, tree
+from helpers import ROOT, VARIANTS, make_stack, masked, stack_secrets, tree
 
 GOLDEN = ROOT / "tests" / "golden"
 # The files a reviewer reads; Tutor's own env tree is checked by the tests below.
@@ -29,7 +29,7 @@ GOLDEN_FILES = (
 )
 
 
-@pytest.mark.parametrize("name", ["xpro", "mitxonline", "xpro-devstack", "mitxonline-devstack", "mitxonline-apisix"])
+@pytest.mark.parametrize("name", VARIANTS)
 def test_golden(stacks: dict[str, Path], name: str) -> None:
     """Set ODL_UPDATE_GOLDEN=1 to rewrite the expectations, then read their diff."""
     stack = stacks[name]
@@ -45,6 +45,11 @@ def test_golden(stacks: dict[str, Path], name: str) -> None:
             expected_path.write_text(actual)
         assert expected_path.exists(), f"no golden file {expected_path}; run with ODL_UPDATE_GOLDEN=1"
         assert actual == expected_path.read_text(), f"{name}/{relative} differs from its golden file"
+
+
+def test_every_golden_stack_is_a_variant() -> None:
+    # A golden directory no variant renders would never be compared, and so could never fail.
+    assert sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()) == sorted(VARIANTS)
 
 
 def test_regeneration_is_byte_identical_and_keeps_secrets(tmp_path: Path) -> None:
