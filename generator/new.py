@@ -18,7 +18,7 @@ import click
 from generator import addressing, stackdir, versions, wording
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
-from generator.spec import StackSpec, default_name, make_spec
+from generator.spec import StackSpec, check_name, default_name, make_spec
 from generator.stackfiles import STACK_FILE
 from generator.wording import Echo
 
@@ -103,7 +103,7 @@ def generate(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
-    stack_dir = out / stack_name(answers)
+    stack_dir = out / check_name(stack_name(answers))
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
         raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")

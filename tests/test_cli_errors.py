@@ -154,3 +154,13 @@ def test_upgrade_of_a_missing_stack_lists_the_stacks(tmp_path: Path) -> None:
     result = run_cli("upgrade", "stacks/nope", cwd=tmp_path)
     assert_refused(result, "STACK", tmp_path, before)
     assert "no such stack" in result.stderr and "xpro" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_names_get_the_name_error(tmp_path: Path, name: str) -> None:
+    # OUT/. and OUT/.. exist, so the name must be checked before the directory is looked at.
+    (tmp_path / "out" / "other").mkdir(parents=True)
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--name", name, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_refused(result, "name", tmp_path, before)
+    assert "is not a valid stack name" in result.stderr
