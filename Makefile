@@ -39,6 +39,8 @@ stack: $(STAMP)
 	@$(ODL) new --app $(call q,$(APP)) $(if $(call yes,$(APISIX)),--apisix) $(if $(NAME),--name $(call q,$(NAME))) \
 		$(if $(SUBNET),--subnet $(call q,$(SUBNET))) $(if $(PROFILE),--profile $(call q,$(PROFILE))) \
 		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
+		$(if $(APP_SRC),--app-src $(call q,$(APP_SRC))) $(if $(IMAGES),--images $(call q,$(IMAGES))) \
+		$(if $(OUT),--out $(call q,$(OUT))) $(foreach a,$(IP),--ip $(call q,$(a))) \
 		$(if $(call yes,$(FORCE)),--force)
 
 test: test-static test-unit test-bootstrap e2e
