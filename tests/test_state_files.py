@@ -210,7 +210,7 @@ def test_corrupt_state_stops_the_operating_commands_too(make: Callable[[Path], P
     plan = (stack / "plan.json").read_bytes()
     (stack / "plan.json").write_bytes(plan[:30])
     before = tree(tmp_path)
-    assert_refused(run_cli("status", STACK, cwd=tmp_path), f"{STACK}/plan.json: is not valid JSON (", tmp_path, before, f"regenerate it: ")
+    assert_refused(run_cli("status", STACK, cwd=tmp_path), f"{STACK}/plan.json: is not valid JSON (", tmp_path, before, "regenerate it: ")
     (stack / "plan.json").write_bytes(plan)
     (stack / "secrets/secrets.json").write_text("[1,2]\n")
     before = tree(tmp_path)
