@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from generator import datastamp, secrets_store, stackdir, wording
+from generator import datastamp, secrets_store, stackdir, statefile, wording
 from generator.errors import StackError
 from generator.stackfiles import SECRETS_FILE, TUTOR_DATA, TUTOR_DIR
 
@@ -21,12 +21,10 @@ VolumeLister = Callable[[], "set[str] | None"]
 def missing(stack_dir: Path) -> list[str]:
     """The secret-holding files of an existing stack that are gone or empty (relative paths).
     A corrupt one is an error here (statefile), before anything is decided."""
-    from generator import render
-
     gone = []
     if not secrets_store.load(stack_dir):
         gone.append(str(SECRETS_FILE))
-    if not render.kept_tutor_config(stack_dir):
+    if not statefile.read_mapping(stack_dir / TUTOR_CONFIG):
         gone.append(TUTOR_CONFIG)
     return gone
 
