@@ -14,6 +14,7 @@ import yaml
 
 from generator import wording
 from generator.errors import StackError
+from generator.stackfiles import SECRETS_FILE, TUTOR_DIR
 
 # What each file is, for a user fixing one by hand.
 _WHAT = {
@@ -30,7 +31,7 @@ def corrupt(path: Path, problem: str) -> StackError:
     if path.name == "plan.json":
         fix = f"regenerate it: {wording.command('upgrade', path.parent)}"
     elif path.name in _RENEWABLE:
-        fix = (f"restore it from a backup ({_WHAT[path.name]}); without one, delete it and run {wording.command('upgrade', path.parents[1] if path.parent.name in ('secrets', 'tutor') else path.parent)}:"
+        fix = (f"restore it from a backup ({_WHAT[path.name]}); without one, delete it and run {wording.command('upgrade', path.parents[1] if path.parent.name in (SECRETS_FILE.parent.name, TUTOR_DIR) else path.parent)}:"
                " it makes new secrets where the stack has no data, and says what to do where it has")
     return StackError(str(path), problem, fix)
 
