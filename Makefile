@@ -17,14 +17,14 @@ ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
 	@echo "           [LMS_PORT=...] [APP_PORT=...] [APP_SRC=checkout] [IMAGES=file.yml] [OUT=dir]"
-	@echo "           [IP='service=address ...'] [FORCE=1]   generate stacks/<name>/ (or OUT/<name>/)"
+	@echo "           [IP='service=address ...'] [FORCE=1 [NEW_SECRETS=1]]   generate stacks/<name>/ (or OUT/<name>/)"
 	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier with a browser)"
 	@echo "make e2e REAL=1   the engine scenarios and browser journeys on the published images (needs the registries)"
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
 	@echo "make golden    rewrite tests/golden/ after a template change (then read the diff)"
 	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
 	@echo "    (up: [SKIP_DOCTOR=1]; logs: SERVICE=lms [FOLLOW=1]; reset: DATA=1 [YES=1] deletes volumes and tutor/data/;"
-	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...])"
+	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...] [NEW_SECRETS=1])"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
 $(STAMP): $(ROOT)pyproject.toml
@@ -42,7 +42,7 @@ stack: $(STAMP)
 		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
 		$(if $(APP_SRC),--app-src $(call q,$(APP_SRC))) $(if $(IMAGES),--images $(call q,$(IMAGES))) \
 		$(if $(OUT),--out $(call q,$(OUT))) $(foreach a,$(IP),--ip $(call q,$(a))) \
-		$(if $(call yes,$(FORCE)),--force)
+		$(if $(call yes,$(FORCE)),--force) $(if $(call yes,$(NEW_SECRETS)),--new-secrets)
 
 test: test-static test-unit test-bootstrap e2e
 
@@ -101,7 +101,8 @@ reset: $(STAMP) need-stack
 
 upgrade: $(STAMP) need-stack
 	@$(ODL) upgrade $(STACK_DIR) $(if $(SUBNET),--subnet $(call q,$(SUBNET))) \
-		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT)))
+		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
+		$(if $(call yes,$(NEW_SECRETS)),--new-secrets)
 
 hosts: $(STAMP)
 	@$(ODL) hosts $(if $(STACK),$(STACK_DIR))

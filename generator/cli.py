@@ -67,12 +67,13 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--app-port", type=int, help=f"App port (host and container); default per app: {_APP_PORTS_HELP}.")
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
-def new(addresses: tuple[str, ...], out: str, force: bool, **answers: Any) -> None:
+@click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
+def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, **answers: Any) -> None:
     """Write a complete, self-contained stack into OUT/NAME."""
     from generator import new as new_mod
 
     answers["addresses"] = _parse_addresses(addresses)
-    new_mod.generate(answers, out, force, echo=click.echo)
+    new_mod.generate(answers, out, force, echo=click.echo, new_secrets=new_secrets)
 
 
 # ------------------------------------------------------------------ operating a stack
@@ -207,12 +208,13 @@ def verify(stack: str) -> None:
 @click.option("--lms-port", type=int, help="Move every Open edX URL (LMS, Studio, MFEs, Meilisearch) to this port (host and container).")
 @click.option("--app-port", type=int, help="Move the app to this port (host and container).")
 @click.option("--subnet", help="Move the stack to this private subnet (pinned addresses are re-derived).")
-def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str | None) -> None:
+@click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
+def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str | None, new_secrets: bool) -> None:
     """Re-render STACK from the answers in its stack.json with this odl-stack; secrets, data and
     docker-compose.override.yml are kept. Shows what changed."""
     from generator import upgrade as upgrade_mod
 
-    upgrade_mod.upgrade(Path(stack), click.echo, {"lms": lms_port, "app": app_port, "subnet": subnet})
+    upgrade_mod.upgrade(Path(stack), click.echo, {"lms": lms_port, "app": app_port, "subnet": subnet}, new_secrets=new_secrets)
 
 
 def _write_traceback(exc: BaseException) -> str:

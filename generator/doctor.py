@@ -577,6 +577,17 @@ def engine_networks() -> list[DockerNetwork] | None:
         return None
 
 
+def engine_volumes() -> set[str] | None:
+    """The engine's volume names, or None when no engine answers."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        return {v.name for v in docker.DockerClient(base_url=engine_url(), timeout=5).volumes.list()}
+    except (DockerException, OSError):
+        return None
+
+
 def engine_url() -> str:
     """Where the engine listens: DOCKER_HOST, else the docker CLI's current context
     (Docker Desktop, Colima and rootless engines live there), else the default socket."""

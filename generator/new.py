@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 import click
 
 from generator import addressing, stackdir, versions, wording
+from generator import kept as kept_state
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
 from generator.spec import StackSpec, check_name, default_name, make_spec
@@ -93,10 +94,13 @@ def generate(
     force: bool,
     echo: Echo = click.echo,
     networks: Callable[[], Sequence[Any] | None] | None = None,
+    new_secrets: bool = False,
+    volumes: kept_state.VolumeLister | None = None,
 ) -> Path:
     """answers -> StackSpec -> StackPlan -> files in OUT/NAME; the stack directory.
 
-    `networks` lists the Docker engine's networks (default: ask the engine; None when none answers).
+    `networks` lists the Docker engine's networks (default: ask the engine; None when none answers);
+    `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check).
     """
     from generator import render, secrets_store
     from generator.plan import make_plan
@@ -121,9 +125,10 @@ def generate(
         _refuse_app_change(stack_dir, out, kept, spec)
     spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
                                  fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
+    renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
-    for line in picked:
+    for line in picked + renewed:
         echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)
     if existing:

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from generator import __version__, compose, course, openedx, templates
+from generator import __version__, compose, course, openedx, statefile, templates
 from generator.context import template_context
 from generator.plan import StackPlan
 from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE, TUTOR_DIR
@@ -32,8 +32,7 @@ BOOTSTRAP_PACKAGE = "odl_bootstrap"
 
 
 def kept_tutor_config(stack_dir: Path) -> dict[str, Any]:
-    path = stack_dir / TUTOR_DIR / "config.yml"
-    return yaml.safe_load(path.read_text()) or {} if path.exists() else {}
+    return statefile.read_mapping(stack_dir / TUTOR_DIR / "config.yml") or {}
 
 
 def _write(root: Path, relative: str, text: str) -> None:

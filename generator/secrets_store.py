@@ -6,12 +6,12 @@ Reading happens here; writing is left to render, the only stage that writes.
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from pathlib import Path
 from typing import Callable, Mapping
 
+from generator import statefile
 from generator.stackfiles import SECRETS_FILE
 
 _ALNUM = string.ascii_letters + string.digits
@@ -39,12 +39,12 @@ KINDS: dict[str, Callable[[], str]] = {"client_id": client_id, "password": passw
 
 
 def load(stack_dir: Path) -> dict[str, str]:
-    """Secrets already kept in an existing stack, or {} for a new one."""
-    path = stack_dir / SECRETS_FILE
-    if not path.exists():
-        return {}
-    data = json.loads(path.read_text())
-    return {str(k): str(v) for k, v in data.items()}
+    """Secrets already kept in an existing stack, or {} for a new one (or one whose file is gone or empty)."""
+    data = statefile.read_mapping(stack_dir / SECRETS_FILE) or {}
+    for name, value in data.items():
+        if not isinstance(value, str):
+            raise statefile.corrupt(stack_dir / SECRETS_FILE, f"'{name}' is not a string")
+    return dict(data)
 
 
 def fill(existing: Mapping[str, str], wanted: Mapping[str, Callable[[], str]]) -> dict[str, str]:

@@ -52,7 +52,16 @@ def default_subnet(app: str, apisix: bool, profile: str) -> str:
 
 
 def default_name(app: str, apisix: bool, profile: str = "tutor") -> str:
+    check_choices(app, profile)
     return app + ("-apisix" if apisix else "") + profiles.ERAS[profile].name_suffix
+
+
+def check_choices(app: str, profile: str) -> None:
+    """The app and the profile are ones odl-stack knows (asked before anything is derived from them)."""
+    if app not in APPS:
+        raise StackError("app", f"'{app}' is not a supported app", f"choose one of: {', '.join(APPS)}")
+    if profile not in PROFILES:
+        raise StackError("profile", f"'{profile}' is not a profile", f"choose one of: {', '.join(PROFILES)}")
 
 
 def check_name(name: str) -> str:
@@ -76,10 +85,7 @@ def make_spec(
     addresses: Mapping[str, str] | None = None,
 ) -> StackSpec:
     """Validate raw answers (from CLI flags or cookiecutter) into a StackSpec."""
-    if app not in APPS:
-        raise StackError("app", f"'{app}' is not a supported app", f"choose one of: {', '.join(APPS)}")
-    if profile not in PROFILES:
-        raise StackError("profile", f"'{profile}' is not a profile", f"choose one of: {', '.join(PROFILES)}")
+    check_choices(app, profile)
     if apisix and profiles.APPS[app].apisix_subnet is None:
         gated = [facts for facts in profiles.APPS.values() if facts.apisix_subnet]
         raise StackError(

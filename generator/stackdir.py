@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator import hosts, wording
+from generator import hosts, statefile, wording
 from generator.errors import StackError
 from generator.stackfiles import COMPOSE_FILE, DATA_STAMP, OVERRIDE_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE
 
@@ -169,14 +169,28 @@ def recorded(path: Path) -> dict[str, Any]:
     """The stack's record (stack.json): the generator's version and the answers it was made from."""
     if not is_stack(path):
         raise StackError("STACK", f"no such stack: {path}" if not path.exists() else f"{path} is not an odl-stack stack (it has no {STACK_FILE})", _which_stacks(path))
-    record: dict[str, Any] = json.loads((path / STACK_FILE).read_text())
+    record = statefile.read_mapping(path / STACK_FILE)
+    if record is None:
+        raise statefile.corrupt(path / STACK_FILE, "is empty")
+    statefile.check_types(path / STACK_FILE, record, {"generator_version": (str,), "answers": (dict,)})
+    statefile.check_types(path / STACK_FILE, record.get("answers") or {}, _ANSWER_TYPES, within="answers.")
     return record
+
+
+# The types of the answers a stack records (spec.StackSpec.answers); null is "not given".
+_ANSWER_TYPES: dict[str, tuple[type, ...]] = {
+    **{key: (str, type(None)) for key in ("app", "profile", "name", "subnet", "app_src")},
+    "apisix": (bool, type(None)),
+    **{key: (dict, type(None)) for key in ("images", "ports", "addresses")},
+}
 
 
 def load(path: str | Path) -> Stack:
     path = Path(path)
     record = recorded(path)
-    plan = json.loads((path / PLAN_FILE).read_text())
+    plan = statefile.read_mapping(path / PLAN_FILE)
+    if plan is None:
+        raise StackError("STACK", f"{path} has no {PLAN_FILE} (or it is empty)", f"regenerate it: {wording.command('upgrade', path)}")
     compose = _yaml(path / COMPOSE_FILE)
     if compose is None:
         raise StackError("STACK", f"{path} has no {COMPOSE_FILE}", f"regenerate it: {wording.command('upgrade', path)}")
@@ -189,8 +203,8 @@ def load(path: str | Path) -> Stack:
         plan=plan,
         compose=compose,
         override=_yaml(path / OVERRIDE_FILE),
-        secrets=json.loads(secrets_path.read_text()) if secrets_path.exists() else {},
-        tutor_config=_yaml(path / "tutor/config.yml") or {},
+        secrets=statefile.read_mapping(secrets_path) or {},
+        tutor_config=statefile.read_mapping(path / "tutor/config.yml") or {},
     )
 
 

@@ -13,14 +13,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from generator import __version__, wording
+from generator import __version__, kept, wording
 from generator.errors import StackError
 from generator.stackfiles import OVERRIDE_FILE, STACK_FILE
 from generator.wording import Echo
 
 
-def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
-    """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet."""
+def upgrade(
+    stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None, new_secrets: bool = False, volumes: kept.VolumeLister | None = None
+) -> list[tuple[str, str]]:
+    """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet.
+    Secrets are kept; where their files are gone, see kept.check (`volumes` lists the engine's volumes)."""
     from generator import addressing, render, secrets_store, stackdir
     from generator.new import spec_from_answers
     from generator.plan import make_plan
@@ -37,9 +40,13 @@ def upgrade(stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = Non
     answers.update(lms_port=changes.get("lms"), app_port=changes.get("app"))
     spec = spec_from_answers(answers)
     addressing.check_no_overlap(spec.subnet, stackdir.neighbour_subnets(stack_dir.resolve().parent, spec.name, stack_dir))
+    renewed = kept.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     old_version = record.get("generator_version", "?")
-    echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__}); secrets and data are kept.")
+    echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__})"
+         + ("; secrets and data are kept." if not renewed else "."))
+    for line in renewed:
+        echo(f"  {line}")
     changed = render.write_stack(plan, stack_dir)
     for status, path in changed:
         echo(f"  {status:8} {path}")

@@ -28,6 +28,7 @@ MAKE_VARS = {
     "--name": "NAME",
     "--subnet": "SUBNET",
     "--force": "FORCE=1",
+    "--new-secrets": "NEW_SECRETS=1",
     "--lms-port": "LMS_PORT",
     "--app-port": "APP_PORT",
     "--app-src": "APP_SRC",
@@ -45,6 +46,12 @@ MAKE_TARGETS = {"new": "stack", "up": "up", "down": "down", "status": "status", 
 STACKS_DIR = "stacks"
 COOKIECUTTER_TEMPLATE = "cookiecutter-template"
 
+
+# Printed by the hooks under their one-line error: cookiecutter then logs a traceback of the hook's exit
+# status for every failed hook (cookiecutter 2.7.1 hooks.py run_hook_from_repo_dir, logger.exception), in
+# its own process, which a hook cannot silence.
+COOKIECUTTER_TRACEBACK_NOTE = ("(the line above is the error; the traceback cookiecutter prints next is only its report that this"
+                               " hook exited non-zero, which a template cannot turn off)")
 
 # CLI option -> cookiecutter's way to give it (answers go on its command line as name=value).
 COOKIECUTTER_WORDS = {"--force": "--overwrite-if-exists"}

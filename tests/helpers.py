@@ -50,7 +50,8 @@ def make_stack(out: Path, **answers: Any) -> Path:
     answers.setdefault("app", "xpro")
     force = answers.pop("force", False)
     networks = answers.pop("networks", None)
-    return generate(answers, str(out), force, echo=lambda *_: None, networks=lambda: networks)
+    new_secrets = answers.pop("new_secrets", False)
+    return generate(answers, str(out), force, echo=lambda *_: None, networks=lambda: networks, new_secrets=new_secrets)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

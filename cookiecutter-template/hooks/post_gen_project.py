@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from generator.errors import StackError
+from generator.wording import COOKIECUTTER_TRACEBACK_NOTE
 from generator.new import answers_from_cookiecutter, generate
 from generator.stackfiles import STACK_FILE
 
@@ -23,4 +24,5 @@ try:
     generate(answers, out, force=(stack_dir / STACK_FILE).exists())
 except StackError as exc:
     print(f"Error: {exc}", file=sys.stderr)
+    print(COOKIECUTTER_TRACEBACK_NOTE, file=sys.stderr)
     sys.exit(2)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from generator.errors import StackError
+from generator.wording import COOKIECUTTER_TRACEBACK_NOTE
 from generator.new import answers_from_cookiecutter, spec_from_answers
 from generator.plan import make_plan
 
@@ -18,6 +19,7 @@ try:
     make_plan(spec_from_answers(answers, Path.cwd()))
 except StackError as exc:
     # cookiecutter then logs its own traceback for any failed hook (cookiecutter/hooks.py
-    # run_hook_from_repo_dir, logger.exception); this line is the one that names the fix.
+    # run_hook_from_repo_dir, logger.exception); this line is the one that names the fix, the note says so.
     print(f"Error: {exc}", file=sys.stderr)
+    print(COOKIECUTTER_TRACEBACK_NOTE, file=sys.stderr)
     sys.exit(2)
