@@ -96,10 +96,22 @@ def generate(
 
     `networks` lists the Docker engine's networks (default: ask the engine; None when none answers).
     """
+    from generator import stacklock
+
+    name = stack_name(answers)
+    if Path(name).name != name or name in (".", ".."):
+        return _generate(answers, Path(out), force, echo, networks)  # refused by the name's own check, before any write
+    # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
+    with stacklock.hold(Path(out) / name, lambda line: click.echo(line, err=True)):
+        return _generate(answers, Path(out), force, echo, networks)
+
+
+def _generate(
+    answers: Mapping[str, Any], out: Path, force: bool, echo: Echo, networks: Callable[[], Sequence[Any] | None] | None
+) -> Path:
     from generator import render, secrets_store
     from generator.plan import make_plan
 
-    out = Path(out)
     stack_dir = out / stack_name(answers)
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
