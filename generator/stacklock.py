@@ -1,16 +1,19 @@
 """One writer per stack: every command that writes a stack holds an exclusive lock on it.
 
-The lock is flock(2) on `.<name>.lock` next to the stack directory (the stack may not exist yet, as
-for `odl-stack new`). The kernel drops it when the process ends, however it ends, so a lock is never
-left stale. The file itself stays: removing a lock file while another process waits on it would let
-two writers in.
+The lock is flock(2) on a file named after the stack's absolute path in this user's directory of the
+system's temporary directory, not in the stack or next to it: a refused command writes nothing there,
+and the stack may not exist yet (`odl-stack new`). The kernel drops the lock when the process ends,
+however it ends, so a lock is never left stale. The file itself stays: removing a lock file while
+another process waits on it would let two writers in.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,7 +23,8 @@ _held: set[Path] = set()
 
 def lock_path(stack_dir: Path) -> Path:
     stack_dir = stack_dir.resolve()
-    return stack_dir.parent / f".{stack_dir.name}.lock"
+    digest = hashlib.sha256(str(stack_dir).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"odl-stack-{os.getuid()}" / f"{stack_dir.name}-{digest}.lock"
 
 
 @contextlib.contextmanager
@@ -31,7 +35,7 @@ def hold(stack_dir: Path, waiting: Callable[[str], None]) -> Iterator[None]:
     if path in _held:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

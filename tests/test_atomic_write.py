@@ -159,8 +159,9 @@ def test_the_next_run_clears_a_stale_staging_dir(tmp_path: Path) -> None:
 
 
 def test_a_second_writer_waits_for_the_first_and_says_so(tmp_path: Path) -> None:
-    lock = tmp_path / ".race.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    from generator.stacklock import lock_path
+
+    fd = os.open(lock_path(tmp_path / "race"), os.O_RDWR | os.O_CREAT, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX)  # as another odl-stack writing stacks/race would
     err_file = tmp_path / "stderr.txt"
     with err_file.open("w") as err:
