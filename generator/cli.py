@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,15 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # a check or a docker command failed, or something unexpected happened
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process SIGTERM ended
 EXIT_CODES_HELP = (
     "\b\nExit codes:\n"
     f"  {EXIT_OK}    done\n"
     f"  {EXIT_FAILED}    a check or a docker command failed (its output says which), or an unexpected error\n"
     "       (one line; the full traceback is written to a file it names)\n"
     f"  {EXIT_BAD_INPUT}    bad input: the error names the field and the fix; nothing was written\n"
-    f"  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)"
+    f"  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)\n"
+    f"  {EXIT_TERMINATED}  terminated (SIGTERM, e.g. a closed terminal); a stack being written is left whole: as it was, or fully written"
 )
 
 
@@ -232,16 +235,35 @@ def _write_traceback(exc: BaseException) -> str:
     return path
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so every `finally` runs (BaseException: no handler of
+    ordinary errors swallows it)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
+    # A closed terminal or `kill` unwinds like Ctrl-C, so staging directories are removed and a
+    # half-done swap is put back.
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
         code = cli.main(standalone_mode=False)
     except StackError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as exc:
+        # Click turns Ctrl-C (anywhere, not only at a prompt) into Abort; it is still an interruption.
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        click.echo("Aborted.", err=True)  # end of input at a prompt
         sys.exit(EXIT_FAILED)
+    except Terminated:
+        click.echo("Terminated.", err=True)
+        sys.exit(EXIT_TERMINATED)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

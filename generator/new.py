@@ -102,13 +102,31 @@ def generate(
     `networks` lists the Docker engine's networks (default: ask the engine; None when none answers);
     `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check).
     """
+    from generator import stacklock
+
+    out = Path(out)
+    # Refused before any lock or write: OUT/. and OUT/.. exist, and a file at OUT holds no stack.
+    name = check_name(stack_name(answers))
+    if out.exists() and not out.is_dir():
+        raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
+    # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
+    with stacklock.hold(out / name, lambda line: click.echo(line, err=True)):
+        return _generate(answers, out, force, echo, networks, new_secrets, volumes)
+
+
+def _generate(
+    answers: Mapping[str, Any],
+    out: Path,
+    force: bool,
+    echo: Echo,
+    networks: Callable[[], Sequence[Any] | None] | None,
+    new_secrets: bool,
+    volumes: kept_state.VolumeLister | None,
+) -> Path:
     from generator import render, secrets_store
     from generator.plan import make_plan
 
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
-    stack_dir = out / check_name(stack_name(answers))
+    stack_dir = out / stack_name(answers)
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
         raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")

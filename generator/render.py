@@ -1,7 +1,8 @@
 """Render a StackPlan into a stack directory: the only stage that writes files.
 
-Everything is rendered into a staging directory first and moved into place
-only when all of it succeeded, so a failure never leaves a half-written stack.
+Everything is rendered into a staging directory next to the stack first and
+moved into place only when all of it succeeded; a failure while moving puts
+back what was already moved, so a failure never leaves a half-written stack.
 Files the generator does not own (Tutor's data/, the user's
 docker-compose.override.yml) are never touched.
 """
@@ -13,10 +14,12 @@ import io
 import json
 import os
 import shutil
+import signal
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -128,27 +131,120 @@ def _chmod(path: Path, mode: int) -> None:
         os.chmod(path, mode)
 
 
-def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
-    """Render `plan` into `stack_dir` (new or existing); return what changed."""
-    stack_dir.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{stack_dir.name}.render-", dir=stack_dir.parent))
+def _stage_prefix(stack_dir: Path) -> str:
+    return f".{stack_dir.name}.render-"
+
+
+def clear_stale_stages(stack_dir: Path) -> None:
+    """Remove staging directories a killed run left next to the stack (the caller holds its lock,
+    so none of them belongs to a live run)."""
+    for stale in stack_dir.parent.glob(_stage_prefix(stack_dir) + "*"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _set_modes(root: Path) -> None:
+    """Modes of the staged tree, so each file and directory arrives in the stack with its own.
+    Not left to the umask: containers whose user is not the host's (Keycloak 1000, APISIX 636,
+    Open edX 1000) read the directories bind-mounted from the stack."""
+    for path in root.rglob("*"):
+        relative = str(path.relative_to(root))
+        if path.is_dir():
+            _chmod(path, 0o700 if relative == "secrets" else 0o755)
+        else:
+            _chmod(path, SECRET_MODE if _is_secret(relative) else 0o644)
+    _chmod(root, 0o700)  # the stack holds secrets; containers still read their bind mounts
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the swap (or its rollback) is over; they are delivered after it."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
-        stage_stack(plan, stage, kept_tutor_config(stack_dir))
-        changes = changed_files(stage, stack_dir)
-        stack_dir.mkdir(exist_ok=True)
-        _chmod(stack_dir, 0o700)  # the stack holds secrets; containers still read their bind mounts
-        changed = {relative for _status, relative in changes}
-        for relative in _generated_files(stage):
-            target = stack_dir / relative
-            if relative in changed:  # an unchanged file keeps its inode and mtime (make, editors, Compose watch)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(stage / relative, target)
-            _chmod(target, SECRET_MODE if _is_secret(relative) else 0o644)
-            # Not left to the umask: containers whose user is not the host's (Keycloak 1000,
-            # APISIX 636, Open edX 1000) read the directories bind-mounted from here.
-            for parent in Path(relative).parents[:-1]:
-                _chmod(stack_dir / parent, 0o755)
-        _chmod(stack_dir / "secrets", 0o700)
+        yield
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _place(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        # The stack's path, not the hidden staging one.
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+
+
+def _swap(new: Path, backups: Path, stack_dir: Path, changed: list[str]) -> None:
+    """Move the changed files of `new` into `stack_dir`; on any failure put back what was moved,
+    so the stack is as it was. An unchanged file keeps its inode and mtime (make, editors,
+    Compose watch)."""
+    moved: list[tuple[Path, Path | None]] = []  # (target, the old file's backup, if it had one)
+    made: list[Path] = []
+    try:
+        for relative in changed:
+            target = stack_dir / relative
+            for parent in reversed(Path(relative).parents[:-1]):
+                directory = stack_dir / parent
+                if not directory.is_dir():
+                    directory.mkdir()
+                    made.append(directory)
+                    _chmod(directory, (new / parent).stat().st_mode & 0o7777)
+            backup = None
+            if target.exists():
+                backup = backups / relative
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                os.link(target, backup)  # the old inode, so a rollback restores it, mtime and all
+            _place(new / relative, target)
+            moved.append((target, backup))
+    except BaseException:
+        for target, backup in reversed(moved):
+            with contextlib.suppress(OSError):
+                if backup:
+                    os.replace(backup, target)
+                else:
+                    target.unlink()
+        for directory in reversed(made):
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
+
+
+def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
+    """Render `plan` into `stack_dir` (new or existing); return what changed.
+
+    The stack is written whole or not at all: a new stack is one rename of the staged tree; an
+    existing one gets its changed files moved in, and any failure (or signal) puts back the old ones.
+    """
+    from generator import stacklock
+
+    stack_dir = stack_dir.resolve()
+    stack_dir.parent.mkdir(parents=True, exist_ok=True)
+    with stacklock.hold(stack_dir, lambda line: print(line, file=sys.stderr)):
+        clear_stale_stages(stack_dir)
+        stage = Path(tempfile.mkdtemp(prefix=_stage_prefix(stack_dir), dir=stack_dir.parent))
+        new, backups = stage / "new", stage / "old"
+        try:
+            try:
+                stage_stack(plan, new, kept_tutor_config(stack_dir))
+            except OSError as exc:
+                if exc.filename and Path(exc.filename).is_relative_to(new):
+                    raise OSError(exc.errno, exc.strerror, str(stack_dir / Path(exc.filename).relative_to(new))) from None
+                raise
+            _set_modes(new)
+            changes = changed_files(new, stack_dir)
+            fresh = not stack_dir.exists() or (stack_dir.is_dir() and not any(stack_dir.iterdir()))
+            with _signals_held():
+                if fresh:
+                    _place(new, stack_dir)
+                else:
+                    _swap(new, backups, stack_dir, [relative for _status, relative in changes])
+            if not fresh:
+                _chmod(stack_dir, 0o700)
+                for relative in _generated_files(new) + [r for _s, r in changes]:
+                    _chmod(stack_dir / relative, SECRET_MODE if _is_secret(relative) else 0o644)
+                    for parent in Path(relative).parents[:-1]:
+                        _chmod(stack_dir / parent, 0o700 if str(parent) == "secrets" else 0o755)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
     return changes

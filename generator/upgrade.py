@@ -24,6 +24,18 @@ def upgrade(
 ) -> list[tuple[str, str]]:
     """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet.
     Secrets are kept; where their files are gone, see kept.check (`volumes` lists the engine's volumes)."""
+    import click
+
+    from generator import stacklock
+
+    # One writer at a time: the answers and secrets read here are the ones the render replaces.
+    with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
+        return _upgrade(stack_dir, echo, changes, new_secrets, volumes)
+
+
+def _upgrade(
+    stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None, new_secrets: bool, volumes: kept.VolumeLister | None
+) -> list[tuple[str, str]]:
     from generator import addressing, render, secrets_store, stackdir
     from generator.new import spec_from_answers
     from generator.plan import make_plan

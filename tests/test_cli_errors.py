@@ -128,7 +128,8 @@ def test_help_lists_the_exit_codes() -> None:
     result = run_cli("--help")
     assert result.returncode == 0
     codes = result.stdout.split("Exit codes:\n", 1)[1].splitlines()
-    assert [line.split()[0] for line in codes if line.split()[0].isdigit()] == ["0", "1", "2", "130"]
+    assert [line.split()[0] for line in codes if line.split()[0].isdigit()] == ["0", "1", "2", "130", "143"]
+    assert "SIGTERM" in result.stdout
     assert "bad input" in result.stdout and "traceback" in result.stdout
 
 
