@@ -18,8 +18,14 @@ from generator.profiles import AppFacts
 ORG, NUMBER, RUN = "edX", "DemoX", "Demo_Course"
 KEY = f"course-v1:{ORG}+{NUMBER}+{RUN}"
 DISPLAY_NAME = "odl-stack Demo Course"
-# Fixed, so the same answers render the same files; any date in the past will do.
+# Fixed, so the same answers render the same files. Started in the past (a learner opens it at
+# once), with no end, and an enrollment end far ahead: xPro's CourseRun.save() refuses a run whose
+# start_date and enrollment_end are both past or missing (mitxpro mitxpro/utils.py:676-679
+# validate_courserun_dates, via courses/models.py:789-823), so its sync from the LMS could never
+# save a past-started run without it; MITx Online's clean() (courses/models.py:1639) checks only
+# expiration_date. One set of dates therefore suits both apps.
 START = "2020-01-01T00:00:00Z"
+ENROLLMENT_END = "2099-12-31T00:00:00Z"
 
 STACK_DIR = "course"  # in the stack; mounted read-only into the import one-shot
 MOUNT = "/openedx/odl-course"
@@ -52,6 +58,7 @@ def facts(lms_url: str) -> dict[str, Any]:
         "run": RUN,
         "display_name": DISPLAY_NAME,
         "start": START,
+        "enrollment_end": ENROLLMENT_END,
         "self_paced": True,
         "import_service": SERVICE,
         # edx-platform lms/djangoapps/course_api/urls.py: CourseDetailView at courses/v1/courses/<course_key>/
@@ -77,6 +84,9 @@ def app_contract(course: dict[str, Any], app: AppFacts) -> dict[str, Any]:
         "key": course["key"],
         "display_name": course["display_name"],
         "start": course["start"],
+        "enrollment_end": course["enrollment_end"],
+        "synced": list(app.course_synced),
+        "enrollment_fields": list(app.enrollment_fields),
         "create": argv(app.course_create),
         "product": argv(app.course_product),
         "sync": argv(app.course_sync),

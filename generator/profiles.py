@@ -58,6 +58,10 @@ class AppFacts:
     course_create: tuple[str, ...] = ()
     course_product: tuple[str, ...] = ()
     course_sync: tuple[str, ...] = ()
+    # The run's fields the app's sync writes from the LMS (what the bootstrap compares before and
+    # after it), and the enrollment's fields the checklist reports: only fields the app's models have.
+    course_synced: tuple[str, ...] = ("title", "start_date", "end_date", "enrollment_start", "enrollment_end")
+    enrollment_fields: tuple[str, ...] = ("active", "edx_enrolled")
     # app.env variables only this app reads, as (name, value). A value is a Jinja template
     # rendered with the stack's template context (context.template_context), as Tutor renders
     # its config values with its config (tutor/env.py:394 render_unknown). `extra_env` follows
@@ -124,6 +128,8 @@ APPS: dict[str, AppFacts] = {
         # its product included), then sync_courseruns (courses/management/commands/sync_courseruns.py).
         course_create=("seed_data",),
         course_sync=("sync_courseruns", "--run", "{key}"),
+        # courses/utils.py:257 sync_course_runs' field_mapping; CourseRun (courses/models.py:669)
+        # has no is_self_paced, CourseRunEnrollment (:877) no enrollment_mode: the defaults.
         # mitxpro/settings.py: EMAIL_BACKEND reads MITXPRO_EMAIL_BACKEND; EXTERNAL_COURSE_SYNC_API_KEY
         # is required=True (the Emeritus sync's key), so the stack makes one.
         extra_env=(
@@ -175,6 +181,10 @@ APPS: dict[str, AppFacts] = {
                        "--create-run", "{run}"),
         course_product=("create_product", "{key}", "999"),
         course_sync=("sync_courserun", "--run", "{key}"),
+        # courses/api.py:719 sync_course_runs also writes is_self_paced (CourseRun :1408); its
+        # enrollments carry a mode (EnrollmentModel.enrollment_mode, courses/models.py:1994).
+        course_synced=("title", "start_date", "end_date", "enrollment_start", "enrollment_end", "is_self_paced"),
+        enrollment_fields=("active", "edx_enrolled", "enrollment_mode"),
         extra_env=(("MITOL_MAIL_CONNECTION_BACKEND", "django.core.mail.backends.console.EmailBackend"),),
         extra_openedx_env_note=(
             "MITx Online only (main/settings.py:1241-1256; xPro reads neither). Studio by its one public\n"

@@ -389,9 +389,6 @@ def _course_models():
     return apps.get_model("courses", "CourseRun"), apps.get_model("courses", "CourseRunEnrollment")
 
 
-SYNCED = ("title", "start_date", "end_date", "enrollment_start", "enrollment_end", "is_self_paced")
-
-
 def reconcile_course(steps, data):
     """The stack's course run in the app (made only when absent: the apps' commands are not
     idempotent), its product, synced from the LMS; then the learner enrolled by the app's own
@@ -432,17 +429,21 @@ def _reconcile_course(steps, spec, learner):
                 steps.fail(COURSE_KEY, said)
                 return
     if not steps.dry:
-        before = {name: getattr(run, name) for name in SYNCED}
+        synced = spec["synced"]  # only fields this app's CourseRun has (profiles.AppFacts)
+        before = {name: getattr(run, name) for name in synced}
         ok, said = _command(spec["sync"])
         run.refresh_from_db()
-        drift = [name for name in SYNCED if getattr(run, name) != before[name]]
+        drift = [name for name in synced if getattr(run, name) != before[name]]
         if not ok:
             steps.fail(COURSE_KEY, said)
             return
-        if run.title != spec["display_name"] or run.start_date != parse_datetime(spec["start"]):
-            # The apps' sync logs an LMS error and carries on: say what it printed.
-            steps.fail(COURSE_KEY, "after {} the run has title {!r} and start {}, the LMS course {!r} and {} ({})".format(
-                " ".join(spec["sync"]), run.title, run.start_date, spec["display_name"], spec["start"], " ".join(said.split())))
+        if (run.title != spec["display_name"] or run.start_date != parse_datetime(spec["start"])
+                or run.enrollment_end != parse_datetime(spec["enrollment_end"])):
+            # The apps' sync logs an LMS error (or, in xPro, a refused save) and carries on: say
+            # what it printed.
+            steps.fail(COURSE_KEY, "after {} the run has title {!r}, start {} and enrollment end {}, the LMS course {!r}, {} and {} ({})".format(
+                " ".join(spec["sync"]), run.title, run.start_date, run.enrollment_end, spec["display_name"], spec["start"],
+                spec["enrollment_end"], " ".join(said.split())))
             return
         changed += ["synced from the LMS: " + name for name in drift]
     steps.add(label, "created" if created else ("updated" if changed else "unchanged"), [] if created else changed)
@@ -464,6 +465,11 @@ def _reconcile_course(steps, spec, learner):
         if not edx_ok:
             steps.fail(COURSE_KEY, "{}.{} could not enroll {} in Open edX (see the app's log)".format(spec["enroll"][0], spec["enroll"][1], learner["username"]))
             return
+        # xPro's create_run_enrollments sets edx_enrolled on an existing row only when that row
+        # was inactive (mitxpro courses/api.py:143-145): after it enrolled an ACTIVE row's learner
+        # in Open edX (edx_ok), the row still says not enrolled. Record what the app's own call
+        # did, as the app does for a new row, so a re-run converges.
+        Enrollment.all_objects.filter(user=user, run=run, active=True, edx_enrolled=False).update(edx_enrolled=True)
     steps.add(who, "created" if enrollment is None else "updated",
               [] if enrollment is None else ["active, enrolled in Open edX" if on_lms else "missing on the LMS"])
 
@@ -494,9 +500,9 @@ def course_facts(data, steps):
     }}
     user = _learner(data["learner"])
     enrollment = Enrollment.all_objects.filter(user=user, run=run).first() if user else None
+    # Only fields this app's enrollment has (xPro's has no enrollment_mode; profiles.AppFacts).
     facts["enrollment"] = None if enrollment is None else {
-        "active": enrollment.active, "edx_enrolled": enrollment.edx_enrolled, "mode": enrollment.enrollment_mode,
-    }
+        name: getattr(enrollment, name) for name in spec["enrollment_fields"]}
     facts["seconds"] = steps.timings.get(COURSE_KEY)
     return facts
 

@@ -113,4 +113,4 @@ def course_on_fake_lms(data: dict[str, Any], lms: FakeLMS) -> None:
     """The stack's course "imported" in the fake LMS, the plan's course page pointed at it."""
     course = data["app"]["course"]
     course["page_url"] = f"{lms.url}/courses/{course['key']}/"
-    lms.courses[course["key"]] = {"name": course["display_name"], "start": course["start"]}
+    lms.courses[course["key"]] = {"name": course["display_name"], "start": course["start"], "enrollment_end": course["enrollment_end"]}

@@ -57,7 +57,7 @@ class FakeLMS:
         self.app_cookie = app_cookie
         self.sessions: dict[str, str] = {}  # LMS session cookie -> username
         self.calls: list[str] = []
-        self.courses: dict[str, dict] = {}  # course key -> {"name", "start"}
+        self.courses: dict[str, dict] = {}  # course key -> {"name", "start", "enrollment_end"}
         self.enrollments: dict[tuple[str, str], dict] = {}  # (username, course key) -> {"mode", "is_active"}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -180,7 +180,7 @@ class FakeLMS:
                         return self.reply(401)
                     if url.path.startswith("/api/courses/"):
                         keys = [k for v in query.get("course_keys", []) for k in v.split(",")]
-                        found = [{"id": k, "name": c["name"], "start": c["start"], "pacing": "self"} for k, c in lms.courses.items() if k in keys]
+                        found = [{"id": k, "name": c["name"], "start": c["start"], "enrollment_end": c.get("enrollment_end"), "pacing": "self"} for k, c in lms.courses.items() if k in keys]
                         return self.reply(200, {"results": found, "pagination": {"next": None}})
                     names = query.get("username", [""])[0].split(",")
                     course_id = query.get("course_id", [None])[0]

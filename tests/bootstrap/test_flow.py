@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -159,7 +160,7 @@ def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) ->
     assert f"✗ Course {course['key']} exists in Open edX ({course['api_url']})" in text
     assert "docker compose logs openedx-course-import" in text
     # The app's sync found nothing on the LMS: the run the app made is not the LMS's course.
-    assert f"✗ MIT app course run {course['key']} made by the app's own create_courseware: after sync_courserun --run {course['key']} the run has title 'odl-stack Demo Course' and start None" in text
+    assert f"✗ MIT app course run {course['key']} made by the app's own create_courseware: after sync_courserun --run {course['key']} the run has title 'odl-stack Demo Course', start None and enrollment end None" in text
     assert stack.fake.enrollments == {}
 
 
@@ -187,6 +188,37 @@ def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audi
             "POST /api/enrollment/v1/enrollment no-id-professional", "POST /api/enrollment/v1/enrollment audit"]
         code, text = stack.run("run")
         assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
+    finally:
+        stack.close()
+
+
+XPRO_ROW_NOT_ENROLLED = """
+from courses.models import CourseRunEnrollment
+print("ROWS=%d" % CourseRunEnrollment.all_objects.filter(active=True).update(edx_enrolled=False))
+"""
+
+
+def test_xpro_course_step_on_xpros_rules_converges(tmp_path: Path, dbs: dict[str, Path]) -> None:
+    """Issue 23 A on xPro's own rules (the stand-in as xPro: no is_self_paced, no enrollment_mode,
+    CourseRun.save() refusing a past start with no enrollment end, create_run_enrollments leaving
+    an active row's edx_enrolled alone): the run is made, synced with the LMS's dates (the
+    enrollment end far ahead is what lets xPro save it), the learner enrolled; an active row the
+    app thinks not enrolled in Open edX is mended in one run, and the next writes nothing."""
+    stack = Stack(tmp_path, dbs, "xpro")
+    try:
+        code, text = stack.run("run")
+        key = stack.plan.data["course"]["key"]
+        assert code == 0 and "✗" not in text, text
+        assert "course step failed" not in text and "AttributeError" not in text
+        out = subprocess.run(["./manage.py", "shell", "-c", XPRO_ROW_NOT_ENROLLED], cwd=PROJECTS["app"],
+                             env=side_env("app", dbs["app"], app="xpro"), capture_output=True, text=True, check=True).stdout
+        assert "ROWS=1" in out, out
+        code, text = stack.run("run")
+        assert code == 0 and "✗" not in text, text
+        assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (active, enrolled in Open edX)" in text
+        code, text = stack.run("run")
+        assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
+        assert "All 21 checks passed." in text
     finally:
         stack.close()
 

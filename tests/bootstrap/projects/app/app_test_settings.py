@@ -8,6 +8,8 @@ SECRET_KEY = "test-only-not-a-secret"
 DEBUG = False
 USE_TZ = True
 STANDIN_APP = os.environ.get("ODL_TEST_APP", "xpro")
+# Each app's own course models (courses/models.py), so each its own migrations.
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -55,7 +55,7 @@ def _serialized(enrollment, course):
             "course_id": course.course_id,
             "course_name": course.display_name,
             "enrollment_start": _iso(course.enrollment_start),
-            "enrollment_end": None,
+            "enrollment_end": _iso(course.enrollment_end),
             "course_start": _iso(course.start),
             "course_end": None,
             "invite_only": False,

@@ -13,6 +13,7 @@ class ImportedCourse(models.Model):
     display_name = models.CharField(max_length=255)
     start = models.DateTimeField(null=True)
     enrollment_start = models.DateTimeField(null=True)
+    enrollment_end = models.DateTimeField(null=True)
     self_paced = models.BooleanField(default=False)
     blocks = models.JSONField(default=list)
 

@@ -30,6 +30,7 @@ class Course:
     display_name: str
     start: str | None
     enrollment_start: str | None
+    enrollment_end: str | None
     self_paced: bool
     blocks: list[dict] = field(default_factory=list)
 
@@ -83,6 +84,7 @@ def read_course(root: Path) -> Course:
         display_name=attrs.get("display_name", run),
         start=attrs.get("start"),
         enrollment_start=attrs.get("enrollment_start"),
+        enrollment_end=attrs.get("enrollment_end"),
         self_paced=attrs.get("self_paced", "false") == "true",
         blocks=blocks,
     )

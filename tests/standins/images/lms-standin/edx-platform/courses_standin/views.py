@@ -45,7 +45,7 @@ def course_json(request, course):
         "start": _iso(course.start),
         "end": None,
         "enrollment_start": _iso(course.enrollment_start),
-        "enrollment_end": None,
+        "enrollment_end": _iso(course.enrollment_end),
         "certificate_available_date": None,
         "pacing": "self" if course.self_paced else "instructor",
         "blocks_url": request.build_absolute_uri(f"/api/courses/v2/blocks/?course_id={course.course_id}"),

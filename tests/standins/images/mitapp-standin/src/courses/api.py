@@ -4,7 +4,8 @@ signatures, same Open edX calls (through the real edx-api-client the apps pin, 1
 - create_run_enrollments(user, runs, ...)  mitxonline courses/api.py:176, mitxpro courses/api.py:90:
   the app's enroll_in_edx_course_runs first; on its failure MITx Online returns ([], False) and
   xPro raises EdxEnrollmentCreateError (unless keep_failed_enrollments); then the local
-  CourseRunEnrollment (get_or_create, an inactive one reactivated). Left out: e-mails, B2B
+  CourseRunEnrollment (get_or_create; an inactive one reactivated; xPro sets edx_enrolled on an
+  existing row only when it was inactive, MITx Online on every existing row). Left out: e-mails, B2B
   contracts, orders/companies, mode upgrades/downgrades.
 - sync_course_runs(runs)  mitxonline courses/api.py:719 (returns (updated, failed)), mitxpro
   courses/utils.py:257 (returns (updated, failed, unchanged)): the LMS course list API with the
@@ -58,11 +59,19 @@ def create_run_enrollments(user, runs, *, keep_failed_enrollments=None, mode=EDX
     else:
         edx_request_success = True
     enrollments = []
+    # MITx Online's rows carry the mode (courses/models.py:1994); xPro's have none.
+    defaults = {"edx_enrolled": edx_request_success, **({} if xpro else {"enrollment_mode": mode})}
     for run in runs:
-        enrollment, created = CourseRunEnrollment.all_objects.get_or_create(
-            user=user, run=run, defaults={"edx_enrolled": edx_request_success, "enrollment_mode": mode},
-        )
-        if not created:
+        enrollment, created = CourseRunEnrollment.all_objects.get_or_create(user=user, run=run, defaults=defaults)
+        if created:
+            pass
+        elif xpro:
+            # mitxpro courses/api.py:143-145: only an INACTIVE row gets edx_enrolled and is
+            # reactivated; an active one is left as it is, whatever the LMS said.
+            if not enrollment.active:
+                enrollment.edx_enrolled = edx_request_success
+                enrollment.reactivate_and_save()
+        else:
             enrollment.edx_enrolled = edx_request_success
             if enrollment.active:
                 enrollment.save()

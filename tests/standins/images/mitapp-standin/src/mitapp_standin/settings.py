@@ -44,6 +44,8 @@ if _db["ENGINE"].endswith("postgresql") and not _bool(f"{PREFIX}_DB_DISABLE_SSL"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
+# Each app's own course models (courses/models.py), so each its own migrations.
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

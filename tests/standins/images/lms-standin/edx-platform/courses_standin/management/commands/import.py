@@ -41,6 +41,7 @@ class Command(BaseCommand):
                     "display_name": course.display_name,
                     "start": parse_datetime(course.start) if course.start else None,
                     "enrollment_start": parse_datetime(course.enrollment_start) if course.enrollment_start else None,
+                    "enrollment_end": parse_datetime(course.enrollment_end) if course.enrollment_end else None,
                     "self_paced": course.self_paced,
                     "blocks": course.blocks,
                 },
