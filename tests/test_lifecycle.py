@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from helpers import make_stack, run_cli
-from generator import datastamp, doctor, lifecycle, stackdir
+from generator import datastamp, enginefacts, lifecycle, stackdir
 from generator.stackfiles import DATA_STAMP
 
 FAKE_DOCKER = r'''
@@ -278,7 +278,7 @@ def test_a_standalone_compose_binary_is_used_through_a_shim(stack, fake, monkeyp
 
 
 def test_doctor_asks_compose_through_the_same_client(stack, fake):
-    assert doctor.compose_version() == "Docker Compose version v2.40.3"
+    assert enginefacts.compose_version() == "Docker Compose version v2.40.3"
     assert fake.calls() == [["compose", "version"]]
 
 
