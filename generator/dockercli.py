@@ -1,6 +1,6 @@
 """The `docker` command odl-stack runs: `docker`, or what ODL_STACK_DOCKER / ODL_STACK_COMPOSE name.
 
-A leaf: lifecycle drives Compose with it, and doctor asks it for Compose's version.
+A leaf: lifecycle drives Compose with it, and enginefacts asks it for Compose's version.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 from generator.errors import StackError
 
@@ -33,11 +34,16 @@ def _compose_shim(compose_binary: str) -> Path:
     return shim
 
 
-def require_docker_cli() -> list[str]:
-    """The docker command to run, or one error naming the fix (never python-on-whales' traceback)."""
-    call = client_call()
+class NoDockerCLI(StackError):
+    """No docker command on PATH to run Compose with."""
+
+
+def require_docker_cli(call: Sequence[str] | None = None) -> list[str]:
+    """The docker command to run (`call`, else client_call()), or one error naming the fix (never
+    python-on-whales' traceback)."""
+    call = list(call or client_call())
     if not shutil.which(call[0]):
-        raise StackError(
+        raise NoDockerCLI(
             "docker",
             f"no `{call[0]}` command found on PATH",
             "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop), "

@@ -58,10 +58,10 @@ def check(stack_dir: Path, new_secrets: bool, retry: str, volumes: VolumeLister 
     gone = missing(stack_dir)
     if not gone:
         return []
-    from generator import doctor
+    from generator import enginefacts
 
     files = " and ".join(str(stack_dir / name) for name in gone)
-    where, checked = data_found(stack_dir, volumes or doctor.engine_volumes)
+    where, checked = data_found(stack_dir, volumes or enginefacts.engine_volumes)
     if where and not new_secrets:
         raise StackError(
             files,

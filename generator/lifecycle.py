@@ -12,11 +12,12 @@ is used for `docker compose` when the CLI plugin is not installed.
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, cast
+from typing import TYPE_CHECKING, Callable, Concatenate, Iterable, ParamSpec, Sequence, cast
 
 from generator import datastamp, doctor, wording
 from generator.dockercli import client_call, require_docker_cli
@@ -27,6 +28,8 @@ from generator.wording import Echo
 
 if TYPE_CHECKING:  # imported where used: `odl-stack --help` need not load it
     from python_on_whales import DockerClient
+
+P = ParamSpec("P")
 
 BOOTSTRAP_SERVICE = "bootstrap"
 # The bootstrap image's entry point takes `run` (the default command) or `verify`.
@@ -47,13 +50,43 @@ def client(stack: Stack) -> DockerClient:
     )
 
 
-def _show(stack: Stack, echo: Echo, *args: str) -> None:
-    """Say the `docker compose` command that runs, as the user could type it from anywhere (Compose finds
-    docker-compose.yml, then docker-compose.override.yml, in the project directory, as python-on-whales passes them)."""
+def compose(stack: Stack, docker: DockerClient, echo: Echo, args: Sequence[str], *, stream: bool = False, capture: bool = False) -> str:
+    """Say a `docker compose` command, then run exactly that argv: one list, so what is shown is what runs.
+
+    Shown as the user could type it from anywhere (Compose finds docker-compose.yml, then
+    docker-compose.override.yml, in the project directory); run with python-on-whales' --file and
+    --project-name in front, which name the same files and project. stream: its output is echoed line by
+    line; capture: its stdout is returned; else it writes to the terminal. Raises DockerException."""
+    from python_on_whales.utils import run, stream_stdout_and_stderr
+
     echo("$ " + shlex.join([*client_call(), "compose", "--project-directory", str(stack.path), *args]))
+    argv = [*docker.client_config.docker_compose_cmd, *args]
+    if stream:
+        _stream(stream_stdout_and_stderr(argv), echo)
+        return ""
+    return str(run(argv, capture_stdout=capture, capture_stderr=capture) or "")
 
 
-def _failed(exc: Exception, echo: Echo, what: str = "docker compose") -> int:
+def _reports_failure(what: str) -> Callable[[Callable[Concatenate[Stack, Echo, P], int]], Callable[Concatenate[Stack, Echo, P], int]]:
+    """A command whose docker/compose call fails says so in one line and returns that call's exit code
+    (python-on-whales is imported only when a command runs: `odl-stack --help` need not load it)."""
+
+    def wrap(command: Callable[Concatenate[Stack, Echo, P], int]) -> Callable[Concatenate[Stack, Echo, P], int]:
+        @functools.wraps(command)
+        def run(stack: Stack, echo: Echo, /, *args: P.args, **kwargs: P.kwargs) -> int:
+            from python_on_whales.exceptions import DockerException
+
+            try:
+                return command(stack, echo, *args, **kwargs)
+            except DockerException as exc:
+                return _failed(exc, echo, what)
+
+        return run
+
+    return wrap
+
+
+def _failed(exc: Exception, echo: Echo, what: str) -> int:
     """Report a failed docker/compose call (its own output was streamed or is in stderr)."""
     code = int(getattr(exc, "return_code", 1) or 1)
     stderr = (getattr(exc, "stderr", None) or "").strip()
@@ -97,29 +130,23 @@ def bootstrap_exit_code(docker: DockerClient) -> int | None:
     return int(cast(int, containers[0].state.exit_code))
 
 
+@_reports_failure("docker compose")
 def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_HOSTS_FILE) -> int:
     """doctor, `compose up -d --build`, follow the bootstrap until it exits; its exit code."""
-    from python_on_whales.exceptions import DockerException
-
     if check:
         echo(f"Checking stack {stack.project} ({stack.path}) ...")
         if not run_doctor(stack, echo, hosts_file):
             echo(f"Not starting: fix the ✗ findings above (or pass {wording.option('--skip-doctor')} to start anyway).")
             return 1
     docker = client(stack)
-    try:
-        fresh = _fresh_stores(stack, docker)
-        if fresh:
-            datastamp.write_data_stamp(stack, fresh)
-        echo(f"Starting {stack.project}: pulling/building images, migrating (the first start takes a while) ...")
-        _show(stack, echo, "up", "--detach", "--build")
-        docker.compose.up(detach=True, build=True)
-        echo("Services are up. The bootstrap wires both sides now; its log follows until it exits:")
-        _show(stack, echo, "logs", "--follow", "--no-log-prefix", BOOTSTRAP_SERVICE)
-        _stream(docker.compose.logs(services=[BOOTSTRAP_SERVICE], follow=True, no_log_prefix=True, stream=True), echo)
-        code = bootstrap_exit_code(docker)
-    except DockerException as exc:
-        return _failed(exc, echo)
+    fresh = _fresh_stores(stack, docker)
+    if fresh:
+        datastamp.write_data_stamp(stack, fresh)
+    echo(f"Starting {stack.project}: pulling/building images, migrating (the first start takes a while) ...")
+    compose(stack, docker, echo, ["up", "--detach", "--build"])
+    echo("Services are up. The bootstrap wires both sides now; its log follows until it exits:")
+    compose(stack, docker, echo, ["logs", "--no-color", "--follow", "--no-log-prefix", BOOTSTRAP_SERVICE], stream=True)
+    code = bootstrap_exit_code(docker)
     if code == 0:
         datastamp.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
@@ -129,39 +156,28 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     return 1 if code is None else code
 
 
+@_reports_failure("docker compose")
 def down(stack: Stack, echo: Echo) -> int:
     """Stop and remove the containers and network; volumes, data and secrets stay."""
-    from python_on_whales.exceptions import DockerException
-
-    docker = client(stack)
-    _show(stack, echo, "down", "--remove-orphans")
-    try:
-        docker.compose.down(remove_orphans=True)
-    except DockerException as exc:
-        return _failed(exc, echo)
+    compose(stack, client(stack), echo, ["down", "--remove-orphans"])
     echo(f"Stack {stack.project} stopped; data and secrets kept (start again: {wording.command('up', stack.path)}).")
     return 0
 
 
+@_reports_failure("docker compose")
 def status(stack: Stack, echo: Echo) -> int:
-    from python_on_whales.exceptions import DockerException
-
     docker = client(stack)
-    _show(stack, echo, "ps", "--all")
-    try:
-        containers = docker.compose.ps(all=True)
-        rows = []
-        for c in containers:
-            state = c.state
-            labels = c.config.labels or {}
-            detail = state.status or "?"
-            if state.health is not None and state.health.status:
-                detail += f" ({state.health.status})"
-            if state.status == "exited":
-                detail += f" (exit code {state.exit_code})"
-            rows.append((labels.get("com.docker.compose.service", c.name), detail))
-    except DockerException as exc:
-        return _failed(exc, echo)
+    ids = compose(stack, docker, echo, ["ps", "--all", "--quiet"], capture=True).split()
+    rows = []
+    for c in docker.container.inspect(ids) if ids else []:
+        state = c.state
+        labels = c.config.labels or {}
+        detail = state.status or "?"
+        if state.health is not None and state.health.status:
+            detail += f" ({state.health.status})"
+        if state.status == "exited":
+            detail += f" (exit code {state.exit_code})"
+        rows.append((labels.get("com.docker.compose.service", c.name), detail))
     if not rows:
         echo(f"Stack {stack.project}: no containers (start it: {wording.command('up', stack.path)}).")
         return 0
@@ -172,33 +188,22 @@ def status(stack: Stack, echo: Echo) -> int:
     return 0
 
 
+@_reports_failure("docker compose")
 def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = False, tail: str | None = None) -> int:
-    from python_on_whales.exceptions import DockerException
-
-    docker = client(stack)
-    _show(stack, echo, "logs", *(["--follow"] if follow else []), *(["--tail", tail] if tail else []), *([service] if service else []))
-    try:
-        _stream(docker.compose.logs(services=[service] if service else [], follow=follow, tail=tail, stream=True), echo)
-    except DockerException as exc:
-        return _failed(exc, echo)
+    args = ["logs", "--no-color", *(["--follow"] if follow else []), *(["--tail", tail] if tail else []), *([service] if service else [])]
+    compose(stack, client(stack), echo, args, stream=True)
     return 0
 
 
+@_reports_failure("the bootstrap")
 def _run_bootstrap(stack: Stack, echo: Echo, command: Sequence[str]) -> int:
-    from python_on_whales.exceptions import DockerException
-
     docker = client(stack)
-    try:
-        # The bootstrap talks to the running LMS and app; it never starts them (nor pulls their images).
-        wanted = [stack.plan["openedx"]["service"], stack.plan["app"]["service"]]
-        if not docker.compose.ps(services=wanted):
-            echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
-            return 1
-        _show(stack, echo, "run", "--rm", "--no-deps", "--no-TTY", BOOTSTRAP_SERVICE, *command)
-        lines = docker.compose.run(BOOTSTRAP_SERVICE, list(command), remove=True, tty=False, stream=True, dependencies=False)
-        _stream(cast(Iterable[tuple[str, bytes]], lines), echo)  # stream=True returns the output's lines
-    except DockerException as exc:
-        return _failed(exc, echo, "the bootstrap")
+    # The bootstrap talks to the running LMS and app; it never starts them (nor pulls their images).
+    wanted = [stack.plan["openedx"]["service"], stack.plan["app"]["service"]]
+    if not docker.compose.ps(services=wanted):
+        echo(f"The stack is not running: start it first with {wording.command('up', stack.path)}")
+        return 1
+    compose(stack, docker, echo, ["run", "--rm", "--no-deps", "--no-TTY", BOOTSTRAP_SERVICE, *command], stream=True)
     datastamp.write_data_stamp(stack)
     return 0
 
@@ -218,10 +223,9 @@ def data_paths(stack: Stack) -> list[str]:
     return [f"Docker volume {v}" for v in stack.volumes] + [f"{stack.path / TUTOR_DATA}/ (Open edX: MySQL, MongoDB, Meilisearch, Redis, media)"]
 
 
+@_reports_failure("docker compose")
 def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str], bool] = lambda _q: False) -> int:
     """Remove containers and networks; with data=True also the named volumes and tutor/data/."""
-    from python_on_whales.exceptions import DockerException
-
     if data:
         echo(f"reset --data deletes, for stack {stack.project}:")
         for line in data_paths(stack):
@@ -231,16 +235,11 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
             echo("Nothing deleted.")
             return 0  # an answer, not a failure
     docker = client(stack)
-    _show(stack, echo, "down", "--remove-orphans", *(["--volumes"] if data else []))
-    try:
-        docker.compose.down(remove_orphans=True, volumes=data)
-        if data:
-            for volume in stack.volumes:
-                if docker.volume.exists(volume):
-                    docker.volume.remove(volume)
-    except DockerException as exc:
-        return _failed(exc, echo)
+    compose(stack, docker, echo, ["down", "--remove-orphans", *(["--volumes"] if data else [])])
     if data:
+        for volume in stack.volumes:
+            if docker.volume.exists(volume):
+                docker.volume.remove(volume)
         _remove_tutor_data(stack, docker)
         (stack.path / DATA_STAMP).unlink(missing_ok=True)
         echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
@@ -266,27 +265,3 @@ def _remove_tutor_data(stack: Stack, docker: DockerClient) -> None:
     if target.exists():
         shutil.rmtree(target)
 
-
-def check_reset_keeps_data(stack: Stack, echo: Echo = lambda _m: None) -> list[str]:
-    """For the engine tier, on a stack that has been up: `reset` (no --data) must keep every
-    named volume, tutor/data/ and the secrets, and leave no container of the project.
-    Returns the problems found (empty = the promise holds)."""
-    docker = client(stack)
-    secrets_before = (stack.path / "secrets" / "secrets.json").read_bytes()
-    volumes_before = [v for v in stack.volumes if docker.volume.exists(v)]
-    problems = []
-    if not volumes_before:
-        problems.append(f"no volume of {stack.project} exists before the reset; bring the stack up first")
-    had_data = (stack.path / TUTOR_DATA).exists()
-    code = reset(stack, echo, data=False)
-    if code != 0:
-        problems.append(f"reset exited with {code}")
-    problems += [f"volume {v} was removed" for v in volumes_before if not docker.volume.exists(v)]
-    if had_data and not (stack.path / TUTOR_DATA).exists():
-        problems.append(f"{TUTOR_DATA}/ was removed")
-    if (stack.path / "secrets" / "secrets.json").read_bytes() != secrets_before:
-        problems.append("secrets/secrets.json changed")
-    left = docker.compose.ps(all=True)
-    if left:
-        problems.append(f"containers left: {', '.join(c.name for c in left)}")
-    return problems

@@ -186,12 +186,12 @@ def _side_by_side(
 ) -> tuple[StackSpec, list[str]]:
     """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
     did not choose moves to the next free one, and says so; one they chose is refused when taken."""
-    from generator import doctor
+    from generator.enginefacts import engine_networks
     from generator.plan import NETWORK_NAME, make_plan
 
     neighbours = stackdir.neighbour_subnets(out, spec.name)
     own_network = f"{spec.name}_{NETWORK_NAME}"
-    engine = [n for n in ((networks or doctor.engine_networks)() or []) if n.name != own_network]
+    engine = [n for n in ((networks or engine_networks)() or []) if n.name != own_network]
     # The stacks next to this one first: they are the likelier reason, and the user knows them.
     taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
     subnets = [other for _who, other in taken]

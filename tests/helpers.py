@@ -75,3 +75,31 @@ def masked(text: str, secrets: dict[str, str]) -> str:
 
 def tree(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def check_reset_keeps_data(stack: Any) -> list[str]:
+    """On a stack (a stackdir.Stack) that has been up: `reset` (no --data) must keep every named volume,
+    tutor/data/ and the secrets, and leave no container of the project. The problems found (empty = the
+    promise holds). The unit tier runs it on a stand-in docker CLI, the engine tier on a real engine."""
+    from generator import lifecycle
+    from generator.stackfiles import TUTOR_DATA
+
+    docker = lifecycle.client(stack)
+    secrets_before = (stack.path / "secrets" / "secrets.json").read_bytes()
+    volumes_before = [v for v in stack.volumes if docker.volume.exists(v)]
+    problems = []
+    if not volumes_before:
+        problems.append(f"no volume of {stack.project} exists before the reset; bring the stack up first")
+    had_data = (stack.path / TUTOR_DATA).exists()
+    code = lifecycle.reset(stack, lambda _m: None, data=False)
+    if code != 0:
+        problems.append(f"reset exited with {code}")
+    problems += [f"volume {v} was removed" for v in volumes_before if not docker.volume.exists(v)]
+    if had_data and not (stack.path / TUTOR_DATA).exists():
+        problems.append(f"{TUTOR_DATA}/ was removed")
+    if (stack.path / "secrets" / "secrets.json").read_bytes() != secrets_before:
+        problems.append("secrets/secrets.json changed")
+    left = docker.compose.ps(all=True)
+    if left:
+        problems.append(f"containers left: {', '.join(c.name for c in left)}")
+    return problems

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from helpers import make_stack, run_cli
-from generator import datastamp, doctor, stackdir
-from generator.doctor import FAIL, OK, WARN, DockerNetwork, PortHolder, Route
+from generator import datastamp, doctor, enginefacts, stackdir
+from generator.doctor import FAIL, OK, WARN, checks
+from generator.doctor.checks import PortHolder
+from generator.enginefacts import DockerNetwork, Route
 from generator.stackdir import Published
 
 
@@ -34,7 +36,7 @@ def stacks(tmp_path_factory) -> Path:
 
 
 def test_port_in_use_by_another_program(listener):
-    finding = doctor.check_port(Published("caddy", "127.0.0.1", listener), "xpro", holders=[])
+    finding = checks.check_port(Published("caddy", "127.0.0.1", listener), "xpro", holders=[])
     assert finding.status == FAIL
     assert f"127.0.0.1:{listener} (caddy) is in use by another program" in finding.message
     assert f"--lms-port {listener + 1}" in finding.fix and "ss -ltnp" in finding.fix
@@ -45,14 +47,14 @@ def test_port_free_after_the_listener_closes(listener):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    assert doctor.check_port(Published("lms", "127.0.0.1", port), "xpro", holders=[]).status == OK
+    assert checks.check_port(Published("lms", "127.0.0.1", port), "xpro", holders=[]).status == OK
 
 
 def test_port_held_by_this_stack_is_fine_and_by_another_stack_is_explained(listener):
     pub = Published("app-nginx", "127.0.0.1", listener)
-    mine = doctor.check_port(pub, "xpro", [PortHolder("xpro-app-nginx-1", "xpro")])
+    mine = checks.check_port(pub, "xpro", [PortHolder("xpro-app-nginx-1", "xpro")])
     assert mine.status == OK and "held by this stack" in mine.message
-    theirs = doctor.check_port(pub, "xpro", [PortHolder("mitxonline-app-nginx-1", "mitxonline")], "stacks/xpro")
+    theirs = checks.check_port(pub, "xpro", [PortHolder("mitxonline-app-nginx-1", "mitxonline")], "stacks/xpro")
     assert theirs.status == FAIL
     assert "mitxonline-app-nginx-1 (compose project 'mitxonline')" in theirs.message
     assert "odl-stack down stacks/mitxonline" in theirs.fix
@@ -60,30 +62,30 @@ def test_port_held_by_this_stack_is_fine_and_by_another_stack_is_explained(liste
 
 
 def test_port_without_engine_says_docker_was_not_asked(listener):
-    finding = doctor.check_port(Published("lms", "127.0.0.1", listener), "xpro", holders=None)
+    finding = checks.check_port(Published("lms", "127.0.0.1", listener), "xpro", holders=None)
     assert finding.status == FAIL and "could not be asked" in finding.message
 
 
 def test_hosts_file_without_the_line(tmp_path):
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text("127.0.0.1 localhost\n::1 localhost\n")
-    finding = doctor.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"])
+    finding = checks.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"])
     assert finding.status == FAIL
     assert "add this line: 127.0.0.1 openedx.odl.local xpro.odl.local" in finding.fix
     hosts_file.write_text(hosts_file.read_text() + "127.0.0.1 openedx.odl.local xpro.odl.local\n")
-    assert doctor.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"]).status == OK
+    assert checks.check_hosts(hosts_file, ["xpro.odl.local", "openedx.odl.local"]).status == OK
 
 
 def test_hosts_file_mapping_a_name_elsewhere_first(tmp_path):
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text("127.0.0.1 localhost\n172.22.0.1 xpro.odl.local  # old devstack\n127.0.0.1 openedx.odl.local xpro.odl.local\n")
-    finding = doctor.check_hosts(hosts_file, ["openedx.odl.local", "xpro.odl.local"])
+    finding = checks.check_hosts(hosts_file, ["openedx.odl.local", "xpro.odl.local"])
     assert finding.status == FAIL
     assert "xpro.odl.local -> 172.22.0.1 (line 2)" in finding.message
 
 
 def test_hosts_file_missing_entirely(tmp_path):
-    finding = doctor.check_hosts(tmp_path / "nope", ["xpro.odl.local"])
+    finding = checks.check_hosts(tmp_path / "nope", ["xpro.odl.local"])
     assert finding.status == FAIL and "127.0.0.1 xpro.odl.local" in finding.fix
 
 
@@ -106,7 +108,7 @@ PROC_ROUTE = "\n".join(
 
 
 def test_parse_proc_net_route():
-    routes = doctor.parse_proc_net_route(PROC_ROUTE)
+    routes = enginefacts.parse_proc_net_route(PROC_ROUTE)
     assert routes == [
         Route("0.0.0.0/0", "eth0"),
         Route("192.0.2.0/24", "eth0"),
@@ -116,20 +118,20 @@ def test_parse_proc_net_route():
 
 
 def test_subnet_overlapping_a_vpn_route():
-    routes = doctor.parse_proc_net_route(PROC_ROUTE)
-    finding = doctor.check_subnet_routes("172.28.53.0/24", routes)
+    routes = enginefacts.parse_proc_net_route(PROC_ROUTE)
+    finding = checks.check_subnet_routes("172.28.53.0/24", routes)
     assert finding.status == FAIL
     assert "host route 172.28.0.0/16 on tun0" in finding.message and "--subnet" in finding.fix
     # The default route covers everything and is no clash; a free range passes.
-    assert doctor.check_subnet_routes("10.77.0.0/24", routes).status == OK
+    assert checks.check_subnet_routes("10.77.0.0/24", routes).status == OK
 
 
 def test_subnet_route_of_a_docker_bridge_is_left_to_the_network_check():
-    routes = doctor.parse_ip_route(
+    routes = enginefacts.parse_ip_route(
         "default via 192.0.2.1 dev eth0\n172.28.13.0/24 dev br-0123456789ab proto kernel scope link src 172.28.13.1\n"
     )
-    assert doctor.check_subnet_routes("172.28.13.0/24", routes, docker_ifaces=["br-0123456789ab"]).status == OK
-    assert doctor.check_subnet_routes("172.28.13.0/24", routes).status == FAIL
+    assert checks.check_subnet_routes("172.28.13.0/24", routes, docker_ifaces=["br-0123456789ab"]).status == OK
+    assert checks.check_subnet_routes("172.28.13.0/24", routes).status == FAIL
 
 
 def test_subnet_overlapping_a_docker_network():
@@ -138,43 +140,43 @@ def test_subnet_overlapping_a_docker_network():
         DockerNetwork("xpro_odl", ("172.28.53.0/24",), "xpro", "br-aaa"),
         DockerNetwork("other_default", ("172.28.53.128/25",), "other", "br-bbb"),
     ]
-    finding = doctor.check_subnet_networks("172.28.53.0/24", networks, own_network="xpro_odl")
+    finding = checks.check_subnet_networks("172.28.53.0/24", networks, own_network="xpro_odl")
     assert finding.status == FAIL
     assert "other_default 172.28.53.128/25 (stack/compose project 'other')" in finding.message
     assert "Pool overlaps" in finding.message
-    assert doctor.check_subnet_networks("172.28.53.0/24", networks[:2], own_network="xpro_odl").status == OK
+    assert checks.check_subnet_networks("172.28.53.0/24", networks[:2], own_network="xpro_odl").status == OK
 
 
 def test_compose_versions(stacks):
-    features = doctor.compose_features(stackdir.load(stacks / "xpro").compose)
+    features = checks.compose_features(stackdir.load(stacks / "xpro").compose)
     assert "depends_on: service_completed_successfully" in features and "top-level name:" in features
-    assert doctor.check_compose_version("Docker Compose version v2.40.3", features).status == OK
-    old = doctor.check_compose_version("Docker Compose version v2.17.3", features)
+    assert checks.check_compose_version("Docker Compose version v2.40.3", features).status == OK
+    old = checks.check_compose_version("Docker Compose version v2.17.3", features)
     assert old.status == FAIL and "older than 2.20.0" in old.message
-    v1 = doctor.check_compose_version("docker-compose version 1.29.2, build 5becea4c", features)
+    v1 = checks.check_compose_version("docker-compose version 1.29.2, build 5becea4c", features)
     assert v1.status == FAIL and "Compose v1" in v1.message
-    needs_224 = doctor.compose_features({"services": {"a": {"env_file": [{"path": "x.env", "required": False}]}}})
-    assert doctor.check_compose_version("v2.22.0", needs_224).status == FAIL
+    needs_224 = checks.compose_features({"services": {"a": {"env_file": [{"path": "x.env", "required": False}]}}})
+    assert checks.check_compose_version("v2.22.0", needs_224).status == FAIL
 
 
 def test_engine_version():
-    assert doctor.check_engine_version("19.03.15").status == FAIL
-    assert doctor.check_engine_version("28.2.2").status == OK
+    assert checks.check_engine_version("19.03.15").status == FAIL
+    assert checks.check_engine_version("28.2.2").status == OK
 
 
 def test_memory():
-    assert doctor.check_memory(2 * 1024**3).status == FAIL
-    assert doctor.check_memory(6 * 1024**3).status == WARN
-    assert doctor.check_memory(16 * 1024**3).status == OK
+    assert checks.check_memory(2 * 1024**3).status == FAIL
+    assert checks.check_memory(6 * 1024**3).status == WARN
+    assert checks.check_memory(16 * 1024**3).status == OK
 
 
 def test_cpu_architecture():
-    assert doctor.check_arch("riscv64", {})[0].status == FAIL
-    mismatch = doctor.check_arch("aarch64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": "arm64"})
+    assert checks.check_arch("riscv64", {})[0].status == FAIL
+    mismatch = checks.check_arch("aarch64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": "arm64"})
     assert [f.status for f in mismatch] == [FAIL] and "mysql:8.4.11 here is built for amd64" in mismatch[0].message
-    unknown = doctor.check_arch("aarch64", {"docker.io/mitodl/xpro-app:0.197.2": None, "odl-stack/openedx-ol:22.0.3": None}, built={"odl-stack/openedx-ol:22.0.3"})
+    unknown = checks.check_arch("aarch64", {"docker.io/mitodl/xpro-app:0.197.2": None, "odl-stack/openedx-ol:22.0.3": None}, built={"odl-stack/openedx-ol:22.0.3"})
     assert [f.status for f in unknown] == [WARN] and "mitodl/xpro-app" in unknown[0].message and "openedx-ol" not in unknown[0].message
-    assert doctor.check_arch("x86_64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": None})[0].status == OK
+    assert checks.check_arch("x86_64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": None})[0].status == OK
 
 
 def _fresh(tmp_path: Path, **answers) -> stackdir.Stack:
@@ -186,13 +188,13 @@ def test_stale_mysql_data_of_an_earlier_stack(tmp_path):
     stack = _fresh(tmp_path)
     mysql = next(s for s in datastamp.data_stores(stack) if s.service == "mysql")
     assert mysql.bind == (stack.path / "tutor/data/mysql").resolve()
-    assert doctor.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp()).status == OK
+    assert checks.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp()).status == OK
 
     mysql.bind.mkdir(parents=True)
     (mysql.bind / "ibdata1").write_bytes(b"x")
     datastamp.write_data_stamp(stack)  # what `up` records once the data exists
     stack = stackdir.load(stack.path)
-    assert doctor.check_stale_data(mysql, stack.project, True, stack.data_stamp()).status == OK
+    assert checks.check_stale_data(mysql, stack.project, True, stack.data_stamp()).status == OK
 
     # Start over, but keep tutor/data: secrets (ours and Tutor's) are generated anew, only when asked
     # (kept.check refuses it otherwise; tests/test_state_files.py).
@@ -200,7 +202,7 @@ def test_stale_mysql_data_of_an_earlier_stack(tmp_path):
     (stack.path / "tutor/config.yml").unlink()
     stack = stackdir.load(make_stack(tmp_path, force=True, new_secrets=True))
     mysql = next(s for s in datastamp.data_stores(stack) if s.service == "mysql")
-    finding = doctor.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro")
+    finding = checks.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro")
     assert finding.status == FAIL
     assert "created with other passwords" in finding.message and "odl-stack reset stacks/xpro --data" in finding.fix
 
@@ -209,32 +211,32 @@ def test_stale_volume_without_record_warns_and_a_container_with_other_password_f
     stack = _fresh(tmp_path)
     app_db = next(s for s in datastamp.data_stores(stack) if s.service == "app-db")
     assert app_db.volume == "xpro_app-db-data"
-    assert doctor.check_stale_data(app_db, stack.project, None, {}).status == FAIL  # engine not reachable
-    assert doctor.check_stale_data(app_db, stack.project, True, {}).status == WARN
-    other = doctor.check_stale_data(app_db, stack.project, True, {}, container_password="an-old-one", container="xpro-app-db-1")
+    assert checks.check_stale_data(app_db, stack.project, None, {}).status == FAIL  # engine not reachable
+    assert checks.check_stale_data(app_db, stack.project, True, {}).status == WARN
+    other = checks.check_stale_data(app_db, stack.project, True, {}, container_password="an-old-one", container="xpro-app-db-1")
     assert other.status == FAIL and "xpro-app-db-1" in other.message
-    same = doctor.check_stale_data(app_db, stack.project, True, {}, container_password=app_db.password, container="xpro-app-db-1")
+    same = checks.check_stale_data(app_db, stack.project, True, {}, container_password=app_db.password, container="xpro-app-db-1")
     assert same.status == OK
 
 
 def test_side_by_side_clash_is_explained(tmp_path):
     xpro = _fresh(tmp_path, app="xpro")
     mitx = _fresh(tmp_path, app="mitxonline")
-    stopped = doctor.check_siblings(xpro, stackdir.siblings(xpro), running=set())
+    stopped = checks.check_siblings(xpro, stackdir.siblings(xpro), running=set())
     assert [f.status for f in stopped] == [WARN]
     assert "port 8000 is published by this stack (caddy) and by stack 'mitxonline' (caddy)" in stopped[0].message
-    running = doctor.check_siblings(xpro, [mitx], running={"mitxonline"})
+    running = checks.check_siblings(xpro, [mitx], running={"mitxonline"})
     assert running[0].status == FAIL and f"odl-stack down {mitx.path}" in running[0].fix and "--lms-port" in running[0].fix
     # Moved to its own port: no clash left.
     run = run_cli("upgrade", str(mitx.path), "--lms-port", "8001")
     assert run.returncode == 0, run.stderr
-    assert [f.status for f in doctor.check_siblings(xpro, stackdir.siblings(xpro), running={"mitxonline"})] == [OK]
+    assert [f.status for f in checks.check_siblings(xpro, stackdir.siblings(xpro), running={"mitxonline"})] == [OK]
 
 
 def test_side_by_side_subnet_clash(tmp_path):
     xpro = _fresh(tmp_path / "a", app="xpro")
     forced = _fresh(tmp_path / "b", app="mitxonline", subnet="172.28.53.0/24", lms_port=8001)
-    finding = doctor.check_siblings(xpro, [forced], running={"mitxonline"})
+    finding = checks.check_siblings(xpro, [forced], running={"mitxonline"})
     assert [f.status for f in finding] == [FAIL] and "overlaps 172.28.53.0/24 of stack 'mitxonline'" in finding[0].message
 
 
@@ -264,13 +266,13 @@ def test_no_docker_at_all_is_one_finding(tmp_path, monkeypatch, stacks):
     findings = doctor.diagnose(stackdir.load(stacks / "xpro"), hosts_file=tmp_path / "hosts", routes=lambda: ([], ""))
     engine = [f for f in findings if f.check.startswith("docker")]
     assert len(engine) == 1 and engine[0].failed
-    assert engine[0].message.startswith("not reachable: no `docker` command on PATH, and no Docker socket at")
+    assert engine[0].message.startswith("not reachable: no `docker` command found on PATH, and no Docker socket at")
     assert engine[0].fix == "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)"
 
 
 def _engine(networks=(), containers=(), volumes=()):
     def gather(images):
-        return doctor.EngineFacts(
+        return enginefacts.EngineFacts(
             version="28.2.2",
             arch="x86_64",
             mem_total=16 * 1024**3,
@@ -308,7 +310,7 @@ def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     text = compose_file.read_text()
     assert f"127.0.0.1:{lms_port}:{lms_port}" in text
     compose_file.write_text(text.replace(f"127.0.0.1:{lms_port}:{lms_port}", f"127.0.0.1:{listener}:{listener}"))
-    other = doctor.ContainerFacts("mitxonline-lms-1", "mitxonline", "lms", True, [("127.0.0.1", listener)])
+    other = enginefacts.ContainerFacts("mitxonline-lms-1", "mitxonline", "lms", True, [("127.0.0.1", listener)])
     red = doctor.diagnose(stackdir.load(moved), engine=_engine(containers=[other]), **kwargs)
     failed = [f for f in red if f.failed]
     assert len(failed) == 1 and "mitxonline-lms-1" in failed[0].message

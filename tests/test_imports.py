@@ -1,4 +1,5 @@
-"""The module graph runs one way: cli -> upgrade -> new -> lifecycle -> doctor -> stackdir -> leaf modules.
+"""The module graph runs one way: cli -> upgrade -> new -> lifecycle -> doctor (its package: diagnosis -> formatting
+-> checks) -> stackdir -> leaf modules (enginefacts, dockercli, ...).
 
 Read from the source (every import, module-level or inside a function), so a late import cannot hide a cycle;
 and run, so reading a stack back is seen not to load Tutor."""
@@ -14,9 +15,9 @@ from helpers import ROOT, make_stack
 
 PACKAGE = ROOT / "generator"
 # Operating a stack, from the top down: each may import those after it, never those before it.
-LAYERS = ("cli", "upgrade", "new", "lifecycle", "doctor", "stackdir")
+LAYERS = ("cli", "upgrade", "new", "lifecycle", "doctor", "doctor.diagnosis", "doctor.formatting", "doctor.checks", "stackdir")
 # Leaf modules: they import nothing of odl-stack's but these.
-LEAVES = {"stackfiles": set(), "errors": set(), "dockercli": {"errors"}, "ports": set()}
+LEAVES = {"stackfiles": set(), "errors": set(), "dockercli": {"errors"}, "enginefacts": {"dockercli"}, "ports": set()}
 
 
 def _module_name(path: Path) -> str:
@@ -83,11 +84,18 @@ def test_leaf_modules_import_nothing_above_them() -> None:
     assert {name: GRAPH[name] - allowed for name, allowed in LEAVES.items()} == {name: set() for name in LEAVES}
 
 
+def test_new_reads_the_engine_without_doctor() -> None:
+    """new picks a free subnet from the engine's networks through the leaf, not through doctor."""
+    assert "enginefacts" in GRAPH["new"]
+    assert [m for m in GRAPH["new"] if m.split(".")[0] == "doctor"] == []
+    assert "enginefacts" in GRAPH["doctor.diagnosis"]
+
+
 def test_the_data_stamp_lives_outside_doctor() -> None:
     """doctor reads the stamp (stale data) and lifecycle writes it: neither owns it."""
     assert "write_data_stamp" in (PACKAGE / "datastamp.py").read_text()
-    assert "DATA_STAMP" not in (PACKAGE / "doctor.py").read_text()
-    assert "datastamp" in GRAPH["doctor"] and "datastamp" in GRAPH["lifecycle"]
+    assert not any("DATA_STAMP" in p.read_text() for p in (PACKAGE / "doctor").glob("*.py"))
+    assert "datastamp" in GRAPH["doctor.checks"] and "datastamp" in GRAPH["lifecycle"]
 
 
 def _loaded_after(code: str) -> list[str]:
@@ -99,7 +107,7 @@ def _loaded_after(code: str) -> list[str]:
 
 def test_reading_a_stack_back_does_not_load_tutor() -> None:
     assert _loaded_after("import generator.stackdir") == []
-    assert _loaded_after("import generator.doctor, generator.lifecycle, generator.upgrade") == []
+    assert _loaded_after("import generator.doctor, generator.enginefacts, generator.lifecycle, generator.upgrade") == []
 
 
 def test_odl_stack_status_does_not_load_tutor(tmp_path: Path) -> None:

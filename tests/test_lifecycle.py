@@ -4,7 +4,7 @@ python-on-whales shells out to the docker CLI; here that CLI is a small stand-in
 (ODL_STACK_DOCKER) that records its argv and keeps a little state (containers
 up or not, which volumes exist), so every command line and every exit-code
 path runs for real without an engine. The engine tier runs the same code
-against a real engine (lifecycle.check_reset_keeps_data).
+against a real engine (helpers.check_reset_keeps_data).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import make_stack, run_cli
-from generator import datastamp, doctor, lifecycle, stackdir
+from helpers import check_reset_keeps_data, make_stack, run_cli
+from generator import datastamp, enginefacts, lifecycle, stackdir
 from generator.stackfiles import DATA_STAMP
 
 FAKE_DOCKER = r'''
@@ -151,9 +151,9 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     result = run_cli("up", str(stack), "--skip-doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     calls = fake.compose_calls()
-    assert calls[0] == ["up", "--build", "--detach"]
+    assert calls[0] == ["up", "--detach", "--build"]
     assert calls[1] == ["logs", "--no-color", "--follow", "--no-log-prefix", "bootstrap"]
-    assert calls[2] == ["ps", "--quiet", "--all", "bootstrap"]
+    assert calls[2] == ["ps", "--quiet", "--all", "bootstrap"]  # not shown: how up reads the bootstrap's exit code
     first = next(c for c in fake.calls() if c[0] == "compose")
     assert ["volume", "inspect", "xpro_app-db-data"] in fake.calls()  # which data is new, so stamped now
     assert first[:7] == ["compose", "--file", str(stack / "docker-compose.yml"), "--project-name", "xpro", "--project-directory", str(stack)]
@@ -244,7 +244,7 @@ def test_bootstrap_and_verify_run_the_one_shot_and_pass_its_exit_code(stack, fak
     assert failed.returncode == 1
     assert "bootstrap says: verify" in failed.stdout and "the bootstrap failed (exit code 1)" in failed.stdout
     ps = ["ps", "--quiet", "lms", "app-web"]
-    assert fake.compose_calls() == [ps, ["run", "--no-TTY", "--no-deps", "--rm", "bootstrap"], ps, ["run", "--no-TTY", "--no-deps", "--rm", "bootstrap", "verify"]]
+    assert fake.compose_calls() == [ps, ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap"], ps, ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap", "verify"]]
 
 
 def test_verify_on_a_stack_that_is_not_up_says_so_and_starts_nothing(stack, fake):
@@ -261,8 +261,8 @@ def test_logs_and_status(stack, fake):
     assert status.returncode == 0
     assert "bootstrap                exited (exit code 0)" in status.stdout and "http://openedx.odl.local:8000" in status.stdout
     calls = fake.compose_calls()
-    assert calls[0] == ["logs", "--no-color", "--tail", "20", "--follow", "lms"]
-    assert calls[-1] == ["ps", "--quiet", "--all"]
+    assert calls[0] == ["logs", "--no-color", "--follow", "--tail", "20", "lms"]
+    assert calls[-1] == ["ps", "--all", "--quiet"]
 
 
 def test_a_standalone_compose_binary_is_used_through_a_shim(stack, fake, monkeypatch, tmp_path):
@@ -278,21 +278,21 @@ def test_a_standalone_compose_binary_is_used_through_a_shim(stack, fake, monkeyp
 
 
 def test_doctor_asks_compose_through_the_same_client(stack, fake):
-    assert doctor.compose_version() == "Docker Compose version v2.40.3"
+    assert enginefacts.compose_version() == "Docker Compose version v2.40.3"
     assert fake.calls() == [["compose", "version"]]
 
 
 def test_check_reset_keeps_data_holds_and_catches_a_reset_that_deletes(stack, fake, monkeypatch):
-    """The engine tier calls check_reset_keeps_data on a real stack; here it runs on the stand-in,
+    """The engine tier calls helpers.check_reset_keeps_data on a real stack; here it runs on the stand-in,
     once with the real reset and once with a reset that wrongly deletes volumes."""
     assert run_cli("up", str(stack), "--skip-doctor").returncode == 0
     _mysql_data(stack)
-    assert lifecycle.check_reset_keeps_data(stackdir.load(stack)) == []
+    assert check_reset_keeps_data(stackdir.load(stack)) == []
 
     assert run_cli("up", str(stack), "--skip-doctor").returncode == 0
     real_reset = lifecycle.reset
     monkeypatch.setattr(lifecycle, "reset", lambda s, echo, data=False, confirm=None: real_reset(s, echo, data=True, confirm=lambda _q: True))
-    problems = lifecycle.check_reset_keeps_data(stackdir.load(stack))
+    problems = check_reset_keeps_data(stackdir.load(stack))
     assert "volume xpro_app-db-data was removed" in problems and "tutor/data/ was removed" in problems
 
 
@@ -308,9 +308,17 @@ def test_each_command_says_the_docker_compose_command_it_runs(stack, fake):
         return [line.split(" compose ", 1)[1] for line in result.stdout.splitlines() if line.startswith("$ ")]
 
     here = f"--project-directory {stack}"
-    assert shown(run_cli("up", str(stack), "--skip-doctor")) == [f"{here} up --detach --build", f"{here} logs --follow --no-log-prefix bootstrap"]
-    assert shown(run_cli("status", str(stack))) == [f"{here} ps --all"]
-    assert shown(run_cli("logs", str(stack), "lms", "--tail", "5")) == [f"{here} logs --tail 5 lms"]
-    assert shown(run_cli("verify", str(stack))) == [f"{here} run --rm --no-deps --no-TTY bootstrap verify"]
-    assert shown(run_cli("down", str(stack))) == [f"{here} down --remove-orphans"]
-    assert shown(run_cli("reset", str(stack), "--data", "--yes")) == [f"{here} down --remove-orphans --volumes"]
+    expected = {
+        ("up", "--skip-doctor"): ["up --detach --build", "logs --no-color --follow --no-log-prefix bootstrap"],
+        ("status",): ["ps --all --quiet"],
+        ("logs", "lms", "--tail", "5"): ["logs --no-color --tail 5 lms"],
+        ("verify",): ["run --rm --no-deps --no-TTY bootstrap verify"],
+        ("down",): ["down --remove-orphans"],
+        ("reset", "--data", "--yes"): ["down --remove-orphans --volumes"],
+    }
+    for (command, *options), lines in expected.items():
+        before = len(fake.compose_calls())
+        assert shown(run_cli(command, str(stack), *options)) == [f"{here} {line}" for line in lines]
+        # What is shown is what ran: the same argv after the --file/--project-* options.
+        ran = [" ".join(c) for c in fake.compose_calls()[before:]]
+        assert [line for line in lines if line in ran] == lines, ran

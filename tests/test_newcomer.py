@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, VARIANTS, make_stack, run_cli, tree
-from generator import doctor, stackdir
-from generator.doctor import DockerNetwork
+from generator import stackdir
+from generator.doctor import checks
+from generator.enginefacts import DockerNetwork
 from generator.errors import StackError
 
 VENV = ROOT / ".venv"
@@ -164,7 +165,7 @@ def test_an_unexpected_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.M
 
 def test_a_subnet_in_dockers_bridge_range_suggests_another_subnet_never_removing_bridge() -> None:
     networks = [DockerNetwork("bridge", ("172.17.0.0/16",), "", "docker0")]
-    finding = doctor.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
+    finding = checks.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     assert finding.failed
     assert "docker network rm" not in finding.fix
     assert finding.fix == "give this stack a free range: odl-stack upgrade stacks/xpro --subnet 172.18.0.0/24"
@@ -174,9 +175,9 @@ def test_doctor_fix_lines_under_make_are_make_commands(monkeypatch: pytest.Monke
     monkeypatch.setenv("ODL_STACK_VIA", "make")
     monkeypatch.setenv("ODL_STACK_TYPED", "xpro")
     networks = [DockerNetwork("bridge", ("172.17.0.0/16",), "", "docker0"), DockerNetwork("other_default", ("172.18.0.0/24",), "other", "br-1")]
-    finding = doctor.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
+    finding = checks.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     assert finding.fix == "give this stack a free range: make upgrade STACK=xpro SUBNET=172.18.1.0/24"
-    other = doctor.check_subnet_networks("172.18.0.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
+    other = checks.check_subnet_networks("172.18.0.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     assert other.fix.endswith(", or stop the stack that owns it (make down STACK=other)")
 
 

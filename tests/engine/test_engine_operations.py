@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from harness import PROJECT_PREFIX, PYTHON, ROOT, Stack, generate, record, run
 
-from generator import lifecycle, stackdir
+from generator import stackdir
+from helpers import check_reset_keeps_data
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_reset_without_data_keeps_volumes_data_and_secrets(ops_stack: Stack) -> 
     # The datastores and the app's init are enough to create every named volume and tutor/data.
     run(["docker", "compose", "up", "-d", "app-init", "mysql"], cwd=ops_stack.path, check=True)
     assert ops_stack.wait_exit("app-init") == 0, ops_stack.logs("app-init")
-    problems = lifecycle.check_reset_keeps_data(stackdir.load(ops_stack.path))
+    problems = check_reset_keeps_data(stackdir.load(ops_stack.path))
     record("ops: up datastores, odl-stack reset (no --data), volumes checked", time.monotonic() - t0)
     assert problems == []
 

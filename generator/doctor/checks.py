@@ -1,34 +1,26 @@
-"""`odl-stack doctor`: can this stack start here? Every finding ✓/⚠/✗ with its fix.
-
-Each check is a small function of explicit inputs (a hosts file path, route
-table text, a list of Docker networks, a port), so each can be tested with a
-real failure. `gather_engine` is the one place that asks the Docker engine
-(docker SDK: networks/IPAM, containers, volumes, images); `compose_version`
-asks the Compose CLI through python-on-whales, the tool `up` uses.
-"""
+"""doctor's checks: each a small function of explicit inputs (a hosts file path, route table text, a list
+of Docker networks, a port) returning `Finding`s, so each can be tested with a real failure."""
 
 from __future__ import annotations
 
 import errno
-import os
 import ipaddress
 import re
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from generator import hosts as hosts_mod
 from generator import wording
 from generator.addressing import next_free_subnet
-from generator.datastamp import PASSWORD_VARS, DataStore, bind_has_data, data_stores, fingerprint
-from generator.dockercli import client_call as default_client_call
+from generator.datastamp import DataStore, fingerprint
+from generator.enginefacts import DockerNetwork, Route
 from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
 
 OK, WARN, FAIL = "ok", "warn", "fail"
-SYMBOLS = {OK: "✓", WARN: "⚠", FAIL: "✗"}
 
 MIN_ENGINE = (20, 10, 0)
 MIN_COMPOSE = (2, 20, 0)  # `name:`, service_completed_successfully, ipam ip_range, profiles: all older; 2.20 is our floor
@@ -60,18 +52,6 @@ def warn(check: str, message: str, fix: str = "") -> Finding:
 
 def fail(check: str, message: str, fix: str) -> Finding:
     return Finding(FAIL, check, message, fix)
-
-
-def format_findings(findings: Sequence[Finding]) -> str:
-    lines = []
-    for f in findings:
-        lines.append(f"{SYMBOLS[f.status]} {f.check}: {f.message}")
-        if f.fix and f.status != OK:
-            lines.append(f"    fix: {f.fix}")
-    counts = {s: sum(1 for f in findings if f.status == s) for s in (OK, WARN, FAIL)}
-    lines.append(f"{len(findings)} checks: {counts[OK]} ✓  {counts[WARN]} ⚠  {counts[FAIL]} ✗")
-    return "\n".join(lines)
-
 
 # ---------------------------------------------------------------- versions
 
@@ -274,58 +254,6 @@ def check_hosts(hosts_file: Path, hostnames: Sequence[str], stack_path: str = "S
 
 
 # ---------------------------------------------------------------- subnet
-
-@dataclass(frozen=True)
-class Route:
-    network: str  # CIDR
-    iface: str
-
-
-@dataclass(frozen=True)
-class DockerNetwork:
-    name: str
-    subnets: tuple[str, ...]
-    project: str = ""  # compose project label
-    iface: str = ""  # host bridge interface, if a bridge
-
-
-def parse_proc_net_route(text: str) -> list[Route]:
-    """/proc/net/route (Linux): destination and mask are little-endian hex."""
-    routes = []
-    for line in text.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) < 8:
-            continue
-        iface, dest_hex, mask_hex = fields[0], fields[1], fields[7]
-        dest = ipaddress.IPv4Address(int.from_bytes(bytes.fromhex(dest_hex), "little"))
-        mask = ipaddress.IPv4Address(int.from_bytes(bytes.fromhex(mask_hex), "little"))
-        net = ipaddress.IPv4Network(f"{dest}/{mask}", strict=False)
-        routes.append(Route(str(net), iface))
-    return routes
-
-
-def parse_ip_route(text: str) -> list[Route]:
-    """Output of `ip route` (or `ip -4 route show table all`)."""
-    routes = []
-    for line in text.splitlines():
-        fields = line.split()
-        if not fields:
-            continue
-        dest = fields[0]
-        if dest in ("local", "broadcast", "unicast", "blackhole", "unreachable", "prohibit") and len(fields) > 1:
-            dest = fields[1]
-        iface = fields[fields.index("dev") + 1] if "dev" in fields and fields.index("dev") + 1 < len(fields) else ""
-        if dest == "default":
-            dest = "0.0.0.0/0"
-        try:
-            net = ipaddress.ip_network(dest, strict=False)
-        except ValueError:
-            continue
-        if net.version == 4:
-            routes.append(Route(str(net), iface))
-    return routes
-
-
 def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK") -> Finding:
     net = ipaddress.ip_network(subnet)
     for other in networks:
@@ -363,15 +291,6 @@ def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Ite
                 f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')])))}",
             )
     return ok("subnet", f"{subnet} overlaps no host route")
-
-
-def read_routes() -> tuple[list[Route], str]:
-    """Host routes from /proc/net/route (Linux); ([], why) when this host has none to read."""
-    path = Path("/proc/net/route")
-    if path.exists():
-        return parse_proc_net_route(path.read_text()), ""
-    return [], "no /proc/net/route on this host (the engine runs in a VM: host routes do not reach it)"
-
 
 # ---------------------------------------------------------------- stale data
 
@@ -445,280 +364,3 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
     if siblings and not findings:
         findings.append(ok("side by side", f"no port or subnet shared with {', '.join(s.project for s in siblings)}"))
     return findings
-
-
-# ---------------------------------------------------------------- the engine
-
-class EngineUnreachable(Exception):
-    """No engine answers; the message is the cause in words, `fix` what to do about it."""
-
-    def __init__(self, cause: str, fix: str) -> None:
-        super().__init__(cause)
-        self.fix = fix
-
-
-class NoDockerCLI(RuntimeError):
-    """No docker command to run Compose with."""
-
-
-START_DOCKER = "start Docker (sudo systemctl start docker, or open Docker Desktop), or set DOCKER_HOST to where it listens"
-
-
-def unreachable(base_url: str, error: str) -> EngineUnreachable:
-    """The docker SDK's error (a chain of exception reprs) -> the cause a person can act on."""
-    socket_path = base_url.split("://", 1)[-1] if base_url.startswith(("unix://", "/")) else ""
-    if socket_path and ("FileNotFoundError" in error or "No such file" in error):
-        return EngineUnreachable(f"no Docker socket at {socket_path} (Docker is not running, or not installed)", START_DOCKER)
-    if "PermissionError" in error or "Permission denied" in error:
-        return EngineUnreachable(
-            f"permission denied on {socket_path or base_url}",
-            "add yourself to the docker group (sudo usermod -aG docker $USER, then log in again), or run as root",
-        )
-    if "Connection refused" in error or "ConnectionRefused" in error:
-        return EngineUnreachable(f"nothing answers at {base_url}", START_DOCKER)
-    return EngineUnreachable(f"no answer from {base_url}", START_DOCKER)
-
-
-@dataclass
-class ContainerFacts:
-    name: str
-    project: str
-    service: str
-    running: bool
-    ports: list[tuple[str, int]]  # (host ip, host port)
-    env: dict[str, str] = field(default_factory=dict, repr=False)
-
-
-@dataclass
-class EngineFacts:
-    version: str
-    arch: str
-    mem_total: int
-    ncpu: int
-    networks: list[DockerNetwork]
-    containers: list[ContainerFacts]
-    volumes: set[str]
-    image_arches: dict[str, str | None]
-
-
-def gather_engine(images: Sequence[str] = ()) -> EngineFacts:
-    """Ask the Docker engine (DOCKER_HOST or the default socket) for what the checks need."""
-    import docker
-    from docker.errors import DockerException, ImageNotFound
-
-    base_url = engine_url()
-    try:
-        client = docker.DockerClient(base_url=base_url, timeout=10)
-        version = client.version()
-        info = client.info()
-        networks = _networks(client)
-        containers = []
-        for c in client.containers.list(all=True):
-            attrs = c.attrs
-            labels = (attrs.get("Config") or {}).get("Labels") or {}
-            ports = []
-            for bindings in ((attrs.get("NetworkSettings") or {}).get("Ports") or {}).values():
-                for b in bindings or []:
-                    if b.get("HostPort"):
-                        ports.append((b.get("HostIp", ""), int(b["HostPort"])))
-            env = dict(e.split("=", 1) for e in (attrs.get("Config") or {}).get("Env") or [] if "=" in e)
-            containers.append(
-                ContainerFacts(
-                    name=attrs.get("Name", "").lstrip("/"),
-                    project=labels.get("com.docker.compose.project", ""),
-                    service=labels.get("com.docker.compose.service", ""),
-                    running=(attrs.get("State") or {}).get("Running", False),
-                    ports=ports,
-                    env=env,
-                )
-            )
-        volumes = {v.name for v in client.volumes.list()}
-        image_arches: dict[str, str | None] = {}
-        for ref in images:
-            try:
-                image_arches[ref] = client.images.get(ref).attrs.get("Architecture")
-            except ImageNotFound:
-                image_arches[ref] = None
-    except DockerException as exc:
-        raise unreachable(base_url, str(exc)) from exc
-    return EngineFacts(
-        version=str(version.get("Version", "?")),
-        arch=str(info.get("Architecture", "?")),
-        mem_total=int(info.get("MemTotal", 0)),
-        ncpu=int(info.get("NCPU", 0)),
-        networks=networks,
-        containers=containers,
-        volumes=volumes,
-        image_arches=image_arches,
-    )
-
-
-def _networks(client: Any) -> list[DockerNetwork]:
-    networks = []
-    for net in client.networks.list(greedy=False):
-        attrs = net.attrs
-        subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
-        labels = attrs.get("Labels") or {}
-        options = attrs.get("Options") or {}
-        iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
-        networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
-    return networks
-
-
-def engine_networks() -> list[DockerNetwork] | None:
-    """The engine's networks, or None when no engine answers (generation then checks only the
-    stacks next to the new one)."""
-    import docker
-    from docker.errors import DockerException
-
-    try:
-        return _networks(docker.DockerClient(base_url=engine_url(), timeout=5))
-    except (DockerException, OSError):
-        return None
-
-
-def engine_volumes() -> set[str] | None:
-    """The engine's volume names, or None when no engine answers."""
-    import docker
-    from docker.errors import DockerException
-
-    try:
-        return {v.name for v in docker.DockerClient(base_url=engine_url(), timeout=5).volumes.list()}
-    except (DockerException, OSError):
-        return None
-
-
-def engine_url() -> str:
-    """Where the engine listens: DOCKER_HOST, else the docker CLI's current context
-    (Docker Desktop, Colima and rootless engines live there), else the default socket."""
-    import shutil
-    import subprocess
-
-    if os.environ.get("DOCKER_HOST"):
-        return os.environ["DOCKER_HOST"]
-    if shutil.which("docker"):
-        try:
-            found = subprocess.run(
-                ["docker", "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"], capture_output=True, text=True, timeout=10
-            ).stdout.strip()
-            if found:
-                return found
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return "unix:///var/run/docker.sock"
-
-
-def compose_version(client_call: Sequence[str] | None = None) -> str:
-    """`docker compose version` through python-on-whales (the CLI `up` drives); raises RuntimeError."""
-    from python_on_whales import DockerClient
-    from python_on_whales.exceptions import DockerException
-
-    import shutil
-
-    call = list(client_call or default_client_call())
-    if not shutil.which(call[0]):
-        raise NoDockerCLI(f"no `{call[0]}` command on PATH")
-    try:
-        return str(DockerClient(client_call=call).compose.version())
-    except DockerException as exc:
-        raise RuntimeError((exc.stderr or str(exc)).strip().splitlines()[0] if (exc.stderr or "").strip() else f"exit code {exc.return_code}") from exc
-    except Exception as exc:  # ClientNotFoundError and friends: no docker CLI at all
-        raise RuntimeError(str(exc).strip().splitlines()[0]) from exc
-
-
-# ---------------------------------------------------------------- all together
-
-def diagnose(
-    stack: Stack,
-    hosts_file: Path = hosts_mod.DEFAULT_HOSTS_FILE,
-    engine: Callable[[Sequence[str]], EngineFacts] = gather_engine,
-    compose: Callable[[], str] = compose_version,
-    routes: Callable[[], tuple[list[Route], str]] = read_routes,
-    siblings: Sequence[Stack] = (),
-) -> list[Finding]:
-    findings: list[Finding] = []
-    facts: EngineFacts | None = None
-    no_engine: EngineUnreachable | None = None
-    try:
-        facts = engine(stack.images)
-        findings.append(check_engine_version(facts.version))
-    except EngineUnreachable as exc:
-        no_engine = exc
-    try:
-        compose_finding = check_compose_version(compose(), compose_features(stack.compose))
-    except NoDockerCLI as exc:
-        compose_finding = fail("docker compose", str(exc), "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)")
-        if no_engine is not None:
-            # One cause, one line: Docker is not installed here.
-            no_engine = EngineUnreachable(f"{exc}, and {no_engine}", "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)")
-            compose_finding = None
-    except RuntimeError as exc:
-        compose_finding = fail(
-            "docker compose",
-            f"Docker Compose v2 not usable: {exc}",
-            "install the Compose v2 plugin (docker-compose-plugin / docker-compose-v2), or set ODL_STACK_COMPOSE to a Compose v2 binary",
-        )
-    if no_engine is not None:
-        # The checks that need the engine are left out rather than each failing on its own line.
-        findings.append(fail("docker engine", f"not reachable: {no_engine}; the checks that need it are skipped", no_engine.fix))
-    if compose_finding is not None:
-        findings.append(compose_finding)
-    if facts is not None:
-        findings.append(check_memory(facts.mem_total))
-        findings.extend(check_arch(facts.arch, facts.image_arches, stack.built_images))
-
-    for pub in stack.published:
-        holders = None
-        if facts is not None:
-            holders = [
-                PortHolder(c.name, c.project)
-                for c in facts.containers
-                if any(p == pub.port and (ip in ("", "0.0.0.0", "::") or not pub.host_ip or ip == pub.host_ip) for ip, p in c.ports)
-            ]
-        findings.append(check_port(pub, stack.project, holders, str(stack.path)))
-
-    findings.append(check_hosts(hosts_file, stack.hostnames, str(stack.path)))
-
-    docker_ifaces = []
-    if facts is not None:
-        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path)))
-        docker_ifaces = [n.iface for n in facts.networks if n.iface]
-    route_list, why = routes()
-    if why:
-        findings.append(warn("subnet", f"host routes not checked: {why}"))
-    else:
-        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path)))
-
-    stamp = stack.data_stamp()
-    for store in data_stores(stack):
-        present: bool | None
-        if store.volume:
-            if facts is None:
-                continue  # volumes live in the engine: the engine finding says why this is not checked
-            present = store.volume in facts.volumes
-        else:
-            present = bind_has_data(store.bind)
-        container = None
-        if facts is not None:
-            container = next((c for c in facts.containers if c.project == stack.project and c.service == store.service), None)
-        findings.append(
-            check_stale_data(
-                store,
-                stack.project,
-                present,
-                stamp,
-                container_password=None if container is None else container.env.get(_password_var(stack, store.service), ""),
-                container=container.name if container else "",
-                stack_path=str(stack.path),
-            )
-        )
-
-    running = None if facts is None else {c.project for c in facts.containers if c.running}
-    findings.extend(check_siblings(stack, siblings, running))
-    return findings
-
-
-def _password_var(stack: Stack, service: str) -> str:
-    env = ((stack.compose.get("services") or {}).get(service) or {}).get("environment") or {}
-    names = env if isinstance(env, dict) else [e.split("=", 1)[0] for e in env]
-    return next(v for v in PASSWORD_VARS if v in names)
