@@ -195,7 +195,7 @@ def verify(stack: str) -> None:
 
 
 @cli.command()
-@click.argument("stack", type=click.Path(file_okay=False, exists=True))
+@click.argument("stack", type=click.Path(file_okay=False))  # a missing STACK gets the list of stacks (stackdir.recorded)
 @click.option("--lms-port", type=int, help="Move every Open edX URL (LMS, Studio, MFEs, Meilisearch) to this port (host and container).")
 @click.option("--app-port", type=int, help="Move the app to this port (host and container).")
 @click.option("--subnet", help="Move the stack to this private subnet (pinned addresses are re-derived).")

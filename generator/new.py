@@ -18,7 +18,7 @@ import click
 from generator import addressing, stackdir, versions, wording
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
-from generator.spec import StackSpec, default_name, make_spec
+from generator.spec import StackSpec, check_name, default_name, make_spec
 from generator.stackfiles import STACK_FILE
 from generator.wording import Echo
 
@@ -62,7 +62,8 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
 
 def given_ports(answers: Mapping[str, Any]) -> dict[str, Any]:
     """The ports the answers set, by the spec's port name."""
-    asked = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v}
+    # Only None and "" (cookiecutter's empty answer) mean "not given": a 0 must reach the port check.
+    asked = {k: v for k, v in (("lms", answers.get("lms_port")), ("app", answers.get("app_port"))) if v not in (None, "")}
     return {**(answers.get("ports") or {}), **asked}
 
 
@@ -100,7 +101,9 @@ def generate(
     from generator.plan import make_plan
 
     out = Path(out)
-    stack_dir = out / stack_name(answers)
+    if out.exists() and not out.is_dir():
+        raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
+    stack_dir = out / check_name(stack_name(answers))
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
         raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")

@@ -55,6 +55,15 @@ def default_name(app: str, apisix: bool, profile: str = "tutor") -> str:
     return app + ("-apisix" if apisix else "") + profiles.ERAS[profile].name_suffix
 
 
+def check_name(name: str) -> str:
+    """A stack name, or the error for it; `new` asks before it looks at OUT/NAME (`.` and `..` exist)."""
+    if not NAME_RE.match(name):
+        raise StackError(
+            "name", f"'{name}' is not a valid stack name", "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit"
+        )
+    return name
+
+
 def make_spec(
     app: str,
     apisix: bool = False,
@@ -78,11 +87,7 @@ def make_spec(
             f"APISIX + Keycloak exists only for {' and '.join(facts.title for facts in gated)}",
             f"drop {wording.option('--apisix')} or use {wording.option('--app', gated[0].name)}",
         )
-    name = name or default_name(app, apisix, profile)
-    if not NAME_RE.match(name):
-        raise StackError(
-            "name", f"'{name}' is not a valid stack name", "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit"
-        )
+    name = check_name(name or default_name(app, apisix, profile))
     subnet = subnet or default_subnet(app, apisix, profile)
     try:
         net = ipaddress.ip_network(subnet, strict=True)

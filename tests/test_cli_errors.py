@@ -130,3 +130,37 @@ def test_help_lists_the_exit_codes() -> None:
     codes = result.stdout.split("Exit codes:\n", 1)[1].splitlines()
     assert [line.split()[0] for line in codes if line.split()[0].isdigit()] == ["0", "1", "2", "130"]
     assert "bad input" in result.stdout and "traceback" in result.stdout
+
+
+@pytest.mark.parametrize("port_option", ["--lms-port", "--app-port"])
+def test_port_zero_is_refused_not_ignored(tmp_path: Path, port_option: str) -> None:
+    # 0 once counted as "not given", so the stack was made on the default port without a word.
+    result = run_cli("new", "--app", "xpro", port_option, "0", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_refused(result, "lms port" if port_option == "--lms-port" else "app-nginx port", tmp_path, {})
+    assert f"set {port_option} between 1024 and 65535" in result.stderr
+
+
+def test_out_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("mine\n")
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--out", str(tmp_path / "afile"), cwd=tmp_path)
+    assert_refused(result, "--out", tmp_path, before)
+    assert "is a file" in result.stderr
+
+
+def test_upgrade_of_a_missing_stack_lists_the_stacks(tmp_path: Path) -> None:
+    make_stack(tmp_path / "stacks", app="xpro")
+    before = tree(tmp_path)
+    result = run_cli("upgrade", "stacks/nope", cwd=tmp_path)
+    assert_refused(result, "STACK", tmp_path, before)
+    assert "no such stack" in result.stderr and "xpro" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_names_get_the_name_error(tmp_path: Path, name: str) -> None:
+    # OUT/. and OUT/.. exist, so the name must be checked before the directory is looked at.
+    (tmp_path / "out" / "other").mkdir(parents=True)
+    before = tree(tmp_path)
+    result = run_cli("new", "--app", "xpro", "--name", name, "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert_refused(result, "name", tmp_path, before)
+    assert "is not a valid stack name" in result.stderr

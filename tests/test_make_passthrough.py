@@ -1,0 +1,26 @@
+"""`make stack` passes every option of `odl-stack new` through; none is dropped silently."""
+import subprocess
+from pathlib import Path
+
+import click
+
+from generator.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+# Make variable per option; a new CLI option without a Makefile variable fails this test.
+VARIABLES = {
+    "--app": "APP=xpro", "--apisix": "APISIX=1", "--profile": "PROFILE=tutor", "--name": "NAME=n",
+    "--subnet": "SUBNET=10.9.0.0/24", "--out": "OUT=o", "--app-src": "APP_SRC=../src", "--images": "IMAGES=i.yml",
+    "--lms-port": "LMS_PORT=8100", "--app-port": "APP_PORT=8200", "--ip": "IP=lms=10.9.0.5", "--force": "FORCE=1",
+}
+
+
+def test_make_stack_passes_every_new_option() -> None:
+    new = cli.commands["new"]
+    options = {o for p in new.params if isinstance(p, click.Option) for o in p.opts if o.startswith("--")}
+    assert options - {"--help"} <= set(VARIABLES), f"no Makefile variable for {options - set(VARIABLES)}"
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), "stack", *VARIABLES.values()],
+                         capture_output=True, text=True, check=True).stdout
+    words = out.split()
+    for option in VARIABLES:
+        assert option in words, f"make stack dropped {option}"
