@@ -332,7 +332,7 @@ def _login_through_lms(spec, user, steps, course_page=None):
 # The check's login is a real authorization-code grant: the LMS exchanges the code at the app's
 # DOT (oauth2_provider/oauth2_validators.py save_bearer_token), which stores an access token and a
 # refresh token (an ID token too under OIDC) for the learner. Deleting exactly the rows the check
-# made keeps verify write-free and a re-run a no-op (issue 23 B) while the login stays real.
+# made keeps verify write-free and a re-run a no-op while the login stays real.
 def _oauth_models():
     from oauth2_provider import models
 

@@ -206,7 +206,7 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["expired_me"][0] == 401 and out["expired_me"][1]["error_code"] == "token_expired"
     assert out["anonymous_me"] == 401
 
-    # mobile_api/users/views.py my_user_info -> UserDetail (issue 23 G): what the apps' _edx_user_exists reads.
+    # mobile_api/users/views.py my_user_info -> UserDetail: what the apps' _edx_user_exists reads.
     assert out["my_user_info"] == [302, "/api/mobile/v0.5/users/testlearner"]
     assert out["my_user_info_followed"] == [200, {
         "id": out["worker_account"][1]["id"], "username": "testlearner", "email": "testlearner@xpro.odl.local", "name": "Test Learner",

@@ -385,7 +385,7 @@ def _app_db_rows(stack: Stack) -> list[str]:
 
 
 def test_verify_writes_nothing_and_a_rerun_leaves_the_app_database_as_it_was(stack: Stack) -> None:
-    """Issue 23 B: the checklist's login is a real authorization-code grant, whose tokens the
+    """The checklist's login is a real authorization-code grant, whose tokens the
     app's DOT stores; `verify` (which never writes) and a re-run leave the app DB as they found it."""
     for command in (["verify"], []):
         before = _app_db_rows(stack)
