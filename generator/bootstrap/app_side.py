@@ -305,6 +305,7 @@ def _login_through_lms(spec, user, steps, course_page=None):
     functions, missing = _app_functions(spec)
     if missing:
         return {"error": missing + " missing"}
+    before = _oauth_rows(user)
     session = functions["create_user_session"](user)
     try:
         with requests.Session() as browser:
@@ -325,6 +326,28 @@ def _login_through_lms(spec, user, steps, course_page=None):
                     "course_page": page.status_code if page is not None else None}
     finally:
         session.delete()
+        _delete_new_oauth_rows(user, before)
+
+
+# The check's login is a real authorization-code grant: the LMS exchanges the code at the app's
+# DOT (oauth2_provider/oauth2_validators.py save_bearer_token), which stores an access token and a
+# refresh token (an ID token too under OIDC) for the learner. Deleting exactly the rows the check
+# made keeps verify write-free and a re-run a no-op while the login stays real.
+def _oauth_models():
+    from oauth2_provider import models
+
+    return [models.get_refresh_token_model(), models.get_access_token_model(), models.get_id_token_model(),
+            models.get_grant_model()]
+
+
+def _oauth_rows(user):
+    return {model: set(model.objects.filter(user=user).values_list("pk", flat=True)) for model in _oauth_models()}
+
+
+def _delete_new_oauth_rows(user, before):
+    # Refresh tokens first: their access_token link is SET_NULL, not CASCADE (DOT models.py).
+    for model, known in before.items():
+        model.objects.filter(user=user).exclude(pk__in=known).delete()
 
 
 def _follow_to_dashboard(browser, spec, hops=15):

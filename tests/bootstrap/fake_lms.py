@@ -3,7 +3,8 @@ checklist make, answered from memory (the engine tier's LMS stand-in does them f
 
 Shapes follow edx-platform: POST /user_api/v1/account/registration/ (200, or 409 when the user
 exists), /oauth2/access_token, /api/user/v1/me and /api/user/v1/accounts/<username>
-(openedx/core/djangoapps/user_api/urls.py), /api/third_party_auth/v0/users/<username>
+(openedx/core/djangoapps/user_api/urls.py), /api/mobile/v0.5/my_user_info (302 to users/<username>,
+lms/djangoapps/mobile_api/users/views.py), /api/third_party_auth/v0/users/<username>
 ({"active": [{"provider_id", "name", "remote_id"}]}, third_party_auth/api/views.py UserView).
 The course steps (issue 13): the course list /api/courses/v1/courses/?course_keys= (course_api
 CourseListView, {"results", "pagination"}), POST /api/enrollment/v1/enrollment (JSON, staff may
@@ -151,6 +152,15 @@ class FakeLMS:
                 if url.path == "/api/user/v1/me":
                     who = self._bearer() or lms.sessions.get(self._cookie(LMS_SESSION_COOKIE) or "")
                     return self.reply(200, {"username": who}) if who else self.reply(401)
+                # lms/djangoapps/mobile_api/users/views.py my_user_info -> UserDetail (the token's own user).
+                if url.path == "/api/mobile/v0.5/my_user_info":
+                    who = self._bearer()
+                    return self.reply(302, headers={"Location": f"/api/mobile/v0.5/users/{who}"}) if who else self.reply(401)
+                if url.path.startswith("/api/mobile/v0.5/users/"):
+                    who, name = self._bearer(), url.path.rsplit("/", 1)[1]
+                    if who is None:
+                        return self.reply(401)
+                    return self.reply(200, {"username": who, "email": lms.users[who]["email"]}) if who == name else self.reply(404)
                 if url.path.startswith("/api/user/v1/accounts"):
                     if self.headers.get("Authorization") != "Bearer " + lms.service_worker_token:
                         return self.reply(401)

@@ -119,6 +119,16 @@ out["expired_me"] = get("/api/user/v1/me", "old-token")
 out["anonymous_me"] = Client().get("/api/user/v1/me").status_code
 out["worker_account"] = get("/api/user/v1/accounts/testlearner", "worker-token")
 out["worker_accounts_by_email"] = get("/api/user/v1/accounts?email=testlearner@xpro.odl.local", "worker-token")
+# edx-api-client user_info, as the apps' _edx_user_exists asks: GET my_user_info, redirects followed.
+learner.last_login = None; learner.save()
+r = Client().get("/api/mobile/v0.5/my_user_info", HTTP_AUTHORIZATION="Bearer learner-token")
+out["my_user_info"] = [r.status_code, r.get("Location")]
+out["my_user_info_followed"] = get(r["Location"], "learner-token")
+out["my_user_info_last_login"] = User.objects.get(pk=learner.pk).last_login is not None
+out["my_user_info_expired"] = Client().get("/api/mobile/v0.5/my_user_info", HTTP_AUTHORIZATION="Bearer old-token").status_code
+out["my_user_info_anonymous"] = Client().get("/api/mobile/v0.5/my_user_info").status_code
+out["user_detail_of_another"] = get("/api/mobile/v0.5/users/edx", "learner-token")[0]
+out["user_detail_by_staff"] = get("/api/mobile/v0.5/users/testlearner", "worker-token")[0]
 out["worker_links"] = get("/api/third_party_auth/v0/users/testlearner", "worker-token")
 out["learner_links"] = get("/api/third_party_auth/v0/users/testlearner", "learner-token")
 out["superuser_links"] = get("/api/third_party_auth/v0/users/testlearner", "root-token")
@@ -195,6 +205,15 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["learner_me"] == [200, {"username": "testlearner"}]
     assert out["expired_me"][0] == 401 and out["expired_me"][1]["error_code"] == "token_expired"
     assert out["anonymous_me"] == 401
+
+    # mobile_api/users/views.py my_user_info -> UserDetail: what the apps' _edx_user_exists reads.
+    assert out["my_user_info"] == [302, "/api/mobile/v0.5/users/testlearner"]
+    assert out["my_user_info_followed"] == [200, {
+        "id": out["worker_account"][1]["id"], "username": "testlearner", "email": "testlearner@xpro.odl.local", "name": "Test Learner",
+        "course_enrollments": "http://testserver/api/mobile/v0.5/users/testlearner/course_enrollments/"}]
+    assert out["my_user_info_last_login"], "my_user_info sends user_logged_in (update_last_login)"
+    assert out["my_user_info_expired"] == 401 and out["my_user_info_anonymous"] == 401
+    assert out["user_detail_of_another"] == 404 and out["user_detail_by_staff"] == 403  # IsUserInUrl
 
     # user_api AccountViewSet and third_party_auth UserView.
     assert out["worker_account"][0] == 200 and out["worker_account"][1]["email"] == "testlearner@xpro.odl.local"

@@ -375,6 +375,29 @@ def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     assert not changed, f"a re-run on a wired stack changed: {changed}\n{output}"
 
 
+def _app_db_rows(stack: Stack) -> list[str]:
+    """The app database's rows, one INSERT line each, sorted: row order in a dump follows the
+    heap, which an UPDATE or DELETE elsewhere may shuffle. Sequence positions (setval) are left
+    out: a counter moves with every insert, even one rolled back, and nothing reads it as data."""
+    proc = stack.exec("app-db", "pg_dump", "-U", "postgres", "--data-only", "--column-inserts", "postgres", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return sorted(line for line in proc.stdout.splitlines() if line.startswith("INSERT INTO "))
+
+
+def test_verify_writes_nothing_and_a_rerun_leaves_the_app_database_as_it_was(stack: Stack) -> None:
+    """The checklist's login is a real authorization-code grant, whose tokens the
+    app's DOT stores; `verify` (which never writes) and a re-run leave the app DB as they found it."""
+    for command in (["verify"], []):
+        before = _app_db_rows(stack)
+        proc = stack.compose("run", "--rm", "--no-deps", "bootstrap", *command, timeout=900)
+        output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, output
+        assert_all_green(output)
+        after = _app_db_rows(stack)
+        gone, new = sorted(set(before) - set(after)), sorted(set(after) - set(before))
+        assert before == after, f"bootstrap {command or ['run']} changed the app DB: removed {gone}, added {new}"
+
+
 # A re-run's time over the two sides' Django start-ups (`docker compose exec <side> ./manage.py
 # [lms] shell -c pass`), asserted on the published images (REAL=1). On the stand-ins: at most
 # the longest Django process of the re-run plus this (the bootstrap's process start, its waits,

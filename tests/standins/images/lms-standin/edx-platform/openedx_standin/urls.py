@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from oauth2_provider import views as dot_views
 
 from courses_standin import enrollment
-from openedx_standin import registration, user_api, views
+from openedx_standin import mobile_api, registration, user_api, views
 
 urlpatterns = [
     re_path(r"^heartbeat/?$", views.heartbeat),
@@ -11,6 +11,10 @@ urlpatterns = [
     re_path(r"^api/user/v1/accounts/?$", user_api.AccountsView.as_view()),
     re_path(r"^api/user/v1/accounts/(?P<username>[\w.@+-]+)/?$", user_api.AccountsView.as_view()),
     re_path(r"^api/third_party_auth/v0/users/(?P<username>[\w.@+-]+)/?$", user_api.ThirdPartyAuthUserView.as_view()),
+    # lms/urls.py api/mobile/<api_version>/ -> mobile_api/urls.py, mobile_api/users/urls.py.
+    re_path(r"^api/mobile/" + mobile_api.API_VERSION + r"/my_user_info$", mobile_api.MyUserInfoView.as_view(), name="user-info"),
+    re_path(r"^api/mobile/" + mobile_api.API_VERSION + r"/users/(?P<username>[\w.@+-]+)$", mobile_api.UserDetailView.as_view(),
+            name="user-detail"),
     re_path(r"^user_api/v1/account/registration/?$", registration.registration),
     path("register", registration.register_page),
     path("login", registration.login_page),

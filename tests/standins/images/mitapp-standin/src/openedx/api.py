@@ -105,12 +105,13 @@ def _create_edx_user_request(open_edx_user, user, access_token):
 
 
 def _edx_user_exists(user):
-    """:412 -- the user's own Open edX API answers (edx-api-client's user_info: /api/mobile/v0.5/my_user_info,
-    here the equivalent /api/user/v1/me)."""
+    """:412 -- the user's own Open edX API answers (edx-api-client's user_info: GET
+    /api/mobile/v0.5/my_user_info, its redirect to the user's page followed)."""
     try:
         auth = get_valid_edx_api_auth(user)
         resp = requests.get(
-            openedx_calls.edx_url("/api/user/v1/me"), headers={"Authorization": f"Bearer {auth.access_token}"}, timeout=30
+            openedx_calls.edx_url("/api/mobile/v0.5/my_user_info"), headers={"Authorization": f"Bearer {auth.access_token}"},
+            timeout=30,
         )
         resp.raise_for_status()
     except Exception:  # noqa: BLE001  (upstream: bare except -> False)
