@@ -110,13 +110,15 @@ def generate(
     if out.exists() and not out.is_dir():
         raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
     # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
-    with stacklock.hold(out / name, lambda line: click.echo(line, err=True)):
-        return _generate(answers, out, force, echo, networks, new_secrets, volumes)
+    stack_dir = out / name
+    with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
+        return _generate(answers, out, stack_dir, force, echo, networks, new_secrets, volumes)
 
 
 def _generate(
     answers: Mapping[str, Any],
     out: Path,
+    stack_dir: Path,
     force: bool,
     echo: Echo,
     networks: Callable[[], Sequence[Any] | None] | None,
@@ -126,7 +128,6 @@ def _generate(
     from generator import render, secrets_store
     from generator.plan import make_plan
 
-    stack_dir = out / stack_name(answers)
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
         raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
