@@ -188,6 +188,44 @@ def reset(stack: str, data: bool, yes: bool) -> None:
     _exit(lifecycle.reset(_stack(stack), click.echo, data=data, confirm=lambda q: yes or click.confirm(q, default=False)))
 
 
+TO_OPT = click.option("--to", "to", type=click.Path(file_okay=False), help="Directory of the snapshots (default: STACK/snapshots/).")
+
+
+@cli.command()
+@click.argument("stack", type=click.Path(file_okay=False))
+@click.argument("name", required=False)
+@TO_OPT
+def snapshot(stack: str, name: str | None, to: str | None) -> None:
+    """Copy every datastore of STACK (its named volumes and tutor/data/) into snapshot NAME (default: the
+    UTC time). The stack is stopped for the copy and started again."""
+    from generator import snapshots
+
+    snapshots.take(_stack(stack), click.echo, name, to)
+
+
+@cli.command()
+@click.argument("stack", type=click.Path(file_okay=False))
+@click.argument("name")
+@TO_OPT
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+def restore(stack: str, name: str, to: str | None, yes: bool) -> None:
+    """Replace every datastore of STACK with snapshot NAME, all or nothing (asks first); a running stack is
+    started again and its bootstrap's checklist shown."""
+    from generator import snapshots
+
+    _exit(snapshots.restore(_stack(stack), click.echo, name, to, confirm=lambda q: yes or click.confirm(q, default=False)))
+
+
+@cli.command(name="snapshots")
+@STACK_ARG
+@TO_OPT
+def list_snapshots(stack: str, to: str | None) -> None:
+    """List STACK's snapshots: name, when, size, the odl-stack version and image references they were taken with."""
+    from generator import snapshots
+
+    _exit(snapshots.show(_stack(stack), click.echo, to))
+
+
 @cli.command()
 @STACK_ARG
 def bootstrap(stack: str) -> None:
