@@ -203,7 +203,14 @@ def test_a_snapshot_name_is_checked_and_never_overwritten(taken: tuple) -> None:
         snapshots.take(stack, lambda _l: None, "../x", runner=LocalRunner(root))
 
 
-def test_a_restore_killed_at_every_step_leaves_the_old_data_or_the_new(taken: tuple) -> None:
+@pytest.fixture()
+def few_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three stores (two volumes, one directory) keep the kill loop short; the scripts treat each alike."""
+    real = snapshots.stores
+    monkeypatch.setattr(snapshots, "stores", lambda stack: [s for s in real(stack) if s.key in ("app-db-data", "app-media", "tutor/data/mysql")])
+
+
+def test_a_restore_killed_at_every_step_leaves_the_old_data_or_the_new(few_stores: None, taken: tuple) -> None:
     stack, root, new, old = taken
     outcomes = set()
     die_at = 1
@@ -245,3 +252,40 @@ def test_cli_snapshots_lists_name_time_size_version_and_images(taken: tuple) -> 
 def test_make_restore_needs_a_name() -> None:
     result = subprocess.run(["make", "-s", "restore", "STACK=xpro"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 2 and "NAME is required" in result.stderr
+
+
+# ------------------------------------------------------------------ init one-shots skip what is done
+
+
+def _once(tmp_path: Path, image: str, script: str) -> subprocess.CompletedProcess[str]:
+    from generator import compose
+
+    text = compose.once("openedx-init-4-lms", image, script, data_dir=str(tmp_path)).replace("$$", "$")
+    return subprocess.run(["sh", "-e", "-c", text], capture_output=True, text=True)
+
+
+def test_an_init_one_shot_runs_once_per_image_and_script_on_its_data(tmp_path: Path) -> None:
+    ran = tmp_path / "ran"
+    script = f"echo x >> {ran}"
+    assert _once(tmp_path, "img:1", script).returncode == 0 and ran.read_text() == "x\n"
+    second = _once(tmp_path, "img:1", script)
+    assert second.returncode == 0 and "skipped" in second.stdout and ran.read_text() == "x\n"  # recorded as done
+    assert _once(tmp_path, "img:2", script).returncode == 0 and ran.read_text() == "x\nx\n"  # another image: again
+    shutil.rmtree(tmp_path / ".odl-init")  # the data gone (reset --data): again
+    assert _once(tmp_path, "img:2", script).returncode == 0 and ran.read_text() == "x\nx\nx\n"
+
+
+def test_a_failed_init_records_nothing(tmp_path: Path) -> None:
+    assert _once(tmp_path, "img:1", "exit 3").returncode == 3
+    assert not (tmp_path / ".odl-init").exists()
+    assert _once(tmp_path, "img:1", "echo early; exit\necho never").returncode == 0  # Tutor's scripts `exit` early
+    assert (tmp_path / ".odl-init" / "openedx-init-4-lms").exists()
+
+
+def test_from_a_checkout_the_apps_init_always_runs(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "Dockerfile").write_text("FROM scratch\n")
+    stack = stackdir.load(make_stack(tmp_path / "out", app="xpro", app_src=str(src)))
+    assert ".odl-init" not in " ".join(stack.compose["services"]["app-init"]["command"])
+    assert ".odl-init" in " ".join(stack.compose["services"]["openedx-init-4-lms"]["command"])
