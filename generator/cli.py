@@ -141,10 +141,17 @@ def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
 @click.option("--skip-doctor", is_flag=True, help="Start even if doctor finds a problem.")
 @HOSTS_FILE_OPT
 def up(stack: str, skip_doctor: bool, hosts_file: Path) -> None:
-    """Doctor, then build/pull and start STACK, follow the bootstrap until it exits, print the URLs."""
-    from generator import lifecycle
+    """Doctor, then build/pull and start STACK, follow the bootstrap until it exits, print the URLs
+    (and, while the stack has no snapshot, the command that takes one)."""
+    from generator import lifecycle, snapshots
 
-    _exit(lifecycle.up(_stack(stack), click.echo, check=not skip_doctor, hosts_file=hosts_file))
+    loaded = _stack(stack)
+    # A restore killed half-way is finished or undone before any datastore starts.
+    snapshots.recover_pending(loaded, click.echo)
+    code = lifecycle.up(loaded, click.echo, check=not skip_doctor, hosts_file=hosts_file)
+    if code == 0:
+        snapshots.offer(loaded, click.echo)
+    _exit(code)
 
 
 @cli.command()

@@ -138,9 +138,6 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
         if not run_doctor(stack, echo, hosts_file):
             echo(f"Not starting: fix the ✗ findings above (or pass {wording.option('--skip-doctor')} to start anyway).")
             return 1
-    from generator import snapshots
-
-    snapshots.recover_pending(stack, echo)
     docker = client(stack)
     fresh = _fresh_stores(stack, docker)
     if fresh:
@@ -153,9 +150,6 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
     if code == 0:
         datastamp.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
-        print_urls(stack, echo)
-        snapshots.offer(stack, echo)
-        return 0
     else:
         echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}")
     print_urls(stack, echo)
