@@ -455,7 +455,9 @@ def restore(stack: Stack, echo: Echo, name: str, to: str | None = None, confirm:
         docker = lifecycle.client(stack) if runner is docker_runner else None
         was_running = bool(_running_ids(stack, docker)) if docker else False
         if docker:
-            lifecycle.compose(stack, docker, echo, ["stop"])
+            # Containers go too (volumes and tutor/data/ stay): `up` then makes new ones, so the
+            # bootstrap's log is this run's alone.
+            lifecycle.compose(stack, docker, echo, ["down", "--remove-orphans"])
             _create_volumes(stack, docker, chosen)
         keys = [s.file_key for s in chosen]
         _write_journal(stack, {"phase": "staging", "snapshot": str(snap.path.resolve()), "stores": keys})
