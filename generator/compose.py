@@ -18,7 +18,7 @@ from generator import course, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
-from generator.stackfiles import TUTOR_DIR
+from generator.stackfiles import TUTOR_DATA, TUTOR_DIR
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
@@ -102,12 +102,12 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
             depends["permissions"] = {"condition": "service_completed_successfully"}
         service["depends_on"] = depends
         name = f"openedx-init-{index}-{job}"
-        # `$` would be read by Compose as interpolation; the scripts mean shell variables. Jobs with a
-        # data directory skip what this data records as done (the mysql one has none; it is quick).
-        if any(str(v).split(":")[1] == OPENEDX_JOB_DATA for v in service.get("volumes", [])):
-            service["command"] = ["sh", "-e", "-c", once(name, str(service["image"]), script)]
-        else:
-            service["command"] = ["sh", "-e", "-c", script.replace("$", "$$")]
+        # `$` would be read by Compose as interpolation; the scripts mean shell variables. Each job
+        # skips what its data records as done; Tutor's mysql job has no data directory, so it gets one
+        # (its wait for MySQL sleeps 10 s a try, and its users and grants live in MySQL's data).
+        if not any(str(v).split(":")[1] == OPENEDX_JOB_DATA for v in service.get("volumes", [])):
+            service["volumes"] = [*service.get("volumes", []), f"./{TUTOR_DATA}/{job}-job:{OPENEDX_JOB_DATA}:z"]
+        service["command"] = ["sh", "-e", "-c", once(name, str(service["image"]), script)]
         service["restart"] = "no"
         services[name] = service
         previous = name

@@ -22,7 +22,7 @@ from generator.snapshots import Store
 from generator.stackfiles import RESTORE_JOURNAL, SNAPSHOTS_DIR
 from helpers import make_stack, run_cli
 
-TUTOR_BINDS = {f"tutor/data/{d}" for d in ("cms", "cms-job", "lms", "lms-job", "meilisearch", "mongodb", "mysql", "openedx-media", "openedx-media-private", "redis")}
+TUTOR_BINDS = {f"tutor/data/{d}" for d in ("cms", "cms-job", "lms", "lms-job", "meilisearch", "mongodb", "mysql", "mysql-job", "openedx-media", "openedx-media-private", "redis")}
 
 
 @pytest.fixture(scope="module")

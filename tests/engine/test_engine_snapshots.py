@@ -17,7 +17,7 @@ from harness import FIGURES, PYTHON, ROOT, Stack, assert_all_green, bootstrap_re
 
 FIGURES_FILE = ROOT / ".cache" / "engine" / "bench-snapshots.json"
 SNAPSHOT = "s1"
-SKIPPING_INITS = ("openedx-init-4-lms", "openedx-init-5-cms", "openedx-course-import", "app-init")
+SKIPPING_INITS = ("openedx-init-2-mysql", "openedx-init-4-lms", "openedx-init-5-cms", "openedx-course-import", "app-init")
 
 
 def _odl(stack: Stack, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
