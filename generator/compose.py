@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
-from generator import course, templates
+from generator import course, secrets_store, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
@@ -31,9 +31,13 @@ OPENEDX_JOB_DATA = "/openedx/data"
 APP_STAMP_DATA = "/var/media"
 
 
-def _stamp(name: str, image: str, script: str, data_dir: str, extra: str) -> tuple[str, str, str]:
+def _stamp(name: str, image: str, script: str, data_dir: str, extra: str, secrets: Iterable[str] = ()) -> tuple[str, str, str]:
     """(key, stamp file, the line that skips): the key is the image reference and the script (and
-    `extra`, e.g. the course's files), so another image or another script runs it again."""
+    `extra`, e.g. the course's files), so another image or another script runs it again. Secrets in the
+    script are left out of it (same answers, same files; data made with other secrets is deleted with
+    its stamps, or refused by restore)."""
+    for value in sorted(secrets, key=len, reverse=True):
+        script = script.replace(value, "<secret>")
     key = hashlib.sha256("\0".join([image, script, extra]).encode()).hexdigest()[:16]
     stamp = f"{data_dir}/{INIT_STAMP_DIR}/{name}"
     skip = (f'if [ "$(cat {stamp} 2>/dev/null)" = {key} ]; then echo "odl-stack: {name} already ran to the end on this data'
@@ -41,10 +45,10 @@ def _stamp(name: str, image: str, script: str, data_dir: str, extra: str) -> tup
     return key, stamp, skip
 
 
-def once(name: str, image: str, script: str, data_dir: str = OPENEDX_JOB_DATA, extra: str = "") -> str:
+def once(name: str, image: str, script: str, data_dir: str = OPENEDX_JOB_DATA, extra: str = "", secrets: Iterable[str] = ()) -> str:
     """A one-shot's shell script that skips `script` when the data records it already succeeded at this
     image, and records it after it succeeds. `$` escaped for Compose."""
-    key, stamp, skip = _stamp(name, image, script, data_dir, extra)
+    key, stamp, skip = _stamp(name, image, script, data_dir, extra, secrets)
     text = f"{skip}\n(\n{script}\n)\nmkdir -p {data_dir}/{INIT_STAMP_DIR} && echo {key} > {stamp}\n"
     return text.replace("$", "$$")
 
@@ -93,6 +97,7 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
     """Tutor's `do init` tasks as a chain of one-shot services, in Tutor's order."""
     services: dict[str, dict[str, Any]] = {}
     previous = None
+    secrets = [v for v in secrets_store.tutor_secrets(render.config).values() if v]
     for index, (job, script) in enumerate(render.init_tasks, start=1):
         service = _tutor_service(render.jobs[f"{job}-job"])
         depends = service.get("depends_on", {})
@@ -107,7 +112,7 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
         # (its wait for MySQL sleeps 10 s a try, and its users and grants live in MySQL's data).
         if not any(str(v).split(":")[1] == OPENEDX_JOB_DATA for v in service.get("volumes", [])):
             service["volumes"] = [*service.get("volumes", []), f"./{TUTOR_DATA}/{job}-job:{OPENEDX_JOB_DATA}:z"]
-        service["command"] = ["sh", "-e", "-c", once(name, str(service["image"]), script)]
+        service["command"] = ["sh", "-e", "-c", once(name, str(service["image"]), script, secrets=secrets)]
         service["restart"] = "no"
         services[name] = service
         previous = name

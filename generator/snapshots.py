@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from generator import __version__, wording
+from generator import __version__, secrets_store, wording
 from generator.errors import StackError
 from generator.stackdir import Stack
 from generator.stackfiles import RESTORE_JOURNAL, SNAPSHOTS_DIR
@@ -48,8 +48,6 @@ OLD_DIR = ".odl-restore-old"
 MOVED_MARK = ".odl-restore-moved"
 HELPER_LABEL = "odl-stack.snapshot-helper"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# Tutor's config keys that hold secrets (the rest are settings: hosts, image names).
-_TUTOR_SECRET = re.compile(r"PASSWORD|SECRET|_KEY|^ID$")
 
 # The helper's scripts. Stores are mounted at $S/<key>, the snapshot at $P; the same scripts run on the
 # host in the fast tier (S and P point at directories there). POSIX sh and busybox-compatible tools:
@@ -170,7 +168,7 @@ def stores(stack: Stack) -> list[Store]:
 def secrets_hash(stack: Stack) -> str:
     """One hash of every secret the stack's data depends on (ours and Tutor's); never the values."""
     values = {f"secrets.{k}": str(v) for k, v in stack.secrets.items()}
-    values.update({f"tutor.{k}": str(v) for k, v in stack.tutor_config.items() if _TUTOR_SECRET.search(k)})
+    values.update({f"tutor.{k}": v for k, v in secrets_store.tutor_secrets(stack.tutor_config).items()})
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
