@@ -29,7 +29,13 @@ def _users(stack: Stack, code: str) -> dict[str, list[str]]:
     out = {}
     for side in ("app", "openedx"):
         facts = stack.plan[side]
-        proc = stack.exec(facts["service"], *facts["manage"], "shell", input="from django.contrib.auth import get_user_model\nU = get_user_model()\n" + code, timeout=300)
+        # Just after a start the side's database may not answer yet: retried for a bounded time.
+        deadline = time.monotonic() + 120
+        while True:
+            proc = stack.exec(facts["service"], *facts["manage"], "shell", input="from django.contrib.auth import get_user_model\nU = get_user_model()\n" + code, timeout=300)
+            if proc.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(3)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
         out[side] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
