@@ -220,9 +220,17 @@ def reconcile_providers(steps, spec, sites):
 
 def reconcile_learner_link(steps, spec):
     """An LMS learner (made by the app's registration call) whose social link is gone is
-    linked again: without it, login through the provider sends the learner to /register.
-    The uid is the LMS username: registration makes the LMS user with the app's userinfo
-    username (ol-social-auth OLOAuth2.ID_KEY = "username"), the same value the link holds."""
+    linked again. The uid is the LMS username: registration makes the LMS user with the app's
+    userinfo username (ol-social-auth OLOAuth2.ID_KEY = "username"), the same value the link holds.
+
+    edX's own pipeline would link such a learner at its next SSO login, by email
+    (third_party_auth/pipeline.py associate_by_email_if_oauth, for every `oa2-` provider), but only
+    an ACTIVE account whose email is the app's and no other account's (social_core
+    associate_by_email; utils.py get_associated_user_by_email_response). Otherwise (a learner
+    deactivated, or whose LMS email no longer matches the app's) utils.py user_exists finds the
+    account by email or username and the login ends on /login. The re-link is kept so the
+    state is whole without a login: the checklist's link line and the app's Open edX checks read
+    /api/third_party_auth/v0/users/<username> before anyone has signed in."""
     from django.apps import apps
 
     try:

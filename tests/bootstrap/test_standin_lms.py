@@ -429,3 +429,34 @@ def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, 
     assert out["courses"][1]["pagination"]["next"] is None
     assert out["courses_for_other"][0] == 403
     assert out["page_learner"] == [200, True] and out["page_anonymous"] == [200, False] and out["page_unknown"] == 404
+
+
+RATELIMIT_SCRIPT = r'''
+import json
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from django.contrib.auth.models import User
+call_command("migrate", verbosity=0)
+form = dict(username="limited", email="limited@x.test", name="Limited", honor_code="true", password="pw-12345678")
+app = lambda: Client(REMOTE_ADDR="172.30.0.5")  # every registration of a stack comes from the app container's IP
+out = {"posts": [app().post("/user_api/v1/account/registration/", dict(form, username=f"u{i}", email=f"u{i}@x.test")).status_code
+                 for i in range(2)]}
+r = app().post("/user_api/v1/account/registration/", form)
+out["limited"] = [r.status_code, r.json()]
+out["limited_user"] = User.objects.filter(username="limited").exists()
+out["other_ip"] = Client(REMOTE_ADDR="172.30.0.6").post("/user_api/v1/account/registration/", form).status_code
+print("RESULT=" + json.dumps(out))
+'''
+
+
+def test_standin_lms_rate_limits_registration_per_client_ip(tmp_path: Path, venvs: Any) -> None:
+    """register.py RegistrationView.post: ratelimit(key=REAL_IP_KEY, rate=REGISTRATION_RATELIMIT,
+    method='POST', block=False), a limited request answered 403 forbidden-request. Here the limit
+    is 2 per 7 days (upstream's default is 60/7d; the stack sets a development-sized one)."""
+    env = dict(_standin_env(tmp_path, "http://app.invalid"), ODL_TEST_REGISTRATION_RATELIMIT="2/7d")
+    out = _run(RATELIMIT_SCRIPT, tmp_path, env)
+    assert out["posts"] == [200, 200]
+    assert out["limited"] == [403, {"error_code": "forbidden-request"}] and not out["limited_user"]
+    assert out["other_ip"] == 200

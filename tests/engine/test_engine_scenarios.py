@@ -529,7 +529,9 @@ def _damage(stack: Stack) -> None:
         "from third_party_auth.models import OAuth2ProviderConfig\n"
         f"get_access_token_model().objects.filter(user__username={plan['openedx']['service_worker']['username']!r}).delete()\n"
         f"get_application_model().objects.filter(name={plan['openedx']['oauth_app']['name']!r}).update(redirect_uris='http://wrong.invalid/')\n"
-        f"row = OAuth2ProviderConfig.current({plan['openedx']['provider']['backend_name']!r})\n"
+        # Rows are per Site: the LMS Host's own (a shell has no request, so current() would be SITE_ID's).
+        f"row = OAuth2ProviderConfig.objects.filter(backend_name={plan['openedx']['provider']['backend_name']!r}, "
+        f"site__domain={plan['openedx']['site_domain']!r}).order_by('-change_date')[0]\n"
         "row.enabled = False\n"
         "row.save()\n"
     )
