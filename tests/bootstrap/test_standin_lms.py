@@ -84,7 +84,7 @@ OAuth2ProviderConfig(
     skip_email_verification=True, skip_registration_form=True, skip_hinted_login_dialog=True,
     other_settings=json.dumps({"AUTHORIZATION_URL": app_url + "/oauth2/authorize/", "ACCESS_TOKEN_URL": app_url + "/oauth2/token/",
                                "API_ROOT": app_url + "/"}),
-    sync_learner_profile_data=True,
+    sync_learner_profile_data=True, enable_sso_id_verification=True,
 ).save()
 # A newer row for ANOTHER Site (example.com, SITE_ID), disabled: rows are per Site
 # (KEY_FIELDS = ('site_id', 'backend_name')), so SSO on testserver must not care.
@@ -213,6 +213,8 @@ out["new_registered"] = [r.status_code, r.json()]
 r = fresh.get(out["register_form"]["finish"])
 out["new_finished"] = [r.status_code, r["Location"], fresh.get("/dashboard").content.decode()]
 out["links_after"] = sorted(UserSocialAuth.objects.values_list("user__username", "uid"))
+from lms.djangoapps.verify_student.models import SSOVerification
+out["sso_verifications"] = sorted(SSOVerification.objects.values_list("user__username", "status", "identity_provider_type", "identity_provider_slug"))
 # pipeline.py set_logged_in_cookies: the first pass sets the login cookies by a redirect to the complete URL.
 cookie_client = Client()
 r = cookie_client.get("/auth/login/ol-oauth2/?auth_entry=login")
@@ -335,6 +337,9 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["new_registered"][0] == 200
     assert out["new_finished"][:2] == [302, "/dashboard"] and "newperson" in out["new_finished"][2]
     assert out["links_after"] == [["newperson", "newperson"], ["testlearner", "testlearner"]]
+    # set_id_verification_status (enable_sso_id_verification): one approved SSOVerification per user and provider.
+    assert out["sso_verifications"] == [[name, "approved", "third_party_auth.models.OAuth2ProviderConfig", "ol-oauth2"]
+                                        for name in ("newperson", "testlearner")]
     # The rest of edX's pipeline (third_party_auth/pipeline.py, utils.py).
     assert out["cookie_pass"][:2] == [302, "/auth/complete/ol-oauth2/"]
     assert {"edxloggedin", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= set(out["cookie_pass"][2])

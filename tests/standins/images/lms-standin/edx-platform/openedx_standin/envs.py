@@ -65,6 +65,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "openedx_standin",
             "courses_standin",
             "lms.djangoapps.coursewarehistoryextended",
+            "lms.djangoapps.verify_student",
         ],
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
@@ -115,6 +116,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "social_core.pipeline.social_auth.load_extra_data",
             "social_core.pipeline.user.user_details",
             "openedx_standin.tpa_pipeline.user_details_force_sync",
+            "openedx_standin.tpa_pipeline.set_id_verification_status",
             "openedx_standin.tpa_pipeline.set_logged_in_cookies",
         ],
         "SOCIAL_AUTH_INACTIVE_USER_LOGIN": True,

@@ -20,11 +20,14 @@ upstream function:
   differs from the user's own (username excepted) overwrites it, unless another account already
   holds it (email); the notification mail to the old and new address is not sent, and the
   UserProfile fields (fullname, country) are not there (no UserProfile in the stand-in);
+- set_id_verification_status: with the provider's enable_sso_id_verification, an approved
+  SSOVerification of the user for this provider (type = the provider's full class name, its slug)
+  is made unless one newer than earliest_allowed_verification_date exists (see
+  lms/djangoapps/verify_student/models.py); send_approval_signal is not mimicked;
 - set_logged_in_cookies (@partial): outside the API entries, a user with an UNUSABLE password is
   logged out and answered 403 "Your account is disabled"; else, when the login cookies are not
   set yet, a redirect back to the complete URL sets them (user_authn/cookies.py, see cookies.py).
-Left out (tests/engine/README.md): set_pipeline_timeout, set_id_verification_status,
-login_analytics, ensure_redirect_url_is_safe, the enterprise and SAML steps.
+Left out (tests/engine/README.md): set_pipeline_timeout, login_analytics, ensure_redirect_url_is_safe, the enterprise and SAML steps.
 """
 import logging
 
@@ -143,6 +146,19 @@ def user_details_force_sync(auth_entry, strategy, details, user=None, *args, **k
         setattr(user, field, value)
     if changed:
         strategy.storage.user.changed(user)
+
+
+def set_id_verification_status(auth_entry, strategy, details, user=None, *args, **kwargs):
+    from lms.djangoapps.verify_student.models import SSOVerification, earliest_allowed_verification_date
+
+    provider = Registry.get_from_pipeline({"backend": strategy.request.backend.name, "kwargs": kwargs})
+    if user and provider and provider.enable_sso_id_verification:
+        kind = "{}.{}".format(type(provider).__module__, type(provider).__name__)  # ProviderConfig.full_class_name
+        found = SSOVerification.objects.filter(user=user, status="approved", created_at__gte=earliest_allowed_verification_date(),
+                                               identity_provider_type=kind, identity_provider_slug=provider.slug)
+        if not found:
+            SSOVerification.objects.create(user=user, status="approved", name=user.get_full_name() or user.first_name,
+                                           identity_provider_type=kind, identity_provider_slug=provider.slug)
 
 
 @partial
