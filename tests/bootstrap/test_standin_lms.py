@@ -465,3 +465,31 @@ def test_standin_lms_rate_limits_registration_per_client_ip(tmp_path: Path, venv
     assert out["posts"] == [200, 200]
     assert out["limited"] == [403, {"error_code": "forbidden-request"}] and not out["limited_user"]
     assert out["other_ip"] == 200
+
+
+STALE_SCRIPT = r'''
+import json, re
+import django
+django.setup()
+from django.contrib.sites.models import Site
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from third_party_auth.models import OAuth2ProviderConfig
+call_command("migrate", verbosity=0)
+listed = lambda: re.findall(r'data-provider-id="([^"]+)"', Client().get("/login").content.decode())
+out = {"before": listed()}  # a /login rendered during init, before the provider row exists
+site = Site.objects.create(domain="testserver", name="LMS")
+OAuth2ProviderConfig(backend_name="ol-oauth2", slug="ol-oauth2", name="MIT app", enabled=True, visible=True, site=site).save()
+out["after_save"] = listed()
+cache.delete(OAuth2ProviderConfig.key_values_cache_key_name("backend_name"))  # what the bootstrap deletes after its commit
+out["after_clear"] = listed()
+print("RESULT=" + json.dumps(out))
+'''
+
+
+def test_standin_lms_login_page_keeps_a_stale_provider_list_until_its_key_is_cleared(tmp_path: Path, venvs: Any) -> None:
+    """provider.py Registry lists providers from key_values('backend_name'), cached 600 s; config-models'
+    save() deletes another key (key_values of all KEY_FIELDS), so the list stays stale."""
+    out = _run(STALE_SCRIPT, tmp_path, _standin_env(tmp_path, "http://app.invalid"))
+    assert out == {"before": [], "after_save": [], "after_clear": ["oa2-ol-oauth2"]}

@@ -213,6 +213,12 @@ def register_page(request):
 
 
 def login_page(request):
-    """/login: the legacy login page (no password login is used by the stack)."""
+    """/login: the legacy login page (no password login is used by the stack). Its provider buttons
+    are user_authn/views/login_form.py _third_party_auth_context's: provider.py
+    Registry.displayed_for_login() (ProviderConfig.display_for_login: enabled on this Site and
+    `visible`), so rendering it reads, and caches, the config-models provider list."""
+    from third_party_auth.provider import Registry
+
     backend_name, details = _pipeline_details(request)
-    return render(request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details})
+    providers = [p for p in Registry.enabled() if p.visible]
+    return render(request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details, "providers": providers})
