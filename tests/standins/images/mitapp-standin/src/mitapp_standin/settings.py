@@ -117,6 +117,13 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
+    # MITx Online's own Redis alias (main/settings.py:1102-1106), which its get_redis_lock
+    # (main/utils.py:233) takes locks in.
+    "redis": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "redis"}
+    ),
     # The apps keep a database cache too; `createcachetable` creates its table.
     "durable": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "durable_cache"},
 }
