@@ -1,7 +1,7 @@
 """The app stand-in is no kinder than the apps (issue 23 H): each app's course models have only
 fields the real app has, and each behaves as that app does where the bootstrap depends on it.
 
-The field lists are read from upstream (name: line of its courses/models.py) at the commits the
+The field lists are read from upstream (name: line of its courses/models.py, ecommerce/models.py) at the commits the
 stand-in cites: mitodl/mitxpro@92a8dcb, mitodl/mitxonline@b3c9730. id, created_on and updated_on
 come from both apps' TimestampedModel (mitol-django-common mitol/common/models.py).
 """
@@ -36,6 +36,14 @@ REAL_FIELDS = {
             "run",  # :882
             "edx_enrolled",  # :883
         },
+        # Course, courses/models.py:472
+        "Course": BASE | {
+            "program", "position_in_program",  # :476, :479
+            "title", "readable_id", "live",  # :480, :481, :484
+            "is_external", "external_course_id", "platform",  # :485-487
+        },
+        # Product, ecommerce/models.py:84
+        "Product": BASE | {"content_type", "object_id", "is_active", "is_private"},  # :90, :96, :97, :103
     },
     "mitxonline": {
         # CourseRun, courses/models.py:1342
@@ -63,15 +71,26 @@ REAL_FIELDS = {
             "edx_emails_subscription",  # :2128
             "edx_enrollment_retry_count",  # :2129
         },
+        # Course, courses/models.py:942
+        "Course": BASE | {
+            "title", "readable_id", "live",  # :949, :950, :953
+            "departments", "flexible_prices", "tiers", "possible_variant_sets",  # :954-965
+        },
+        # Product, ecommerce/models.py:76
+        "Product": BASE | {
+            "content_type", "object_id", "purchasable_object",  # :83, :88, :89
+            "price", "description", "is_active",  # :91, :92, :93
+        },
     },
 }
 
 OWN_FIELDS = """
 import json
 from django.apps import apps
-print("FIELDS=" + json.dumps({name: sorted(f.name for f in apps.get_model("courses", name)._meta.get_fields()
+MODELS = (("courses", "CourseRun"), ("courses", "CourseRunEnrollment"), ("courses", "Course"), ("ecommerce", "Product"))
+print("FIELDS=" + json.dumps({name: sorted(f.name for f in apps.get_model(app, name)._meta.get_fields()
                                            if not (f.auto_created and not f.concrete))
-                              for name in ("CourseRun", "CourseRunEnrollment")}))
+                              for app, name in MODELS}))
 """
 
 
@@ -81,7 +100,7 @@ def _marker(out: str, name: str) -> object:
 
 
 @pytest.mark.parametrize("which", ["xpro", "mitxonline"])
-def test_course_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
+def test_course_and_product_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
     side = app if which == "xpro" else app_mitxonline
     fields = _marker(side.shell(OWN_FIELDS), "FIELDS")
     assert isinstance(fields, dict)
@@ -91,6 +110,8 @@ def test_course_models_have_only_the_real_apps_fields(which: str, app: DjangoSid
     # The fields the bootstrap's course step relies on are there (the test cannot pass on an empty model).
     assert {"courseware_id", "start_date", "enrollment_end", "live"} <= set(fields["CourseRun"])
     assert {"active", "edx_enrolled", "run", "user"} <= set(fields["CourseRunEnrollment"])
+    assert {"readable_id", "title"} <= set(fields["Course"]) and {"content_type", "object_id"} <= set(fields["Product"])
+    assert set(fields) == set(REAL_FIELDS[which])
 
 
 XPRO_DATES = """
