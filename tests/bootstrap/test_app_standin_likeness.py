@@ -1,7 +1,7 @@
-"""The app stand-in is no kinder than the apps (issue 23 H): each app's course models have only
-fields the real app has, and each behaves as that app does where the bootstrap depends on it.
+"""The app stand-in is no kinder than the apps (issue 23 H): each app's course, product and user
+models have only fields the real app has, and each behaves as that app does where the bootstrap depends on it.
 
-The field lists are read from upstream (name: line of its courses/models.py, ecommerce/models.py) at the commits the
+The field lists are read from upstream (name: line of its courses/, ecommerce/, users/models.py) at the commits the
 stand-in cites: mitodl/mitxpro@92a8dcb, mitodl/mitxonline@b3c9730. id, created_on and updated_on
 come from both apps' TimestampedModel (mitol-django-common mitol/common/models.py).
 """
@@ -15,6 +15,8 @@ import pytest
 from bootstrap_helpers import DjangoSide
 
 BASE = {"id", "created_on", "updated_on"}
+# Both apps' User: Django's AbstractBaseUser (password, last_login) and PermissionsMixin.
+AUTH_BASES = {"password", "last_login", "is_superuser", "groups", "user_permissions"}
 REAL_FIELDS = {
     "xpro": {
         # CourseRun, courses/models.py:669
@@ -44,6 +46,10 @@ REAL_FIELDS = {
         },
         # Product, ecommerce/models.py:84
         "Product": BASE | {"content_type", "object_id", "is_active", "is_private"},  # :90, :96, :97, :103
+        # User, users/models.py:142 (AbstractBaseUser, TimestampedModel, PermissionsMixin)
+        "User": BASE | AUTH_BASES | {
+            "username", "email", "name", "is_staff", "is_active",  # :151-157
+        },
     },
     "mitxonline": {
         # CourseRun, courses/models.py:1342
@@ -81,13 +87,20 @@ REAL_FIELDS = {
             "content_type", "object_id", "purchasable_object",  # :83, :88, :89
             "price", "description", "is_active",  # :91, :92, :93
         },
+        # User, users/models.py:263 (AbstractBaseUser, TimestampedModel, PermissionsMixin, ...)
+        "User": BASE | AUTH_BASES | {
+            "username", "email", "name", "is_staff", "is_etl", "is_active",  # :278-289
+            "global_id",  # :297
+            "hubspot_sync_datetime",  # :306
+            "b2b_contracts", "b2b_organizations",  # :308, :314
+        },
     },
 }
 
 OWN_FIELDS = """
 import json
 from django.apps import apps
-MODELS = (("courses", "CourseRun"), ("courses", "CourseRunEnrollment"), ("courses", "Course"), ("ecommerce", "Product"))
+MODELS = (("courses", "CourseRun"), ("courses", "CourseRunEnrollment"), ("courses", "Course"), ("ecommerce", "Product"), ("users", "User"))
 print("FIELDS=" + json.dumps({name: sorted(f.name for f in apps.get_model(app, name)._meta.get_fields()
                                            if not (f.auto_created and not f.concrete))
                               for app, name in MODELS}))
@@ -100,7 +113,7 @@ def _marker(out: str, name: str) -> object:
 
 
 @pytest.mark.parametrize("which", ["xpro", "mitxonline"])
-def test_course_and_product_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
+def test_course_product_and_user_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
     side = app if which == "xpro" else app_mitxonline
     fields = _marker(side.shell(OWN_FIELDS), "FIELDS")
     assert isinstance(fields, dict)
@@ -111,6 +124,7 @@ def test_course_and_product_models_have_only_the_real_apps_fields(which: str, ap
     assert {"courseware_id", "start_date", "enrollment_end", "live"} <= set(fields["CourseRun"])
     assert {"active", "edx_enrolled", "run", "user"} <= set(fields["CourseRunEnrollment"])
     assert {"readable_id", "title"} <= set(fields["Course"]) and {"content_type", "object_id"} <= set(fields["Product"])
+    assert {"username", "email", "name"} <= set(fields["User"])
     assert set(fields) == set(REAL_FIELDS[which])
 
 

@@ -9,7 +9,8 @@ DEBUG = False
 USE_TZ = True
 STANDIN_APP = os.environ.get("ODL_TEST_APP", "xpro")
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+                     "users": f"users.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

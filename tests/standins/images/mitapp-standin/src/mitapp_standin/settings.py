@@ -45,7 +45,8 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+                     "users": f"users.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
