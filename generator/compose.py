@@ -17,10 +17,7 @@ from generator import course, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
-from generator.stackfiles import TUTOR_DIR
-
-# Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
-TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
+from generator.stackfiles import TUTOR_COMPOSE_DIR
 OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
 
 
@@ -28,7 +25,9 @@ def _rebase_volume(volume: str) -> str:
     source, sep, rest = volume.partition(":")
     if not source.startswith("."):
         return volume
-    return "./" + posixpath.normpath(posixpath.join(TUTOR_COMPOSE_DIR, source)) + sep + rest
+    path = posixpath.normpath(posixpath.join(TUTOR_COMPOSE_DIR, source))
+    # A plugin checkout is outside the stack (`../...`); everything else Tutor mounts is inside it.
+    return (path if path.startswith("../") else "./" + path) + sep + rest
 
 
 def _depends_dict(depends: Any) -> dict[str, dict[str, str]]:
