@@ -1,0 +1,53 @@
+"""An Open edX plugin from a checkout, live: `odl-stack new --openedx-plugin-src` with a stand-in
+ol-social-auth checkout (tests/standins/checkouts/ol_social_auth, laid out as mitodl/open-edx-plugins'
+src/ol_social_auth). The checkout replaces the pinned wheel in lms, cms and their workers (installed
+editable at start, mounted at /mnt/ol_social_auth by Tutor's MOUNTS), the bootstrap's checklist is all
+✓ with the checkout's backend doing the logins, and an edit saved in the checkout is what the LMS serves
+next (uWSGI py-autoreload; the stand-in honours it, tests/standins/images/lms-standin/bin/uwsgi)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harness import Stack, assert_all_green, started_stack
+from live_plugin import copy_checkout, edit_until_served, served_scope, set_scope
+
+CODE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
+WHERE = ("import importlib.metadata as m, ol_social_auth; "
+         "print(ol_social_auth.__file__, m.version('ol-social-auth'))")
+
+
+@pytest.fixture(scope="module")
+def live(engine: None, stacks_dir: Path) -> Iterator[tuple[Stack, Path]]:
+    root = stacks_dir / "live-plugin"
+    root.mkdir(parents=True, exist_ok=True)
+    checkout = copy_checkout(root / "checkouts")
+    with started_stack(stacks_dir, "xpro", "live-plugin", "--openedx-plugin-src", str(checkout)) as stack:
+        yield stack, checkout
+
+
+def test_checklist_is_all_green_with_the_checkouts_backend(live: tuple[Stack, Path]) -> None:
+    stack, _checkout = live
+    assert stack.timings["bootstrap exit code"] == 0, stack.first_bootstrap  # type: ignore[attr-defined]
+    assert_all_green(stack.first_bootstrap)  # type: ignore[attr-defined]
+
+
+def test_the_checkout_replaces_the_pinned_wheel_in_every_code_service(live: tuple[Stack, Path]) -> None:
+    stack, _checkout = live
+    for service in CODE_SERVICES:
+        proc = stack.exec(service, "python", "-c", WHERE)
+        assert proc.returncode == 0, f"{service}: {proc.stderr}"
+        assert proc.stdout.split() == ["/mnt/ol_social_auth/ol_social_auth/__init__.py", "0.2.2+standin"], (service, proc.stdout)
+
+
+def test_an_edit_in_the_checkout_changes_what_the_lms_serves(live: tuple[Stack, Path]) -> None:
+    stack, checkout = live
+    before = served_scope(stack)
+    assert before == "user:read", f"before the edit the LMS served scope={before!r}"
+    try:
+        edit_until_served(stack, checkout, "odl-live-edit")
+    finally:
+        set_scope(checkout, ["user:read"])
+    assert "odl-live-edit" not in (checkout / "ol_social_auth/backends.py").read_text()
