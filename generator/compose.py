@@ -19,6 +19,10 @@ from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
 from generator.stackfiles import TUTOR_COMPOSE_DIR
 OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
+# Celery has no autoreload: with plugin checkouts, `docker compose watch` restarts these on a change
+# (Compose's `restart` watch action; uWSGI reloads the LMS and Studio itself).
+OPENEDX_WORKERS = ("lms-worker", "cms-worker")
+WATCH_IGNORED = ["**/__pycache__/", "*.egg-info/", ".git/"]
 
 
 def _rebase_volume(volume: str) -> str:
@@ -144,6 +148,9 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
     services["smtp"]["environment"] = {**services["smtp"].get("environment", {}), "HOSTNAME": plan.era.lms_hostname}
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
+    for name in OPENEDX_WORKERS if plan.spec.openedx_plugin_src else ():
+        watch = [{"path": path, "action": "restart", "ignore": WATCH_IGNORED} for path in plan.spec.openedx_plugin_src]
+        services[name]["develop"] = {"watch": watch}
     services.update(inits)
     services[course.SERVICE] = course_import_service(plan, render, last_init)
     services[course.DEMO_SERVICE] = demo_course_service(render)

@@ -154,3 +154,18 @@ def test_make_names_its_variable_in_the_refusal(tmp_path: Path) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("Error: OPENEDX_PLUGIN_SRC") and not (tmp_path / "out").exists(), result.stderr
+
+
+def test_compose_watch_restarts_the_workers_on_a_change(plugin_stack: Path) -> None:
+    from generator.doctor import checks
+
+    services = _services(plugin_stack)
+    for name in ("lms-worker", "cms-worker"):
+        rules = services[name]["develop"]["watch"]
+        assert [(r["path"], r["action"]) for r in rules] == [
+            ("../../open-edx-plugins/src/ol_social_auth", "restart"), ("../../openedx-companion-auth", "restart")]
+    assert "develop" not in services["lms"] and "develop" not in services["cms"]  # uWSGI reloads these itself
+    features = checks.compose_features(yaml.safe_load((plugin_stack / "docker-compose.yml").read_text()))
+    assert features["develop.watch restart"] == (2, 32, 0)
+    finding = checks.check_compose_version("Docker Compose version v2.24.0", features)
+    assert finding.failed and "older than 2.32.0" in finding.message and "develop.watch restart" in finding.message

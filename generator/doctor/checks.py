@@ -25,6 +25,7 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_ENGINE = (20, 10, 0)
 MIN_COMPOSE = (2, 20, 0)  # `name:`, service_completed_successfully, ipam ip_range, profiles: all older; 2.20 is our floor
 MIN_COMPOSE_ENV_FILE_OBJECTS = (2, 24, 0)  # env_file: [{path, required}]
+MIN_COMPOSE_WATCH_RESTART = (2, 32, 0)  # develop.watch action `restart` (docs.docker.com compose-file/develop)
 MIN_MEMORY = 4 * 1024**3  # Tutor's stated minimum for Open edX alone
 GOOD_MEMORY = 8 * 1024**3
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -90,6 +91,8 @@ def compose_features(model: Mapping[str, Any]) -> dict[str, tuple[int, int, int]
             features["profiles"] = MIN_COMPOSE
         if any(isinstance(e, dict) for e in body.get("env_file") or []):
             features["env_file with path/required"] = MIN_COMPOSE_ENV_FILE_OBJECTS
+        if any((rule or {}).get("action") == "restart" for rule in ((body.get("develop") or {}).get("watch") or [])):
+            features["develop.watch restart"] = MIN_COMPOSE_WATCH_RESTART
     for net in (model.get("networks") or {}).values():
         if any("ip_range" in (c or {}) for c in ((net or {}).get("ipam") or {}).get("config") or []):
             features["ipam ip_range"] = MIN_COMPOSE
