@@ -169,3 +169,25 @@ def test_compose_watch_restarts_the_workers_on_a_change(plugin_stack: Path) -> N
     assert features["develop.watch restart"] == (2, 32, 0)
     finding = checks.check_compose_version("Docker Compose version v2.24.0", features)
     assert finding.failed and "older than 2.32.0" in finding.message and "develop.watch restart" in finding.message
+
+
+def test_doctor_fails_when_a_checkout_is_gone(tmp_path: Path) -> None:
+    import shutil
+
+    from generator import stackdir
+    from generator.doctor import checks
+
+    social = _checkout(tmp_path, "ol_social_auth")
+    stack = make_stack(tmp_path / "out", openedx_plugin_src=[str(social)])
+    loaded = stackdir.load(stack)
+    (found,) = checks.check_plugin_checkouts(loaded.path, loaded.answers["openedx_plugin_src"])
+    assert not found.failed, found
+    shutil.rmtree(social)
+    (found,) = checks.check_plugin_checkouts(loaded.path, loaded.answers["openedx_plugin_src"])
+    assert found.failed and "../../ol_social_auth" in found.message and found.fix, found
+
+
+def test_the_stack_readme_names_the_checkouts_and_what_reloads(plugin_stack: Path) -> None:
+    readme = (plugin_stack / "README.md").read_text()
+    assert "## Open edX plugins from checkouts" in readme and "`../../openedx-companion-auth`" in readme
+    assert "py-autoreload" in readme and "docker compose restart lms-worker cms-worker" in readme

@@ -17,6 +17,7 @@ from generator import wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import DataStore, fingerprint
 from generator.enginefacts import DockerNetwork, Route
+from generator.plugin_checkouts import PROJECT_FILES
 from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
 
@@ -116,6 +117,20 @@ def check_compose_version(version_text: str, features: Mapping[str, tuple[int, i
     if found < needed:
         return fail("docker compose", f"version {_v(found)} is older than {_v(needed)}, needed for: {used}", "upgrade Docker Compose v2")
     return ok("docker compose", f"version {_v(found)} (needs {_v(needed)}+ for {used})")
+
+
+def check_plugin_checkouts(stack_path: Path, checkouts: Sequence[str]) -> list[Finding]:
+    """Each Open edX plugin checkout the stack mounts is still where the stack recorded it (Docker would
+    mount an empty directory it creates in its place, and the LMS would not start)."""
+    findings = []
+    for relative in checkouts:
+        path = stack_path / relative
+        if any((path / name).is_file() for name in PROJECT_FILES):
+            findings.append(ok("plugin checkout", f"{relative} is a Python package checkout"))
+        else:
+            findings.append(fail("plugin checkout", f"{relative} (relative to the stack) has no pyproject.toml or setup.py",
+                                 f"put the checkout back there, or regenerate {stack_path} with the checkouts it should mount"))
+    return findings
 
 
 # ---------------------------------------------------------------- resources
