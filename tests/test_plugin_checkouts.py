@@ -191,3 +191,16 @@ def test_the_stack_readme_names_the_checkouts_and_what_reloads(plugin_stack: Pat
     readme = (plugin_stack / "README.md").read_text()
     assert "## Open edX plugins from checkouts" in readme and "`../../openedx-companion-auth`" in readme
     assert "py-autoreload" in readme and "docker compose restart lms-worker cms-worker" in readme
+
+
+def test_stacks_with_checkouts_never_share_a_thin_image_tag() -> None:
+    from generator.plan import make_plan
+    from generator.spec import make_spec
+
+    def tag(**answers) -> str:
+        return make_plan(make_spec("xpro", **answers)).images["openedx"]
+
+    published = tag()
+    tags = {tag(openedx_plugin_src=("../a/ol_social_auth",)), tag(openedx_plugin_src=("../b/ol_social_auth",)),
+            tag(name="other", openedx_plugin_src=("../a/ol_social_auth",))}
+    assert published == "odl-stack/openedx-ol:22.0.3" and len(tags) == 3 and published not in tags
