@@ -82,7 +82,6 @@ class OpenedxRender:
     jobs: dict[str, Any]  # services of the jobs compose file
     init_tasks: list[tuple[str, str]]  # (job service, rendered script), in `do init` order
     demo_course_task: tuple[str, str]  # Tutor's `do importdemocourse` (clones from GitHub), rendered
-    mounted_directories: tuple[str, ...] = ()  # plugin checkouts Tutor mounts at /mnt/<name>, to install editable
 
 
 def _ensure_core_ready() -> None:
@@ -208,7 +207,10 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, templ
 
         local = tutor_root / "env" / "local"
         _relative_mounts(local, plan.spec.openedx_plugin_src)
-        mounted = tuple(tutor_openedx.iter_mounted_directories(mounts, "openedx"))
+        # The thin image installs the checkouts by name (context.py); Tutor must mount exactly those.
+        mounted = sorted(tutor_openedx.iter_mounted_directories(mounts, "openedx"))
+        if mounted != sorted(plugin_checkouts.mount_names(plan.spec.openedx_plugin_src)):
+            raise RuntimeError(f"Tutor mounts {mounted}, not the plugin checkouts {list(plan.spec.openedx_plugin_src)}")
         compose: dict[str, Any] = {}
         for name in ("docker-compose.yml", "docker-compose.prod.yml"):
             compose.update(yaml.safe_load((local / name).read_text())["services"])
@@ -221,8 +223,7 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, templ
         hooks.clear_all(context=context.name)
         _clear_caches()
     return OpenedxRender(
-        config=full, base_config=base, compose=compose, jobs=jobs, init_tasks=init_tasks, demo_course_task=demo_course_task,
-        mounted_directories=mounted,
+        config=full, base_config=base, compose=compose, jobs=jobs, init_tasks=init_tasks, demo_course_task=demo_course_task
     )
 
 

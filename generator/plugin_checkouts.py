@@ -79,10 +79,11 @@ def check(values: Sequence[str], stack_dir: Path) -> tuple[str, ...]:
     return tuple(relative_paths)
 
 
-def image_context(checkouts: Sequence[str], mounted: Sequence[str]) -> dict[str, Any]:
-    """What the thin image's templates need: the checkouts Tutor mounted (by name), their paths, the backends."""
+def image_context(checkouts: Sequence[str]) -> dict[str, Any]:
+    """What the thin image's templates need: the checkouts by the name Tutor mounts them under, their paths,
+    the build backends."""
     return {
-        "editable_mounts": list(mounted),
+        "editable_mounts": mount_names(checkouts),
         "checkout_paths": {mount_name(path): path for path in checkouts},
         "build_backends": list(BUILD_BACKENDS),
     }

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from generator import __version__, compose, course, openedx, plugin_checkouts, statefile, templates
+from generator import __version__, compose, course, openedx, statefile, templates
 from generator.context import template_context
 from generator.plan import StackPlan
 from generator.stackfiles import CREDENTIALS_FILE, PLAN_FILE, SECRETS_FILE, STACK_FILE, TUTOR_DIR
@@ -90,10 +90,9 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, "docker-compose.yml", compose.dump(compose.assemble(plan, rendered, context)))
     _write(stage, "app.env", templates.render("app/app.env.j2", context))
     _write(stage, "app/nginx.conf", templates.render("app/nginx.conf.j2", context))
-    image = {**context, **plugin_checkouts.image_context(plan.spec.openedx_plugin_src, rendered.mounted_directories)}
-    _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", image))
-    if rendered.mounted_directories:
-        _write(stage, "images/openedx/editable-mounts.sh", templates.render("images/editable-mounts.sh.j2", image))
+    _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", context))
+    if plan.spec.openedx_plugin_src:
+        _write(stage, "images/openedx/editable-mounts.sh", templates.render("images/editable-mounts.sh.j2", context))
     _write(stage, "README.md", templates.render("stack-README.md.j2", context))
     _write(stage, PLAN_FILE, json.dumps(plan.bootstrap, indent=2, sort_keys=True) + "\n")
     _write(stage, STACK_FILE, json.dumps({"generator_version": __version__, "answers": plan.spec.answers()}, indent=2) + "\n")
