@@ -27,6 +27,7 @@ LOCK = os.environ.get("ODL_E2E_LOCK", "/tmp/odl-stack-engine-tier.lock")
 
 def main() -> int:
     os.environ.setdefault("ODL_E2E_PYTHON", sys.executable)
+    from conftest import remove_standin_derived_images
     from harness import started_stack
     from live_plugin import copy_checkout, edit_until_served, set_scope
 
@@ -38,6 +39,7 @@ def main() -> int:
             fcntl.flock(lock, fcntl.LOCK_EX)
         print("plugin edit -> served: building the stand-in images (tests/engine/build-standins.sh)", flush=True)
         subprocess.run(["bash", str(ROOT / "tests/engine/build-standins.sh")], check=True)
+        remove_standin_derived_images()  # the thin image is then built FROM these stand-ins, as in the engine tier
         work = Path(tempfile.mkdtemp(prefix="odl-bench-live-"))
         checkout = copy_checkout(work / "checkouts")
         seconds = []
