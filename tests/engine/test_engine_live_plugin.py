@@ -7,11 +7,14 @@ next (uWSGI py-autoreload; the stand-in honours it, tests/standins/images/lms-st
 
 from __future__ import annotations
 
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness import Stack, assert_all_green, started_stack
+from harness import Stack, assert_all_green, run, started_stack
 from live_plugin import copy_checkout, edit_until_served, served_scope, set_scope
 
 CODE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
@@ -55,3 +58,38 @@ def test_an_edit_in_the_checkout_changes_what_the_lms_serves(live: tuple[Stack, 
         assert all("odl-live-edit" in scope.split() for scope in after), f"after the edit was first served: {after!r}"
     finally:
         set_scope(checkout, ["user:read"])
+
+
+def _started_at(stack: Stack, service: str) -> str:
+    return run(["docker", "inspect", "--format", "{{.State.StartedAt}}", stack.container(service)], check=True).stdout.strip()
+
+
+def test_compose_watch_restarts_the_workers_on_an_edit(live: tuple[Stack, Path]) -> None:
+    """Celery does not reload: the workers' `develop.watch` rule (action `restart`) restarts them."""
+    stack, checkout = live
+    workers = ("lms-worker", "cms-worker")
+    before = {w: _started_at(stack, w) for w in workers}
+    watch = subprocess.Popen(["docker", "compose", "watch", "--no-up", *workers], cwd=stack.path,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(watch.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+    try:
+        deadline = time.monotonic() + 30
+        while not any("watch enabled" in line.lower() for line in lines):
+            assert time.monotonic() < deadline and watch.poll() is None, f"compose watch did not start: {''.join(lines)[-2000:]}"
+            time.sleep(0.2)
+        set_scope(checkout, ["user:read", "odl-worker-edit"])
+        deadline, seen = time.monotonic() + 60, before
+        while time.monotonic() < deadline:
+            seen = {w: _started_at(stack, w) for w in workers}
+            if all(seen[w] != before[w] for w in workers):
+                break
+            time.sleep(1)
+        assert all(seen[w] != before[w] for w in workers), f"workers not restarted within 60 s: {before} -> {seen}"
+    finally:
+        set_scope(checkout, ["user:read"])
+        watch.terminate()
+        watch.wait(timeout=30)
+    for w in workers:
+        proc = stack.exec(w, "python", "-c", WHERE)
+        assert proc.returncode == 0 and "/mnt/ol_social_auth/" in proc.stdout, (w, proc.stdout, proc.stderr, "".join(lines)[-2000:])
