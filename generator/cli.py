@@ -65,6 +65,9 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
 @click.option("--app-src", type=click.Path(file_okay=False), help="Build the app from this local checkout instead of the published image.")
+@click.option("--openedx-plugin-src", multiple=True, metavar="PATH",
+              help="Mount this Open edX plugin checkout into lms, cms and their workers, installed editable (replacing its pinned"
+                   " wheel) and reloaded on change (repeatable).")
 @click.option("--images", "images_file", help="YAML file: image name -> reference, overriding the versions table.")
 @click.option("--lms-port", type=int, help=f"Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container); default per profile: {_LMS_PORTS_HELP}.")
 @click.option("--app-port", type=int, help=f"App port (host and container); default per app: {_APP_PORTS_HELP}.")

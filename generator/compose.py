@@ -18,11 +18,13 @@ from generator import course, secrets_store, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
-from generator.stackfiles import TUTOR_DATA, TUTOR_DIR
+from generator.stackfiles import TUTOR_COMPOSE_DIR, TUTOR_DATA
 
-# Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
-TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
 OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
+# Celery has no autoreload: with plugin checkouts, `docker compose watch` restarts these on a change
+# (Compose's `restart` watch action; uWSGI reloads the LMS and Studio itself).
+OPENEDX_WORKERS = ("lms-worker", "cms-worker")
+WATCH_IGNORED = ["**/__pycache__/", "*.egg-info/", ".git/"]
 # Where an init one-shot records that it ran to the end, inside the data it wrote beside (tutor/data/,
 # the app's media volume): deleted with that data by `reset --data`, brought back with it by `restore`.
 INIT_STAMP_DIR = ".odl-init"
@@ -63,7 +65,9 @@ def _rebase_volume(volume: str) -> str:
     source, sep, rest = volume.partition(":")
     if not source.startswith("."):
         return volume
-    return "./" + posixpath.normpath(posixpath.join(TUTOR_COMPOSE_DIR, source)) + sep + rest
+    path = posixpath.normpath(posixpath.join(TUTOR_COMPOSE_DIR, source))
+    # A plugin checkout is outside the stack (`../...`); everything else Tutor mounts is inside it.
+    return (path if path.startswith("../") else "./" + path) + sep + rest
 
 
 def _depends_dict(depends: Any) -> dict[str, dict[str, str]]:
@@ -190,6 +194,9 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
     services["smtp"]["environment"] = {**services["smtp"].get("environment", {}), "HOSTNAME": plan.era.lms_hostname}
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
+    for name in OPENEDX_WORKERS if plan.spec.openedx_plugin_src else ():
+        watch = [{"path": path, "action": "restart", "ignore": WATCH_IGNORED} for path in plan.spec.openedx_plugin_src]
+        services[name]["develop"] = {"watch": watch}
     services.update(inits)
     services[course.SERVICE] = course_import_service(plan, render, last_init, course.files(context))
     services[course.DEMO_SERVICE] = demo_course_service(render)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator import __version__, compose, openedx, templates
+from generator import __version__, compose, openedx, plugin_checkouts, templates
 from generator.plan import StackPlan
 
 
@@ -37,6 +37,7 @@ def template_context(plan: StackPlan) -> dict[str, Any]:
         "init_script": compose.init_script(plan),
         "cookies": openedx.lms_cookie_names(plan),
         "app_host_port": plan.urls["app"].split("://", 1)[1],
+        **plugin_checkouts.image_context(plan.spec.openedx_plugin_src),
     }
     # The app's own app.env lines (AppFacts.extra_env): templates too, rendered with this context.
     context["extra_env"] = {

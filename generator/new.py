@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from generator import addressing, stackdir, versions, wording
+from generator import addressing, plugin_checkouts, stackdir, versions, wording
 from generator import kept as kept_state
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
@@ -25,7 +25,8 @@ from generator.stackfiles import STACK_FILE
 from generator.wording import Echo
 
 # The answers cookiecutter asks for (cookiecutter.json); its own keys (`_template`, ...) are not answers.
-COOKIECUTTER_ANSWERS = ("app", "apisix", "profile", "name", "subnet", "lms_port", "app_port", "app_src", "images_file")
+COOKIECUTTER_ANSWERS = ("app", "apisix", "profile", "name", "subnet", "lms_port", "app_port", "app_src", "images_file",
+                        "openedx_plugin_src")
 
 
 def stack_name(answers: Mapping[str, Any]) -> str:
@@ -39,7 +40,7 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
     Empty answers count as not given. Ports come as a `ports` mapping (as a stack records them) and/or as
     `lms_port` / `app_port` (as the CLI and cookiecutter ask); images as an `images` mapping (recorded) or an
     `images_file` (asked). An `app_src` is a checkout path to check and store relative to `stack_dir` when
-    that is given, else one already recorded relative to the stack. `kept` (the answers a stack recorded)
+    that is given, else one already recorded relative to the stack; so is each `openedx_plugin_src`. `kept` (the answers a stack recorded)
     fills the subnet and the ports a regeneration does not give.
     """
     kept = kept or {}
@@ -49,6 +50,9 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
     app_src = answers.get("app_src") or None
     if app_src and stack_dir is not None:
         app_src = _app_src(app_src, stack_dir)
+    plugin_src = _plugin_src(answers.get("openedx_plugin_src"))
+    if plugin_src and stack_dir is not None:
+        plugin_src = list(plugin_checkouts.check(plugin_src, stack_dir))
     return make_spec(
         app=answers["app"],
         apisix=bool(answers.get("apisix")),
@@ -56,6 +60,7 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
         name=stack_name(answers),
         subnet=answers.get("subnet") or kept.get("subnet") or None,
         app_src=app_src,
+        openedx_plugin_src=tuple(plugin_src),
         images=images,
         ports={**(kept.get("ports") or {}), **given_ports(answers)},
         addresses=answers.get("addresses") or {},
@@ -77,7 +82,15 @@ def answers_from_cookiecutter(values: Mapping[str, Any], out: Path) -> dict[str,
         # Relative answers are read from the output directory, not from the hook's cwd.
         if answers[key] and not os.path.isabs(answers[key]):
             answers[key] = str(out / answers[key])
+    answers["openedx_plugin_src"] = [str(out / p) for p in plugin_checkouts.from_text(answers["openedx_plugin_src"] or "")]
     return answers
+
+
+def _plugin_src(value: Any) -> list[str]:
+    """Plugin checkouts as given: a list (CLI, stack.json) or one string of paths (an answer)."""
+    if not value:
+        return []
+    return plugin_checkouts.from_text(value) if isinstance(value, str) else [str(v) for v in value]
 
 
 def _app_src(value: str, stack_dir: Path) -> str:

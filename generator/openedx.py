@@ -15,6 +15,8 @@ MEILISEARCH_PUBLIC_URL, MFE_CONFIG) then names the one port Caddy listens on.
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,19 +29,22 @@ os.environ.setdefault("TUTOR_IGNORE_DICT_PLUGINS", "1")
 import yaml
 from tutor import config as tutor_config
 from tutor import env as tutor_env
-from tutor import hooks, plugins
+from tutor import bindmount, hooks, plugins
+from tutor.plugins import openedx as tutor_openedx
 import tutor.commands.compose  # noqa: F401  registers the iter_mounts template variable
 import tutor.commands.jobs as tutor_jobs  # registers the core init tasks on CORE_READY
 from tutormfe.hooks import MFE_APPS  # filters only; the plugin itself is loaded by Tutor
 
-from generator import templates
+from generator import plugin_checkouts, templates
 from generator.plan import StackPlan
+from generator.stackfiles import TUTOR_COMPOSE_DIR
 
 HOOKS_CONTEXT = "odl-stack"
 PATCH_NAMES = (
     "openedx-lms-common-settings",
     "openedx-lms-production-settings",
     "openedx-cms-production-settings",
+    "uwsgi-config",
     "caddyfile-global",
     "mfe-caddyfile",
     # Tutor's own slots for plugin mounts in its `permissions` one-shot (setowners.sh).
@@ -98,6 +103,30 @@ def _clear_caches() -> None:
 
     plugins._env_patches.cache_clear()  # type: ignore[attr-defined]  # an lru_cache Tutor types as a plain callable
     mfe_plugin.get_mfes.cache_clear()
+    # Tutor caches which directories a mount maps to; MOUNTED_DIRECTORIES changes per render.
+    bindmount.parse_implicit_mount.cache_clear()
+    bindmount.parse_explicit_mount.cache_clear()
+
+
+def _mount_checkouts(checkouts: tuple[str, ...]) -> list[str]:
+    """Tutor's MOUNTS for the plugin checkouts, as `tutor mounts add` would set them. A checkout whose name
+    none of Tutor's MOUNTED_DIRECTORIES patterns matches (ol-social-auth) gets its own item, so Tutor's
+    COMPOSE_MOUNTS filter mounts it at /mnt/<name> like the rest. Call inside our hooks context."""
+    for name in plugin_checkouts.mount_names(checkouts):
+        if not tutor_openedx.is_directory_mounted("openedx", name):
+            hooks.Filters.MOUNTED_DIRECTORIES.add_item(("openedx", re.escape(name) + "$"))
+    return [plugin_checkouts.placeholder(index, path) for index, path in enumerate(checkouts)]
+
+
+def _relative_mounts(local: Path, checkouts: tuple[str, ...]) -> None:
+    """Tutor wrote the placeholders of `_mount_checkouts` into its compose files; each becomes the checkout's
+    path relative to those files (the stack's checkouts are recorded relative to the stack)."""
+    up = posixpath.relpath(".", TUTOR_COMPOSE_DIR)
+    for path in sorted(local.glob("docker-compose*.yml")):
+        text = path.read_text()
+        for index, checkout in enumerate(checkouts):
+            text = text.replace(f"{plugin_checkouts.placeholder(index, checkout)}:", f"{posixpath.join(up, checkout)}:")
+        path.write_text(text)
 
 
 def _leave_out_mfes(apps: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +190,7 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, templ
             for name, text in patches(template_context).items():
                 hooks.Filters.ENV_PATCHES.add_item((name, text))
             MFE_APPS.add()(_leave_out_mfes)
+            mounts = _mount_checkouts(plan.spec.openedx_plugin_src)
         _clear_caches()
 
         base = dict(kept_config)
@@ -170,9 +200,17 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, templ
         full = dict(base)
         tutor_config.update_with_defaults(full)
         tutor_config.render_full(full)
+        # Rendered, never kept in config.yml: the stack records its checkouts in stack.json.
+        if mounts:
+            full["MOUNTS"] = mounts
         tutor_env.save(str(tutor_root), full)
 
         local = tutor_root / "env" / "local"
+        _relative_mounts(local, plan.spec.openedx_plugin_src)
+        # The thin image installs the checkouts by name (context.py); Tutor must mount exactly those.
+        mounted = sorted(tutor_openedx.iter_mounted_directories(mounts, "openedx"))
+        if mounted != sorted(plugin_checkouts.mount_names(plan.spec.openedx_plugin_src)):
+            raise RuntimeError(f"Tutor mounts {mounted}, not the plugin checkouts {list(plan.spec.openedx_plugin_src)}")
         compose: dict[str, Any] = {}
         for name in ("docker-compose.yml", "docker-compose.prod.yml"):
             compose.update(yaml.safe_load((local / name).read_text())["services"])

@@ -163,6 +163,10 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
         # The thin image is built locally; one built on another base must not share its tag.
         base = hashlib.sha256(images["openedx-base"].encode()).hexdigest()[:10]
         images["openedx"] = f"{images['openedx']}-{base}"
+    if spec.openedx_plugin_src and "openedx" not in spec.images:
+        # This stack's thin image installs its own checkouts: no other stack may share its tag.
+        mounts = hashlib.sha256("\n".join((spec.name, *spec.openedx_plugin_src)).encode()).hexdigest()[:10]
+        images["openedx"] = f"{images['openedx']}-src-{mounts}"
     packages = versions.python_packages()
     secrets = secrets_store.fill(kept_secrets or {}, _wanted_secrets(spec))
     plan = StackPlan(

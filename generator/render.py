@@ -91,6 +91,8 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, "app.env", templates.render("app/app.env.j2", context))
     _write(stage, "app/nginx.conf", templates.render("app/nginx.conf.j2", context))
     _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", context))
+    if plan.spec.openedx_plugin_src:
+        _write(stage, "images/openedx/editable-mounts.sh", templates.render("images/editable-mounts.sh.j2", context))
     _write(stage, "README.md", templates.render("stack-README.md.j2", context))
     _write(stage, PLAN_FILE, json.dumps(plan.bootstrap, indent=2, sort_keys=True) + "\n")
     _write(stage, STACK_FILE, json.dumps({"generator_version": __version__, "answers": plan.spec.answers()}, indent=2) + "\n")

@@ -25,12 +25,15 @@ class StackSpec:
     name: str = ""
     subnet: str = ""
     app_src: str | None = None  # path of a checkout, relative to the stack directory
+    openedx_plugin_src: tuple[str, ...] = ()  # Open edX plugin checkouts, relative to the stack directory
     images: Mapping[str, str] = field(default_factory=dict)
     ports: Mapping[str, int] = field(default_factory=dict)  # host = container port overrides
     addresses: Mapping[str, str] = field(default_factory=dict)  # service -> static IP overrides
 
     def answers(self) -> dict[str, Any]:
         """The answers as plain data, recorded in the stack (stack.json)."""
+        # Recorded only when given, so stacks without plugin checkouts keep their stack.json.
+        plugins = {"openedx_plugin_src": list(self.openedx_plugin_src)} if self.openedx_plugin_src else {}
         return {
             "app": self.app,
             "apisix": self.apisix,
@@ -41,6 +44,7 @@ class StackSpec:
             "images": dict(sorted(self.images.items())),
             "ports": dict(sorted(self.ports.items())),
             "addresses": dict(sorted(self.addresses.items())),
+            **plugins,
         }
 
 
@@ -80,6 +84,7 @@ def make_spec(
     name: str | None = None,
     subnet: str | None = None,
     app_src: str | None = None,
+    openedx_plugin_src: tuple[str, ...] = (),
     images: Mapping[str, str] | None = None,
     ports: Mapping[str, Any] | None = None,
     addresses: Mapping[str, str] | None = None,
@@ -118,6 +123,7 @@ def make_spec(
         name=name,
         subnet=str(net),
         app_src=app_src,
+        openedx_plugin_src=tuple(openedx_plugin_src),
         images=dict(images or {}),
         ports=clean_ports,
         addresses=dict(addresses or {}),

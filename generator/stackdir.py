@@ -184,6 +184,7 @@ _ANSWER_TYPES: dict[str, tuple[type, ...]] = {
     **{key: (str, type(None)) for key in ("app", "profile", "name", "subnet", "app_src")},
     "apisix": (bool, type(None)),
     **{key: (dict, type(None)) for key in ("images", "ports", "addresses")},
+    "openedx_plugin_src": (list, type(None)),
 }
 
 

@@ -12,6 +12,8 @@ PLAN_FILE = "plan.json"  # the bootstrap's plan
 SECRETS_FILE = Path("secrets") / "secrets.json"
 CREDENTIALS_FILE = "secrets/credentials.txt"
 TUTOR_DIR = "tutor"  # Tutor's project root: config.yml and env/
+# Tutor's compose files; their relative paths are relative to it, ours to the stack directory.
+TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
 # The user's, never written by the generator; Compose reads it after docker-compose.yml.
 OVERRIDE_FILE = "docker-compose.override.yml"
 # Written by `odl-stack up` (never by the generator): which passwords the data

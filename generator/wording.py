@@ -32,6 +32,7 @@ MAKE_VARS = {
     "--lms-port": "LMS_PORT",
     "--app-port": "APP_PORT",
     "--app-src": "APP_SRC",
+    "--openedx-plugin-src": "OPENEDX_PLUGIN_SRC",
     "--images": "IMAGES",
     "--out": "OUT",
     "--ip": "IP",

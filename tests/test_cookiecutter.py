@@ -98,3 +98,19 @@ def test_replay_repeats_the_last_answers(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     a, b = json.loads((tmp_path / "a/mitxonline-devstack/stack.json").read_text()), json.loads((tmp_path / "b/mitxonline-devstack/stack.json").read_text())
     assert a == b and a["answers"]["profile"] == "devstack"
+
+
+def test_plugin_checkouts_as_an_answer_give_the_cli_stack(tmp_path: Path) -> None:
+    for name in ("ol_social_auth", "openedx-companion-auth"):
+        (tmp_path / "plugins" / name).mkdir(parents=True)
+        (tmp_path / "plugins" / name / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    result = cookiecutter(tmp_path / "cc", "app=xpro", "openedx_plugin_src=../plugins/ol_social_auth ../plugins/openedx-companion-auth")
+    assert result.returncode == 0, result.stderr
+    cli_stack = make_stack(tmp_path / "cli", app="xpro", openedx_plugin_src=[str(tmp_path / "plugins/ol_social_auth"),
+                                                                           str(tmp_path / "plugins/openedx-companion-auth")])
+    cc_stack = tmp_path / "cc" / "xpro"
+    cc_tree, cli_tree = tree(cc_stack), tree(cli_stack)
+    for relative in ("docker-compose.yml", "stack.json", "images/openedx/Dockerfile", "images/openedx/editable-mounts.sh"):
+        assert masked(cc_tree[relative].decode(), stack_secrets(cc_stack)) == masked(cli_tree[relative].decode(), stack_secrets(cli_stack)), relative
+    missing = cookiecutter(tmp_path / "cc2", "app=xpro", "openedx_plugin_src=../plugins/gone")
+    assert missing.returncode != 0 and "Error: openedx_plugin_src: " in missing.stderr and not (tmp_path / "cc2" / "xpro").exists()

@@ -33,6 +33,8 @@ TEMPLATES = sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file() and "__pyca
 )
 # Rendered only for a stack behind the gateway.
 APISIX_TEMPLATES = {"compose/apisix.yml.j2", "keycloak/realm.json.j2", "apisix/config.yaml.j2", "apisix/apisix.yaml.j2"}
+# Rendered only for a stack with Open edX plugin checkouts (--openedx-plugin-src).
+PLUGIN_TEMPLATES = {"images/editable-mounts.sh.j2"}
 
 
 def _names_in(node: ast.expr) -> list[str]:
@@ -118,16 +120,23 @@ def rendered_contexts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[s
     return seen
 
 
-@pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"}],
-                         ids=["xpro", "mitxonline-apisix-devstack"])
+@pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"},
+                                     {"app": "xpro", "openedx_plugin_src": ["ol_social_auth"]}],
+                         ids=["xpro", "mitxonline-apisix-devstack", "xpro-plugin-checkout"])
 def test_every_template_renders_from_the_one_context(
     tmp_path: Path, rendered_contexts: list[tuple[str, dict[str, Any]]], answers: dict[str, Any]
 ) -> None:
-    make_stack(tmp_path, **answers)
+    for name in answers.get("openedx_plugin_src", []):
+        (tmp_path / "checkouts" / name).mkdir(parents=True)
+        (tmp_path / "checkouts" / name / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    answers = {**answers, "openedx_plugin_src": [str(tmp_path / "checkouts" / n) for n in answers.get("openedx_plugin_src", [])]}
+    make_stack(tmp_path / "out", **answers)
     contexts = {id(context) for _template, context in rendered_contexts}
     assert len(contexts) == 1, "every template of a stack must render from the one context.template_context(plan)"
     rendered = {name for name, _context in rendered_contexts}
     expected = {str(p.relative_to(TEMPLATE_DIR)) for p in TEMPLATES if p.is_relative_to(TEMPLATE_DIR)}
     if not answers.get("apisix"):
         expected -= APISIX_TEMPLATES
+    if not answers["openedx_plugin_src"]:
+        expected -= PLUGIN_TEMPLATES
     assert expected <= rendered, f"templates not rendered: {sorted(expected - rendered)}"

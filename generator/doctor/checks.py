@@ -17,6 +17,7 @@ from generator import wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import DataStore, fingerprint
 from generator.enginefacts import DockerNetwork, Route
+from generator.plugin_checkouts import PROJECT_FILES
 from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
 
@@ -25,6 +26,7 @@ OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_ENGINE = (20, 10, 0)
 MIN_COMPOSE = (2, 20, 0)  # `name:`, service_completed_successfully, ipam ip_range, profiles: all older; 2.20 is our floor
 MIN_COMPOSE_ENV_FILE_OBJECTS = (2, 24, 0)  # env_file: [{path, required}]
+MIN_COMPOSE_WATCH_RESTART = (2, 32, 0)  # develop.watch action `restart` (docs.docker.com compose-file/develop)
 MIN_MEMORY = 4 * 1024**3  # Tutor's stated minimum for Open edX alone
 GOOD_MEMORY = 8 * 1024**3
 ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -90,6 +92,8 @@ def compose_features(model: Mapping[str, Any]) -> dict[str, tuple[int, int, int]
             features["profiles"] = MIN_COMPOSE
         if any(isinstance(e, dict) for e in body.get("env_file") or []):
             features["env_file with path/required"] = MIN_COMPOSE_ENV_FILE_OBJECTS
+        if any((rule or {}).get("action") == "restart" for rule in ((body.get("develop") or {}).get("watch") or [])):
+            features["develop.watch restart"] = MIN_COMPOSE_WATCH_RESTART
     for net in (model.get("networks") or {}).values():
         if any("ip_range" in (c or {}) for c in ((net or {}).get("ipam") or {}).get("config") or []):
             features["ipam ip_range"] = MIN_COMPOSE
@@ -113,6 +117,20 @@ def check_compose_version(version_text: str, features: Mapping[str, tuple[int, i
     if found < needed:
         return fail("docker compose", f"version {_v(found)} is older than {_v(needed)}, needed for: {used}", "upgrade Docker Compose v2")
     return ok("docker compose", f"version {_v(found)} (needs {_v(needed)}+ for {used})")
+
+
+def check_plugin_checkouts(stack_path: Path, checkouts: Sequence[str]) -> list[Finding]:
+    """Each Open edX plugin checkout the stack mounts is still where the stack recorded it (Docker would
+    mount an empty directory it creates in its place, and the LMS would not start)."""
+    findings = []
+    for relative in checkouts:
+        path = stack_path / relative
+        if any((path / name).is_file() for name in PROJECT_FILES):
+            findings.append(ok("plugin checkout", f"{relative} is a Python package checkout"))
+        else:
+            findings.append(fail("plugin checkout", f"{relative} (relative to the stack) has no pyproject.toml or setup.py",
+                                 f"put the checkout back there, or regenerate {stack_path} with the checkouts it should mount"))
+    return findings
 
 
 # ---------------------------------------------------------------- resources

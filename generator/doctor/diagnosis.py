@@ -16,6 +16,7 @@ from generator.doctor.checks import (
     check_engine_version,
     check_hosts,
     check_memory,
+    check_plugin_checkouts,
     check_port,
     check_siblings,
     check_stale_data,
@@ -79,6 +80,7 @@ def diagnose(
         findings.append(check_port(pub, stack.project, holders, str(stack.path)))
 
     findings.append(check_hosts(hosts_file, stack.hostnames, str(stack.path)))
+    findings.extend(check_plugin_checkouts(stack.path, stack.answers.get("openedx_plugin_src") or []))
 
     docker_ifaces = []
     if facts is not None:

@@ -1,0 +1,1 @@
+"""STAND-IN of ol-social-auth (see backends.py)."""
