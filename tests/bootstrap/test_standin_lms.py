@@ -137,7 +137,14 @@ def sso_login(client, who):
     """The browser's /auth/login/ol-oauth2/?auth_entry=login; the fake app 'authorizes' `who`."""
     r = client.get("/auth/login/ol-oauth2/?auth_entry=login")
     state = parse_qs(urlsplit(r["Location"]).query)["state"][0]
-    return client.get("/auth/complete/ol-oauth2/", {"code": "code-" + who, "state": state})
+    return resume(client, client.get("/auth/complete/ol-oauth2/", {"code": "code-" + who, "state": state}))
+
+def resume(client, r):
+    """pipeline.py set_logged_in_cookies: one redirect back to the complete URL, which sets the
+    login cookies; the browser follows it and the pipeline goes on."""
+    if r.status_code == 302 and r["Location"] == "/auth/complete/ol-oauth2/":
+        return client.get(r["Location"])
+    return r
 
 from urllib.parse import parse_qs, urlsplit
 linked = Client()
@@ -153,7 +160,7 @@ out["register_form"] = {"auto_submit": 'data-auto-submit="true"' in form.group(0
                         "fields": dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1)))}
 r = fresh.post("/user_api/v1/account/registration/", out["register_form"]["fields"])
 out["new_registered"] = [r.status_code, r.json()]
-r = fresh.get(out["register_form"]["finish"])
+r = resume(fresh, fresh.get(out["register_form"]["finish"]))
 out["new_finished"] = [r.status_code, r["Location"], fresh.get("/dashboard").content.decode()]
 out["links_after"] = sorted(UserSocialAuth.objects.values_list("user__username", "uid"))
 print("RESULT=" + json.dumps(out))
@@ -278,27 +285,25 @@ out["list_as_learner"] = call("get", "/api/enrollment/v1/enrollments/", "testlea
 out["own"] = call("get", "/api/enrollment/v1/enrollment", "testlearner")
 out["courses"] = call("get", f"/api/courses/v1/courses/?course_keys={quote(key)}&username=worker&page=1&page_size=100", "worker")
 out["courses_for_other"] = call("get", "/api/courses/v1/courses/?username=worker", "testlearner")
-signed_in = Client()
-signed_in.force_login(learner)
-page = signed_in.get(f"/courses/{key}/")
-out["page_learner"] = [page.status_code, "You are enrolled in this course" in page.content.decode()]
-page = Client().get(f"/courses/{key}/")
-out["page_anonymous"] = [page.status_code, "You are enrolled in this course" in page.content.decode()]
-out["page_unknown"] = Client().get("/courses/course-v1:No+Such+Course/").status_code
 print("RESULT=" + json.dumps(out))
 '''
 
 
-def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, venvs: Any) -> None:
-    """The endpoints the apps' course steps call (courses_standin/enrollment.py cites
-    edx-platform), on the LMS stand-in with the stack's generated course imported."""
+def course_env(tmp_path: Path, app_url: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The stand-in's environment with the stack's generated course written out for its `import`."""
     from generator import course
 
     facts = course.facts("http://testserver")
     for name, text in course.files({"course": facts}).items():
         (tmp_path / "course" / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "course" / name).write_text(text)
-    env = dict(_standin_env(tmp_path, "http://app.invalid"), ODL_COURSE_DATA_DIR=str(tmp_path / "course"), ODL_COURSE_KEY=facts["key"])
+    return dict(_standin_env(tmp_path, app_url), ODL_COURSE_DATA_DIR=str(tmp_path / "course"), ODL_COURSE_KEY=facts["key"]), facts
+
+
+def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, venvs: Any) -> None:
+    """The endpoints the apps' course steps call (courses_standin/enrollment.py cites
+    edx-platform), on the LMS stand-in with the stack's generated course imported."""
+    env, facts = course_env(tmp_path, "http://app.invalid")
     out = _run(COURSE_SCRIPT, tmp_path, env)
     key = facts["key"]
     assert out["pro"] == [400, {"message": f"The [no-id-professional] course mode is expired or otherwise unavailable for course run [{key}]."}]
@@ -315,4 +320,3 @@ def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, 
         (key, facts["display_name"], facts["start"], "self")]
     assert out["courses"][1]["pagination"]["next"] is None
     assert out["courses_for_other"][0] == 403
-    assert out["page_learner"] == [200, True] and out["page_anonymous"] == [200, False] and out["page_unknown"] == 404

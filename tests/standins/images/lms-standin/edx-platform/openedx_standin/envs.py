@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 import yaml
+from corsheaders.defaults import default_headers as cors_default_headers
 
 
 def _pymysql() -> None:
@@ -57,6 +58,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "django.contrib.messages",
             "django.contrib.staticfiles",
             "django.contrib.sites",
+            "corsheaders",
             "oauth2_provider",
             "rest_framework",
             "social_django",
@@ -67,10 +69,13 @@ def base_settings(variant: str, config_file: str) -> dict:
             "lms.djangoapps.coursewarehistoryextended",
         ],
         "MIDDLEWARE": [
+            # lms/envs/common.py MIDDLEWARE: CORS first, the JWT cookie before authentication.
+            "corsheaders.middleware.CorsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
+            "openedx_standin.jwt_auth.JwtAuthCookieMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "openedx_standin.middleware.CurrentRequestMiddleware",
@@ -112,6 +117,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "social_core.pipeline.social_auth.associate_user",
             "social_core.pipeline.social_auth.load_extra_data",
             "social_core.pipeline.user.user_details",
+            "openedx_standin.cookies.set_logged_in_cookies_step",
         ],
         "SOCIAL_AUTH_INACTIVE_USER_LOGIN": True,
         "SOCIAL_AUTH_PROTECTED_USER_FIELDS": ["email"],
@@ -136,6 +142,25 @@ def base_settings(variant: str, config_file: str) -> dict:
         "REGISTRATION_EXTRA_FIELDS": {},
         "IDA_LOGOUT_URI_LIST": [],
         "CORS_ORIGIN_WHITELIST": [],
+        # lms/envs/common.py: the MFEs' authenticated client sends USE-JWT-COOKIE cross-origin.
+        "CORS_ALLOW_HEADERS": (*cors_default_headers, "use-jwt-cookie"),
+        # lms/envs/common.py defaults; Tutor's mfe plugin sets them in lms/envs/tutor/production.py.
+        "ENABLE_CATALOG_MICROFRONTEND": False,
+        "CATALOG_MICROFRONTEND_URL": None,
+        "LEARNER_HOME_MICROFRONTEND_URL": None,
+        "LEARNING_MICROFRONTEND_URL": None,
+        "ENABLE_MFE_CONFIG_API": False,
+        "MFE_CONFIG": {},
+        "MFE_CONFIG_OVERRIDES": {},
+        # lms/envs/production.py loads SESSION_COOKIE_DOMAIN from the YAML, and derive_settings
+        # resolves common.py's SHARED_COOKIE_DOMAIN = Derived(SESSION_COOKIE_DOMAIN) there, BEFORE
+        # Tutor's lms/envs/tutor/production.py runs: a later SESSION_COOKIE_DOMAIN leaves it as is.
+        "SESSION_COOKIE_DOMAIN": env_tokens.get("SESSION_COOKIE_DOMAIN"),
+        "SHARED_COOKIE_DOMAIN": env_tokens.get("SHARED_COOKIE_DOMAIN", env_tokens.get("SESSION_COOKIE_DOMAIN")),
+        # lms/envs/common.py (the login cookies of openedx_standin/cookies.py).
+        "EDXMKTG_LOGGED_IN_COOKIE_NAME": "edxloggedin",
+        "EDXMKTG_USER_INFO_COOKIE_NAME": "edx-user-info",
+        "EDXMKTG_USER_INFO_COOKIE_VERSION": 1,
         "CSRF_TRUSTED_ORIGINS": [],  # edx-platform's lms|cms/envs/common.py define it; tutor-mfe appends
         "LOGIN_REDIRECT_WHITELIST": [],
         "LMS_BASE": lms_base,
@@ -152,7 +177,22 @@ def base_settings(variant: str, config_file: str) -> dict:
         "VIDEO_IMAGE_SETTINGS": {"STORAGE_KWARGS": {}},
         "VIDEO_TRANSCRIPTS_SETTINGS": {"STORAGE_KWARGS": {}},
         "PROFILE_IMAGE_BACKEND": {"class": "django.core.files.storage.FileSystemStorage", "options": {}},
-        "JWT_AUTH": {},
+        # lms/envs/common.py JWT_AUTH; Tutor's production.py sets issuer, audience and the keys.
+        "JWT_AUTH": {
+            "JWT_AUTH_HEADER_PREFIX": "JWT",
+            "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+            "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+            "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
+            "JWT_IN_COOKIE_EXPIRATION": 60 * 60,
+            "JWT_LOGIN_CLIENT_ID": "login-service-client-id",
+            "JWT_LOGIN_SERVICE_USERNAME": "login_service_user",
+            "JWT_SUPPORTED_VERSION": "1.2.0",
+            "JWT_SIGNING_ALGORITHM": "RS512",
+            "JWT_PRIVATE_SIGNING_JWK": None,
+            "JWT_PUBLIC_SIGNING_JWK_SET": None,
+            "JWT_ISSUER": lms_root + "/oauth2",
+            "JWT_AUDIENCE": "change-me",
+        },
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         "EMAIL_BACKEND": env_tokens.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         "EMAIL_HOST": env_tokens.get("EMAIL_HOST", "localhost"),
