@@ -147,6 +147,9 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         '+ ["http://xpro.odl.local:8053/logout/"]',  # IDA_LOGOUT_URI_LIST: xPro's own logout/ path
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',
         'SESSION_COOKIE_DOMAIN = "openedx.odl.local"',
+        # lms/envs/production.py derived it from the YAML's "openedx.odl.local:8000": the JWT
+        # login cookies the MFEs use would carry a port in their Domain, which browsers drop.
+        'SHARED_COOKIE_DOMAIN = "openedx.odl.local"',
         'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]',
         "heartbeat)",
     ):
