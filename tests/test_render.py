@@ -333,3 +333,14 @@ def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[s
             assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
         else:
             assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env
+
+
+def test_plan_names_the_learner_dashboard_url_tutor_renders(stacks: dict[str, Path]) -> None:
+    """Where the LMS's /dashboard sends a signed-in person: the browser journeys read it from plan.json."""
+    import re
+
+    for name in ("xpro", "xpro-devstack"):
+        settings = (stacks[name] / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
+        rendered = re.search(r'^LEARNER_HOME_MICROFRONTEND_URL = "([^"]+)"$', settings, re.M)
+        plan = json.loads((stacks[name] / "plan.json").read_text())
+        assert rendered and plan["openedx"]["front"]["learner_dashboard_url"] == rendered.group(1), name

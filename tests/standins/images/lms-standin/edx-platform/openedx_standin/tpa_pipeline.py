@@ -11,8 +11,8 @@ registration through `ol-oauth2` does; the social_core steps between them are th
     skip_email_verification or send_to_registration_first, else /login; auth_entry=register ->
     /register (the registration page then creates the account and resumes this pipeline).
 Left out: set_pipeline_timeout, user_details_force_sync (sync_learner_profile_data),
-set_id_verification_status, set_logged_in_cookies, login_analytics, ensure_redirect_url_is_safe,
-the enterprise and SAML steps.
+set_id_verification_status, login_analytics, ensure_redirect_url_is_safe,
+the enterprise and SAML steps. set_logged_in_cookies is in cookies.py (set_logged_in_cookies_step).
 """
 from django.contrib.auth import get_user_model
 from django.http import HttpResponseBadRequest
