@@ -93,6 +93,8 @@ out["preflight"] = dict(Client().options(
 out["preflight_elsewhere"] = dict(Client().options(
     "/api/learner_home/init", HTTP_ORIGIN="http://evil.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET").headers)
 out["mfe_config"] = answer(Client().get("/api/mfe_config/v1", {"mfe": "learner-dashboard"}))
+r = browser.get("/logout")
+out["logout_cookies"] = {name: r.cookies[name].value for name in cookies if name in r.cookies}
 print("RESULT=" + json.dumps(out))
 '''
 
@@ -153,4 +155,7 @@ def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_e
     assert preflight.get("access-control-allow-credentials") == "true"
     assert "use-jwt-cookie" in preflight.get("access-control-allow-headers", "")
     assert "access-control-allow-origin" not in {k.lower() for k in out["preflight_elsewhere"]}
+    # LogoutView deletes the login cookies (delete_logged_in_cookies).
+    assert {"edxloggedin", "edx-user-info", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= {
+        name for name, value in out["logout_cookies"].items() if value == ""}, out["logout_cookies"]
     assert out["mfe_config"][0] == 200 and out["mfe_config"][2]["LMS_BASE_URL"] == "http://testserver"

@@ -81,9 +81,9 @@ def learner_dashboard_shows(stack: Stack, b: Browser, username: str, enrolled: b
     name = f"learner-dashboard {stack.plan['app_name']} {username}"
     log(f"learner-dashboard MFE page ({course['key']} {'listed' if enrolled else 'not asked for'}) saved as {b.screenshot(name)}")
     # The rest of the journey has its LMS session back (the logout journeys sign it out).
-    for c in put_back:
-        b.driver.execute_cdp_cmd("Network.setCookie", {key: c[key] for key in (
-            "name", "value", "domain", "path", "secure", "httpOnly", "sameSite", "expires") if key in c})
+    for c in put_back:  # a session cookie has expires -1 there: set without one
+        keys = ("name", "value", "domain", "path", "secure", "httpOnly", "sameSite") + (() if c.get("session") else ("expires",))
+        b.driver.execute_cdp_cmd("Network.setCookie", {key: c[key] for key in keys if key in c})
 
 
 def lms_logout(stack: Stack, b: Browser) -> list[str]:

@@ -15,6 +15,7 @@ AxiosJwtAuthService reads the header-payload cookie and sends `USE-JWT-COOKIE`).
   _get_login_oauth_client) with scopes user_id, email, profile, turned into a JWT signed with
   JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] (JWT_SIGNING_ALGORITHM), claims as _create_jwt and its
   user_id/email/profile handlers write them;
+- delete_logged_in_cookies(response): every one of them deleted (LogoutView.dispatch calls it);
 - set_logged_in_cookies_step (@partial, pipeline.py set_logged_in_cookies): not for the API entry
   points; a user whose password is unusable is logged out and answered 403 "Your account is
   disabled"; when the cookies are not set yet, a redirect back to the pipeline's complete URL that
@@ -62,6 +63,12 @@ def all_logged_in_cookie_names():
 def are_logged_in_cookies_set(request):
     return all(name in request.COOKIES for name in all_logged_in_cookie_names()) and \
         request.COOKIES[settings.EDXMKTG_LOGGED_IN_COOKIE_NAME]
+
+
+def delete_logged_in_cookies(response):
+    for name in all_logged_in_cookie_names():
+        response.delete_cookie(name, path="/", domain=settings.SHARED_COOKIE_DOMAIN)
+    return response
 
 
 def _cookie_settings(request, expires_in):

@@ -21,6 +21,8 @@ from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from openedx_standin.cookies import delete_logged_in_cookies
+
 
 def heartbeat(request):
     try:
@@ -82,7 +84,8 @@ def logout(request):
         '<div id="iframeContainer" style="visibility: hidden" data-redirect-url="{target}">{frames}</div>'
         "<script>{script}</script></body></html>",
         target=target, frames=frames, script=_LOGOUT_JS)
-    return HttpResponse(page)
+    # LogoutView.dispatch: user_authn/cookies.py delete_logged_in_cookies (the JWT ones too).
+    return delete_logged_in_cookies(HttpResponse(page))
 
 
 # js/logout.js's behaviour: once all iframes have loaded (or after 5 s), go to the target.
