@@ -55,6 +55,20 @@ def fake_app() -> Iterator[str]:
     server.shutdown()
 
 
+# The LMS Site and the app's provider row, pointed at the fake app (`app_url`); shared by the scripts.
+PROVIDER = r'''
+from django.contrib.sites.models import Site
+from third_party_auth.models import OAuth2ProviderConfig
+site = Site.objects.create(domain="testserver", name="LMS")
+OAuth2ProviderConfig(
+    backend_name="ol-oauth2", slug="ol-oauth2", name="MIT app", enabled=True, site=site, key="app-client-id",
+    skip_email_verification=True, skip_registration_form=True, skip_hinted_login_dialog=True,
+    other_settings=json.dumps({"AUTHORIZATION_URL": app_url + "/oauth2/authorize/", "ACCESS_TOKEN_URL": app_url + "/oauth2/token/",
+                               "API_ROOT": app_url + "/"}),
+).save()
+'''
+
+
 SCRIPT = r'''
 import json, os, re
 from datetime import timedelta
@@ -72,14 +86,7 @@ from third_party_auth.models import OAuth2ProviderConfig
 call_command("migrate", verbosity=0)
 app_url = os.environ["ODL_TEST_APP_URL"]
 out = {}
-site = Site.objects.create(domain="testserver", name="LMS")
-OAuth2ProviderConfig(
-    backend_name="ol-oauth2", slug="ol-oauth2", name="MIT app", enabled=True, site=site, key="app-client-id",
-    skip_email_verification=True, skip_registration_form=True, skip_hinted_login_dialog=True,
-    other_settings=json.dumps({"AUTHORIZATION_URL": app_url + "/oauth2/authorize/", "ACCESS_TOKEN_URL": app_url + "/oauth2/token/",
-                               "API_ROOT": app_url + "/"}),
-).save()
-
+{provider}
 def post_registration(client, **fields):
     base = dict(username="testlearner", email="testlearner@xpro.odl.local", name="Test Learner", provider="ol-oauth2",
                 honor_code="True", country="US")
@@ -192,7 +199,7 @@ def _run(script: str, tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
 
 
 def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:
-    out = _run(SCRIPT, tmp_path, _standin_env(tmp_path, fake_app))
+    out = _run(SCRIPT.replace("{provider}", PROVIDER), tmp_path, _standin_env(tmp_path, fake_app))
 
     # register.py _link_user_to_third_party_provider: the backend fetched the app's user with the token.
     assert out["bad_token"] == [400, {"access_token": [{"user_message": "The provided access_token is not valid."}],
