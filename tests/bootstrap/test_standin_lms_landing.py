@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from test_standin_lms import PROVIDER, _run, course_env, fake_app  # noqa: F401 (fake_app is a fixture)
+from test_standin_lms import _run, course_env, fake_app  # noqa: F401 (fake_app is a fixture)
 
 SCRIPT = r'''
 import json, os
@@ -23,13 +23,21 @@ from urllib.parse import parse_qs, quote, urlsplit
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.contrib.sites.models import Site
 from django.test import Client, override_settings
+from third_party_auth.models import OAuth2ProviderConfig
 from courses_standin.models import CourseEnrollment
 
 call_command("migrate", verbosity=0)
 call_command("import", os.environ["ODL_COURSE_DATA_DIR"], "olx")
 key, app_url, out = os.environ["ODL_COURSE_KEY"], os.environ["ODL_TEST_APP_URL"], {}
-{provider}
+site = Site.objects.create(domain="testserver", name="LMS")
+OAuth2ProviderConfig(
+    backend_name="ol-oauth2", slug="ol-oauth2", name="MIT app", enabled=True, site=site, key="app-client-id",
+    skip_email_verification=True, skip_registration_form=True, skip_hinted_login_dialog=True,
+    other_settings=json.dumps({"AUTHORIZATION_URL": app_url + "/oauth2/authorize/", "ACCESS_TOKEN_URL": app_url + "/oauth2/token/",
+                               "API_ROOT": app_url + "/"}),
+).save()
 learner = User.objects.create_user("testlearner", "testlearner@xpro.odl.local", "pw", first_name="Test Learner")
 from social_django.models import UserSocialAuth
 UserSocialAuth.objects.create(user=learner, provider="ol-oauth2", uid="testlearner")
@@ -98,7 +106,7 @@ def _payload(header_and_payload: str) -> dict[str, Any]:
 
 def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:  # noqa: F811
     env, facts = course_env(tmp_path, fake_app)
-    out = _run(SCRIPT.replace("{provider}", PROVIDER), tmp_path, env)
+    out = _run(SCRIPT, tmp_path, env)
     key = facts["key"]
 
     # course_about: the catalog MFE's about page (301), a CCX key to the dashboard, else the legacy page.

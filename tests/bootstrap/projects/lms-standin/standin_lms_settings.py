@@ -11,21 +11,19 @@ DATABASE_ROUTERS = []
 AUTHENTICATION_BACKENDS = ["ol_social_auth.backends.OLOAuth2"] + AUTHENTICATION_BACKENDS  # noqa: F405
 SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-# What Tutor's rendered production.py adds for the login cookies' JWT (its JWT_AUTH keys are an
-# RSA JWK made once per stack; here one per process) and for the MFEs (tutor-mfe's settings).
+# What Tutor's rendered settings give the LMS (partials/common_all.py JWT_AUTH): an RSA signing key,
+# its public half as a one-key JWK set (as Tutor renders JWT_PUBLIC_SIGNING_JWK_SET).
 import json as _json  # noqa: E402
 
-from cryptography.hazmat.primitives.asymmetric import rsa as _rsa  # noqa: E402
-from jwt.algorithms import RSAAlgorithm as _RSA  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from jwt.algorithms import RSAAlgorithm  # noqa: E402
 
-_key = _rsa.generate_private_key(public_exponent=65537, key_size=2048)
-_private = dict(_json.loads(_RSA.to_jwk(_key)), kid="openedx")
-_public = dict(_json.loads(_RSA.to_jwk(_key.public_key())), kid="openedx")
-JWT_AUTH.update({  # noqa: F405
-    "JWT_ISSUER": "http://testserver/oauth2", "JWT_AUDIENCE": "openedx",
-    "JWT_PRIVATE_SIGNING_JWK": _json.dumps(_private), "JWT_PUBLIC_SIGNING_JWK_SET": _json.dumps({"keys": [_public]}),
-})
+_signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = RSAAlgorithm.to_jwk(_signing_key)  # noqa: F405
+JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"] = _json.dumps({"keys": [RSAAlgorithm.to_jwk(_signing_key.public_key(), as_dict=True)]})  # noqa: F405
+JWT_AUTH.update({"JWT_ISSUER": "http://testserver/oauth2", "JWT_AUDIENCE": "openedx"})  # noqa: F405
+REGISTRATION_RATELIMIT = os.environ.get("ODL_TEST_REGISTRATION_RATELIMIT", REGISTRATION_RATELIMIT)  # noqa: F405
+# What tutor-mfe's settings add (its LMS production settings).
 MFE_HOST = "http://apps.testserver"
 ENABLE_CATALOG_MICROFRONTEND = True
 CATALOG_MICROFRONTEND_URL = MFE_HOST + "/catalog"
