@@ -64,6 +64,11 @@ def facts(lms_url: str) -> dict[str, Any]:
         # edx-platform lms/djangoapps/course_api/urls.py: CourseDetailView at courses/v1/courses/<course_key>/
         "api_url": f"{lms_url}/api/courses/v1/courses/{KEY}/",
         "lms_url": f"{lms_url}/courses/{KEY}/",
+        # What the learning MFE's course home loads first for the course, in the learner's session
+        # (frontend-app-learning src/course-home/data/api.js getCourseHomeCourseMetadata ->
+        # lms/djangoapps/course_home_api/course_metadata/views.py CourseHomeMetadataView). The LMS
+        # page /courses/<key>/ proves nothing: course_about redirects to the catalog MFE's static page.
+        "home_api_url": f"{lms_url}/api/course_home/course_metadata/{KEY}",
     }
 
 
@@ -95,7 +100,7 @@ def app_contract(course: dict[str, Any], app: AppFacts) -> dict[str, Any]:
         # Both apps: courses/api.py create_run_enrollments, which calls the app's own
         # enroll_in_edx_course_runs (mitxonline openedx/api.py:1239, mitxpro courseware/api.py:623).
         "enroll": ["courses.api", "create_run_enrollments"],
-        "page_url": course["lms_url"],
+        "home_api_url": course["home_api_url"],
     }
 
 

@@ -239,6 +239,9 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
                 "studio_url": plan.urls["studio"],
                 "studio_heartbeat_url": f"{plan.urls['studio']}/heartbeat",
                 "learning_mfe_url": f"{plan.urls['mfe']}/learning",
+                # LEARNER_HOME_MICROFRONTEND_URL, where the LMS's /dashboard sends a signed-in person
+                # (tutor-mfe's init turns learner_home_mfe.enabled on for everyone).
+                "learner_dashboard_url": f"{plan.urls['mfe']}/learner-dashboard/",
             },
             "manage": ["./manage.py", "lms"],
             "workdir": "/openedx/edx-platform",

@@ -51,6 +51,7 @@ def test_course_api_and_page_urls_point_at_the_stacks_lms(stacks: dict[str, Path
         planned = _plan_course(stacks[name])
         assert planned["api_url"] == f"{lms}/api/courses/v1/courses/{planned['key']}/"
         assert planned["lms_url"] == f"{lms}/courses/{planned['key']}/"
+        assert planned["home_api_url"] == f"{lms}/api/course_home/course_metadata/{planned['key']}"
 
 
 def test_a_cms_one_shot_imports_the_course_before_the_bootstrap(stacks: dict[str, Path]) -> None:
@@ -146,6 +147,6 @@ def test_the_app_makes_the_same_run_with_its_own_commands(stacks: dict[str, Path
     assert app_course["create"] == create and app_course["sync"] == sync
     assert app_course["product"] == (["create_product", lms_course["key"], "999"] if name == "mitxonline" else [])
     assert app_course["enroll"] == ["courses.api", "create_run_enrollments"]
-    # The learner's course page is on the stack's own LMS (the devstack profile's too).
-    assert app_course["page_url"] == f"{plan['openedx']['url']}/courses/{lms_course['key']}/"
+    # The learning MFE's course home API, on the stack's own LMS (the devstack profile's too).
+    assert app_course["home_api_url"] == f"{plan['openedx']['url']}/api/course_home/course_metadata/{lms_course['key']}"
     assert app_course["start"] == lms_course["start"]

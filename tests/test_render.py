@@ -148,6 +148,9 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         '+ ["http://xpro.odl.local:8053/logout/"]',  # IDA_LOGOUT_URI_LIST: xPro's own logout/ path
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',
         'SESSION_COOKIE_DOMAIN = "openedx.odl.local"',
+        # lms/envs/production.py derived it from the YAML's "openedx.odl.local:8000": the JWT
+        # login cookies the MFEs use would carry a port in their Domain, which browsers drop.
+        'SHARED_COOKIE_DOMAIN = "openedx.odl.local"',
         'ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]',
         "heartbeat)",
     ):
@@ -331,3 +334,14 @@ def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[s
             assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
         else:
             assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env
+
+
+def test_plan_names_the_learner_dashboard_url_tutor_renders(stacks: dict[str, Path]) -> None:
+    """Where the LMS's /dashboard sends a signed-in person: the browser journeys read it from plan.json."""
+    import re
+
+    for name in ("xpro", "xpro-devstack"):
+        settings = (stacks[name] / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
+        rendered = re.search(r'^LEARNER_HOME_MICROFRONTEND_URL = "([^"]+)"$', settings, re.M)
+        plan = json.loads((stacks[name] / "plan.json").read_text())
+        assert rendered and plan["openedx"]["front"]["learner_dashboard_url"] == rendered.group(1), name

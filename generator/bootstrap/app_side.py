@@ -334,12 +334,12 @@ def learner_facts(data, steps):
     import time
 
     started = time.monotonic()
-    facts["login"] = _login_through_lms(spec, user, steps, data["course"]["page_url"])
+    facts["login"] = _login_through_lms(spec, user, steps, data["course"]["home_api_url"])
     steps.timings["login"] = round(time.monotonic() - started, 2)
     return facts
 
 
-def _login_through_lms(spec, user, steps, course_page=None):
+def _login_through_lms(spec, user, steps, course_home_api=None):
     """A fresh browser-like session: signed in to the app as the learner (the app's own
     create_user_session), it follows the LMS's /auth/login/<slug>/?auth_entry=login to the
     end; where it lands and who the LMS says it is. The app session is removed afterwards."""
@@ -360,8 +360,9 @@ def _login_through_lms(spec, user, steps, course_page=None):
             try:
                 landed = _follow_to_dashboard(browser, spec)
                 me = browser.get(spec["lms_url"] + "/api/user/v1/me", timeout=HTTP_TIMEOUT)
-                # The course's page on the LMS, in the same (the learner's) session.
-                page = browser.get(course_page, timeout=HTTP_TIMEOUT) if course_page else None
+                # What the learning MFE's course home asks the LMS first, in the same (the learner's) session.
+                home = browser.get(course_home_api, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"}) \
+                    if course_home_api else None
             except requests.RequestException as exc:
                 return {"error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
             try:
@@ -369,10 +370,25 @@ def _login_through_lms(spec, user, steps, course_page=None):
             except (ValueError, AttributeError):
                 username = None
             return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username,
-                    "course_page": page.status_code if page is not None else None}
+                    "course_home": _course_home_facts(home)}
     finally:
         session.delete()
         _delete_new_oauth_rows(user, before)
+
+
+def _course_home_facts(response):
+    """The course home metadata's fields the checklist reads (CourseHomeMetadataSerializer)."""
+    if response is None:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    body = body if isinstance(body, dict) else {}
+    access = body.get("course_access") if isinstance(body.get("course_access"), dict) else {}
+    return {"status": response.status_code, "course_id": body.get("course_id"), "username": body.get("username"),
+            "is_enrolled": body.get("is_enrolled"), "has_access": access.get("has_access"),
+            "error_code": access.get("error_code")}
 
 
 # The check's login is a real authorization-code grant: the LMS exchanges the code at the app's

@@ -238,8 +238,8 @@ def course_check(plan: Plan, get: Callable[..., Answer]) -> Check:
 
 
 def course_run_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str], get: Callable[..., Answer]) -> list[Check]:
-    """The same run in the MIT app, the learner enrolled on both sides, the course page in the
-    learner's LMS session. App facts come from its one Django process; the LMS enrollment is
+    """The same run in the MIT app, the learner enrolled on both sides, the learning MFE's course
+    home API in the learner's LMS session. App facts come from its one Django process; the LMS enrollment is
     read here through the LMS enrollment API with the service-worker token."""
     spec, ox = plan.app["course"], plan.openedx
     key, who = spec["key"], f"'{plan.app['learner']['username']}'"
@@ -270,10 +270,24 @@ def course_run_checks(plan: Plan, app: dict[str, Any], failures: dict[str, str],
         reasons.append(f"the LMS has no active enrollment of {uid!r}")
     checks.append(Check(f"Enrollment of {who} in {key} exists in the MIT app and in Open edX", not reasons, "; ".join(reasons)))
 
-    login = (app.get("learner") or {}).get("login") or {}
-    status = login.get("course_page")
-    checks.append(Check(
-        f"The course page {spec['page_url']} answers 200 in the LMS session of {who}", status == 200,
-        login.get("error") or f"answered HTTP {status}",
-    ))
+    checks.append(course_home_check(spec, uid, who, (app.get("learner") or {}).get("login") or {}))
     return checks
+
+
+def course_home_check(spec: dict[str, Any], uid: str, who: str, login: dict[str, Any]) -> Check:
+    """What a learner gets: the learning MFE's course home metadata (course_home_api
+    CourseHomeMetadataView) in the learner's LMS session says enrolled, access granted. The LMS
+    page /courses/<key>/ would prove nothing: course_about redirects to a static catalog MFE page."""
+    label = f"The learning MFE's course home API {spec['home_api_url']} answers for {who}: enrolled, access granted"
+    home = login.get("course_home")
+    if login.get("error") or not isinstance(home, dict):
+        return Check(label, False, login.get("error") or "not asked (no LMS session)")
+    reasons = [] if home.get("status") == 200 else [f"answered HTTP {home.get('status')}"]
+    if home.get("status") == 200:
+        reasons += [f"{name} is {home.get(field)!r}" for name, field, value in (
+            ("course_id", "course_id", spec["key"]), ("username", "username", uid), ("is_enrolled", "is_enrolled", True),
+            ("course_access.has_access", "has_access", True),
+        ) if home.get(field) != value]
+        if home.get("error_code"):
+            reasons.append(f"course_access.error_code {home['error_code']!r}")
+    return Check(label, not reasons, "; ".join(reasons))

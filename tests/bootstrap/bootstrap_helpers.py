@@ -110,7 +110,7 @@ def learner_lms(plan: planmod.Plan, side: DjangoSide) -> Iterator[tuple[FakeLMS,
 
 
 def course_on_fake_lms(data: dict[str, Any], lms: FakeLMS) -> None:
-    """The stack's course "imported" in the fake LMS, the plan's course page pointed at it."""
+    """The stack's course "imported" in the fake LMS, the plan's course home API pointed at it."""
     course = data["app"]["course"]
-    course["page_url"] = f"{lms.url}/courses/{course['key']}/"
+    course["home_api_url"] = f"{lms.url}/api/course_home/course_metadata/{course['key']}"
     lms.courses[course["key"]] = {"name": course["display_name"], "start": course["start"], "enrollment_end": course["enrollment_end"]}

@@ -10,7 +10,8 @@ The course steps (issue 13): the course list /api/courses/v1/courses/?course_key
 CourseListView, {"results", "pagination"}), POST /api/enrollment/v1/enrollment (JSON, staff may
 name the `user`; only `audit` offered, other modes 400 with edx-platform's message),
 GET /api/enrollment/v1/enrollments/?course_id=&username= (staff; {"results": [...]}) and the
-course page /courses/<key>/ (200 to a signed-in session), answered for the courses in `courses`.
+learning MFE's course home metadata /api/course_home/course_metadata/<key> (course_home_api
+CourseHomeMetadataView: is_enrolled, course_access of the session's user), answered for the courses in `courses`.
 /auth/login/<slug>/ stands for the whole provider round trip: it asks the app's database which
 user the app session cookie belongs to, then signs that user in on the "LMS" -> /dashboard;
 /oauth2/authorize then hands the app's redirect_uri a code (the LMS username).
@@ -198,8 +199,15 @@ class FakeLMS:
                              if u in names and course_id in (None, c)]
                     return self.reply(200, {"next": None, "previous": None, "results": found})
                 signed_in = lms.sessions.get(self._cookie(LMS_SESSION_COOKIE) or "")
-                if url.path.startswith("/courses/") and url.path.rstrip("/").split("/")[-1] in lms.courses:
-                    return self.reply(200) if signed_in else self.reply(302, headers={"Location": "/login"})
+                # course_home_api CourseHomeMetadataView: the learner enrolled (an active enrollment) or not.
+                if url.path.startswith("/api/course_home/course_metadata/"):
+                    key = url.path.rsplit("/", 1)[1]
+                    if key not in lms.courses:
+                        return self.reply(404)
+                    enrolled = bool(signed_in) and bool(lms.enrollments.get((signed_in, key), {}).get("is_active"))
+                    code = None if enrolled else ("enrollment_required" if signed_in else "authentication_required")
+                    return self.reply(200, {"course_id": key, "username": signed_in, "is_enrolled": enrolled,
+                                            "course_access": {"has_access": code is None, "error_code": code}})
                 if url.path == "/dashboard":
                     return self.reply(200) if signed_in else self.reply(302, headers={"Location": "/login"})
                 if url.path == "/oauth2/authorize":

@@ -190,6 +190,21 @@ def test_a_run_deleted_in_the_app_comes_back_by_create_courseware_courserun(stac
     assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
 
 
+def test_the_course_line_is_the_learning_mfes_course_home_api_in_the_learners_session(stack: Stack) -> None:
+    """Not the LMS page /courses/<key>/ (course_about redirects to a static catalog MFE page on the
+    real LMS): CourseHomeMetadataView in the learner's session must say enrolled, access granted."""
+    course = stack.plan.data["app"]["course"]
+    line = (f"The learning MFE's course home API {course['home_api_url']} answers for 'testlearner': "
+            "enrolled, access granted")
+    code, text = stack.run("run")
+    assert code == 0 and f"✓ {line}" in text, text
+    stack.fake.enrollments[("testlearner", course["key"])]["is_active"] = False  # e.g. unenrolled on the LMS
+    code, text = stack.run("verify")
+    assert code == 1
+    assert (f"✗ {line}: is_enrolled is False; course_access.has_access is False; "
+            "course_access.error_code 'enrollment_required'") in text, text
+
+
 def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(tmp_path: Path, dbs: dict[str, Path]) -> None:
     stack = Stack(tmp_path, dbs, "xpro")
     try:

@@ -36,16 +36,54 @@ def xpro_sign_in(stack: Stack, b: Browser, email: str, password: str) -> str:
     return json.loads(text)["username"]
 
 
-def cross_over_to_the_lms(stack: Stack, b: Browser, username: str) -> None:
+def cross_over_to_the_lms(stack: Stack, b: Browser, username: str, enrolled: bool = False) -> None:
     """The LMS's third-party-auth login: through the app's authorize URL and back (a learner new
-    to the LMS passes its /register page, whose script registers and resumes the login), ending
-    on the LMS dashboard that shows the learner's username."""
+    to the LMS passes its /register page, whose script registers and resumes the login), past the
+    LMS's /dashboard to where it sends a signed-in person: the learner-dashboard MFE
+    (student_dashboard -> LEARNER_HOME_MICROFRONTEND_URL, learner_home_mfe.enabled being on). Then
+    what that page shows (learner_dashboard_shows)."""
     lms = stack.plan["openedx"]
     b.open(f"{lms['url']}/auth/login/{lms['provider']['slug']}/?auth_entry=login")
-    b.wait_until(lambda: b.url == f"{lms['url']}/dashboard", "LMS dashboard")
-    assert username in b.text, b.text
+    b.wait_until(lambda: b.url == lms["front"]["learner_dashboard_url"], "the learner-dashboard MFE")
+    hops = b.navigations()
+    assert f"302 {lms['url']}/dashboard" in hops, hops
     app_host = stack.plan["app"]["url"]
-    assert any(f"{app_host}/oauth2/authorize" in hop for hop in b.navigations()), "the app's authorize URL was not visited"
+    assert any(f"{app_host}/oauth2/authorize" in hop for hop in hops), "the app's authorize URL was not visited"
+    learner_dashboard_shows(stack, b, username, enrolled)
+
+
+JWT_COOKIES = ("edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature")  # user_authn/cookies.py
+
+
+def learner_dashboard_shows(stack: Stack, b: Browser, username: str, enrolled: bool) -> None:
+    """The learner-dashboard MFE's page, in the browser's own session: the learner named by the
+    JWT login cookies, and the LMS API that MFE calls (/api/learner_home/init) answering 200 with
+    the stack's course among the enrollments when `enrolled`. Then the same with every other
+    cookie of the LMS's host deleted: the JWT cookies alone authenticate the MFE's call. Saves a
+    screenshot of the page."""
+    course, lms_host = stack.plan["course"], stack.plan["openedx"]["url"].split("://", 1)[1].rsplit(":", 1)[0]
+    put_back: list[dict] = []
+    for attempt in ("with the LMS session", "with the JWT cookies alone"):
+        b.wait_until(lambda: b.driver.find_element("tag name", "body").get_attribute("data-loaded") == "true",
+                     f"the learner-dashboard page's calls ({attempt})")
+        text = b.text
+        assert f"signed in as: {username} (" in text, (attempt, text)
+        assert "/api/learner_home/init: HTTP 200" in text, (attempt, text)
+        line = f"{course['display_name']} ({course['key']}) enrolled"
+        assert (line in text) == enrolled, (attempt, enrolled, text)
+        if not put_back:
+            ours = [c for c in b.cookies() if c["domain"].lstrip(".") == lms_host]
+            assert set(JWT_COOKIES) <= {c["name"] for c in ours}, ours
+            put_back = [c for c in ours if c["name"] not in JWT_COOKIES]
+            for c in put_back:
+                b.driver.execute_cdp_cmd("Network.deleteCookies", {"name": c["name"], "domain": c["domain"], "path": c["path"]})
+            b.driver.refresh()
+    name = f"learner-dashboard {stack.plan['app_name']} {username}"
+    log(f"learner-dashboard MFE page ({course['key']} {'listed' if enrolled else 'not asked for'}) saved as {b.screenshot(name)}")
+    # The rest of the journey has its LMS session back (the logout journeys sign it out).
+    for c in put_back:  # a session cookie has expires -1 there: set without one
+        keys = ("name", "value", "domain", "path", "secure", "httpOnly", "sameSite") + (() if c.get("session") else ("expires",))
+        b.driver.execute_cdp_cmd("Network.setCookie", {key: c[key] for key in keys if key in c})
 
 
 def lms_logout(stack: Stack, b: Browser) -> list[str]:

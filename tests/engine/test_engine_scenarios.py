@@ -240,7 +240,7 @@ def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
 def test_course_run_in_the_app_and_learner_enrolled_on_both_sides(stack: Stack) -> None:
     """The course on both sides: at `up` the app made the same run with its own commands, the learner is enrolled
     through the app's own create_run_enrollments (the LMS enrollment API), both sides and the
-    course page in the learner's LMS session say so; the seconds the course steps add are printed."""
+    learning MFE's course home API in the learner's LMS session say so; the seconds the course steps add are printed."""
     import re
 
     output, course = stack.first_bootstrap, stack.plan["app"]["course"]  # type: ignore[attr-defined]
@@ -254,7 +254,7 @@ def test_course_run_in_the_app_and_learner_enrolled_on_both_sides(stack: Stack) 
     for line in (
         f"MIT app has the course run {course['key']} (title and start as the LMS has them)",
         f"Enrollment of '{learner}' in {course['key']} exists in the MIT app and in Open edX",
-        f"The course page {course['page_url']} answers 200 in the LMS session of '{learner}'",
+        f"The learning MFE's course home API {course['home_api_url']} answers for '{learner}': enrolled, access granted",
     ):
         assert line in checks, output
     seconds = re.search(r"Course steps in the app's process \(run, product, sync, enrollment\): ([\d.]+)s", output)
@@ -276,7 +276,7 @@ def test_person_signs_in_at_xpro_as_the_learner_and_crosses_over_to_the_lms(stac
     learner = stack.plan["app"]["learner"]
     with journey("xpro sign in and cross over", journeys.hostnames(stack)) as b:
         assert journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]]) == learner["username"]
-        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+        journeys.cross_over_to_the_lms(stack, b, learner["username"], enrolled=True)
 
 
 @pytest.mark.parametrize("stack", ["xpro"], indirect=True)
@@ -287,7 +287,7 @@ def test_lms_logout_frames_xpro_logout_which_refuses_a_get_and_keeps_its_session
     learner, app = stack.plan["app"]["learner"], stack.plan["app"]
     with journey("xpro lms logout", journeys.hostnames(stack)) as b:
         journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]])
-        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+        journeys.cross_over_to_the_lms(stack, b, learner["username"], enrolled=True)
         frames = journeys.lms_logout(stack, b)
         assert frames[0] == f"405 {app['logout_url']}?no_redirect=1", frames
         assert journeys.app_user(f"{app['url']}/api/users/me", b) == learner["username"], b.text
@@ -300,7 +300,7 @@ def test_person_signs_out_on_xpro_and_is_signed_out_of_the_lms_too(stack: Stack)
     learner, app, lms = stack.plan["app"]["learner"], stack.plan["app"], stack.plan["openedx"]["url"]
     with journey("xpro sign out", journeys.hostnames(stack)) as b:
         journeys.xpro_sign_in(stack, b, learner["email"], stack.secrets[learner["password_secret"]])
-        journeys.cross_over_to_the_lms(stack, b, learner["username"])
+        journeys.cross_over_to_the_lms(stack, b, learner["username"], enrolled=True)
         journeys.xpro_sign_out(stack, b)
         b.wait_until(lambda: b.url == f"{lms}/", "the LMS home page after xPro's sign-out")
         hops = b.navigations()

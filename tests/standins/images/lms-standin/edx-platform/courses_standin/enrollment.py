@@ -17,13 +17,9 @@ with the stand-in BearerAuthentication (edx-platform release/verawood.1):
 - GET /api/courses/v1/courses/ (lms/djangoapps/course_api/views.py CourseListView): the
   courses of `course_keys` (comma-separated) visible to `username` (the requester's own, or
   anyone's for staff; 403 otherwise), paginated as {"results", "pagination": {"next", ...}}.
-- GET /courses/<course_key>/ (lms/urls.py `course_root` -> courseware/views/views.py
-  course_about): the course's about page; to a signed-in enrolled learner it says "You are
-  enrolled in this course" (lms/templates/courseware/course_about.html); 404 for an unknown course.
+(/courses/<course_key>/ and the learning MFE's course home API: course_home.py.)
 """
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponse
-from django.utils.html import escape
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 from rest_framework import permissions
@@ -133,13 +129,3 @@ class CourseListView(APIView):
         results = [course_json(request, c) for c in courses]
         return Response({"results": results, "pagination": {"next": None, "previous": None, "count": len(results), "num_pages": 1}})
 
-
-def course_root(request, course_id):
-    course = _course(course_id)
-    if course is None:
-        raise Http404
-    enrolled = request.user.is_authenticated and CourseEnrollment.objects.filter(
-        user=request.user, course_id=course.course_id, is_active=True
-    ).exists()
-    status = "You are enrolled in this course" if enrolled else "Enroll Now"
-    return HttpResponse(f"<html><body><h1>{escape(course.display_name)}</h1><p>{status}</p></body></html>")

@@ -8,7 +8,8 @@ registration view and the pipeline's set_logged_in_cookies set:
   JWT_AUTH['JWT_AUTH_COOKIE_HEADER_PAYLOAD'] = "header.payload", JWT_AUTH['JWT_AUTH_COOKIE_SIGNATURE']
   = the signature (httponly), both for JWT_AUTH['JWT_IN_COOKIE_EXPIRATION'] seconds; the JWT is
   asymmetric (use_asymmetric_key=True) with scopes user_id, email, profile;
-- are_logged_in_cookies_set: all four cookies present and the logged-in one non-empty.
+- are_logged_in_cookies_set: all four cookies present and the logged-in one non-empty;
+- delete_logged_in_cookies: all four deleted (LogoutView.dispatch calls it).
 Not mimicked (tests/engine/README.md): upstream makes a DOT access token for the login service's
 application (JWT_AUTH['JWT_LOGIN_CLIENT_ID']) and builds the JWT from it (AuthFailedError without
 that application); the stand-in builds the same JWT for the user directly. header_urls holds only
@@ -27,6 +28,23 @@ def _names():
     auth = settings.JWT_AUTH
     return (auth["JWT_AUTH_COOKIE_HEADER_PAYLOAD"], auth["JWT_AUTH_COOKIE_SIGNATURE"],
             settings.EDXMKTG_LOGGED_IN_COOKIE_NAME, settings.EDXMKTG_USER_INFO_COOKIE_NAME)
+
+
+JWT_DELIMITER = "."  # edx_rest_framework_extensions/auth/jwt/constants.py
+
+
+def jwt_cookie_header_payload_name():
+    return settings.JWT_AUTH["JWT_AUTH_COOKIE_HEADER_PAYLOAD"]
+
+
+def jwt_cookie_signature_name():
+    return settings.JWT_AUTH["JWT_AUTH_COOKIE_SIGNATURE"]
+
+
+def delete_logged_in_cookies(response):
+    for name in _names():
+        response.delete_cookie(name, path="/", domain=getattr(settings, "SHARED_COOKIE_DOMAIN", None))
+    return response
 
 
 def are_logged_in_cookies_set(request):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 
 import yaml
+from corsheaders.defaults import default_headers as cors_default_headers
 
 
 def _pymysql() -> None:
@@ -57,6 +58,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "django.contrib.messages",
             "django.contrib.staticfiles",
             "django.contrib.sites",
+            "corsheaders",
             "oauth2_provider",
             "rest_framework",
             "social_django",
@@ -68,10 +70,13 @@ def base_settings(variant: str, config_file: str) -> dict:
             "lms.djangoapps.verify_student",
         ],
         "MIDDLEWARE": [
+            # lms/envs/common.py MIDDLEWARE: CORS first, the JWT cookie before authentication.
+            "corsheaders.middleware.CorsMiddleware",
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
+            "openedx_standin.jwt_auth.JwtAuthCookieMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
             "third_party_auth.sites.CurrentRequestMiddleware",
@@ -144,6 +149,21 @@ def base_settings(variant: str, config_file: str) -> dict:
         "REGISTRATION_EXTRA_FIELDS": {},
         "IDA_LOGOUT_URI_LIST": [],
         "CORS_ORIGIN_WHITELIST": [],
+        # lms/envs/common.py: the MFEs' authenticated client sends USE-JWT-COOKIE cross-origin.
+        "CORS_ALLOW_HEADERS": (*cors_default_headers, "use-jwt-cookie"),
+        # lms/envs/common.py defaults; Tutor's mfe plugin sets them in lms/envs/tutor/production.py.
+        "ENABLE_CATALOG_MICROFRONTEND": False,
+        "CATALOG_MICROFRONTEND_URL": None,
+        "LEARNER_HOME_MICROFRONTEND_URL": None,
+        "LEARNING_MICROFRONTEND_URL": None,
+        "ENABLE_MFE_CONFIG_API": False,
+        "MFE_CONFIG": {},
+        "MFE_CONFIG_OVERRIDES": {},
+        # lms/envs/production.py loads SESSION_COOKIE_DOMAIN from the YAML, and derive_settings
+        # resolves common.py's SHARED_COOKIE_DOMAIN = Derived(SESSION_COOKIE_DOMAIN) there, BEFORE
+        # Tutor's lms/envs/tutor/production.py runs: a later SESSION_COOKIE_DOMAIN leaves it as is.
+        "SESSION_COOKIE_DOMAIN": env_tokens.get("SESSION_COOKIE_DOMAIN"),
+        "SHARED_COOKIE_DOMAIN": env_tokens.get("SHARED_COOKIE_DOMAIN", env_tokens.get("SESSION_COOKIE_DOMAIN")),
         "CSRF_TRUSTED_ORIGINS": [],  # edx-platform's lms|cms/envs/common.py define it; tutor-mfe appends
         "LOGIN_REDIRECT_WHITELIST": [],
         "LMS_BASE": lms_base,
@@ -169,11 +189,12 @@ def base_settings(variant: str, config_file: str) -> dict:
             "JWT_LOGIN_CLIENT_ID": "login-service-client-id",
             "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
             "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
+            # and what edx-drf-extensions' JwtAuthentication reads (openedx_standin/jwt_auth.py).
+            "JWT_AUTH_HEADER_PREFIX": "JWT", "JWT_AUTH_COOKIE": "edx-jwt-cookie", "JWT_PUBLIC_SIGNING_JWK_SET": None,
         },
         "EDXMKTG_LOGGED_IN_COOKIE_NAME": "edxloggedin",
         "EDXMKTG_USER_INFO_COOKIE_NAME": "edx-user-info",
         "EDXMKTG_USER_INFO_COOKIE_VERSION": 1,
-        "SHARED_COOKIE_DOMAIN": None,
         # lms/envs/common.py: RegistrationView.post's limit per client IP (REAL_IP_KEY).
         "REGISTRATION_RATELIMIT": "60/7d",
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},

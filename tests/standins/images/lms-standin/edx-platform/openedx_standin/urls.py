@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from oauth2_provider import views as dot_views
 
-from courses_standin import enrollment
-from openedx_standin import mobile_api, oauth_dispatch, registration, user_api, views
+from courses_standin import course_home, enrollment
+from openedx_standin import learner_home, mobile_api, oauth_dispatch, registration, user_api, views
 
 urlpatterns = [
     re_path(r"^heartbeat/?$", views.heartbeat),
@@ -35,5 +35,11 @@ urlpatterns = [
     re_path(r"^api/enrollment/v1/enrollment$", enrollment.EnrollmentListView.as_view()),
     re_path(r"^api/enrollment/v1/enrollments/?$", enrollment.CourseEnrollmentsApiListView.as_view()),
     # lms/urls.py `course_root` (settings.COURSE_ID_PATTERN).
-    re_path(r"^courses/(?P<course_id>[^/+]+(/|\+)[^/+]+(/|\+)[^/?]+)/$", enrollment.course_root),
+    re_path(r"^courses/(?P<course_id>[^/+]+(/|\+)[^/+]+(/|\+)[^/?]+)/$", course_home.course_about),
+    # lms/urls.py api/course_home/ -> course_home_api/urls.py (settings.COURSE_KEY_PATTERN).
+    re_path(r"^api/course_home/course_metadata/(?P<course_key_string>[^/+]+(/|\+)[^/+]+(/|\+)[^/?]+)$",
+            course_home.CourseHomeMetadataView.as_view()),
+    # lms/urls.py api/learner_home/ -> learner_home/urls.py `init`; api/mfe_config/v1 -> mfe_config_api.
+    re_path(r"^api/learner_home/init/?$", learner_home.InitializeView.as_view()),
+    re_path(r"^api/mfe_config/v1/?$", learner_home.mfe_config),
 ]

@@ -2,18 +2,26 @@
 
 - /heartbeat: like edx-platform's heartbeat, checks the SQL database and answers JSON;
 - the REST endpoints are in user_api.py, registration in registration.py;
-- /dashboard: where the third-party-auth login lands (shows who is logged in);
+- /dashboard: where the third-party-auth login lands. common/djangoapps/student/views/dashboard.py
+  student_dashboard: with the waffle flag `learner_home_mfe.enabled` on (lms/djangoapps/learner_home/
+  waffle.py learner_home_mfe_enabled; tutor-mfe's LMS init creates it for everyone) a signed-in
+  user is sent (302) to settings.LEARNER_HOME_MICROFRONTEND_URL; else the stand-in's page naming
+  who is logged in;
 - /logout: edx-platform's LogoutView and its logout.html (the IDA logout iframes);
 - /: the home page a logout ends on.
 """
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import waffle
 from django.conf import settings
 from django.contrib.auth import logout as auth_logout
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from openedx_standin.cookies import delete_logged_in_cookies
 
 
 def heartbeat(request):
@@ -29,6 +37,8 @@ def heartbeat(request):
 def dashboard(request):
     if not request.user.is_authenticated:
         return HttpResponse("not logged in (LMS stand-in)", status=401, content_type="text/plain")
+    if waffle.flag_is_active(request, "learner_home_mfe.enabled"):
+        return redirect(settings.LEARNER_HOME_MICROFRONTEND_URL)
     return HttpResponse(f"LMS stand-in dashboard: logged in as {request.user.username}", content_type="text/plain")
 
 
@@ -74,7 +84,8 @@ def logout(request):
         '<div id="iframeContainer" style="visibility: hidden" data-redirect-url="{target}">{frames}</div>'
         "<script>{script}</script></body></html>",
         target=target, frames=frames, script=_LOGOUT_JS)
-    return HttpResponse(page)
+    # LogoutView.dispatch: user_authn/cookies.py delete_logged_in_cookies (the JWT ones too).
+    return delete_logged_in_cookies(HttpResponse(page))
 
 
 # js/logout.js's behaviour: once all iframes have loaded (or after 5 s), go to the target.

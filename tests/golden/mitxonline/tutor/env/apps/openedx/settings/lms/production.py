@@ -155,6 +155,10 @@ CSRF_TRUSTED_ORIGINS.append("http://apps.openedx.odl.local:8000")
 ALLOWED_HOSTS = list(ALLOWED_HOSTS) + ["openedx.odl.local"]
 # A cookie's Domain carries no port (RFC 6265 5.2.3); Tutor's lms.env.yml sets it to LMS_HOST.
 SESSION_COOKIE_DOMAIN = "openedx.odl.local"
+# The login cookies' JWT (the MFEs' credential) goes on SHARED_COOKIE_DOMAIN, which lms/envs/
+# production.py already derived from the YAML's SESSION_COOKIE_DOMAIN (port and all): a browser
+# drops such a cookie, and the learner-dashboard MFE then cannot call the LMS.
+SHARED_COOKIE_DOMAIN = "openedx.odl.local"
 # One LMS URL, http://openedx.odl.local:8000, in the browser and inside the network (as Tutor's development settings).
 LMS_INTERNAL_ROOT_URL = LMS_ROOT_URL
 LOGIN_REDIRECT_WHITELIST.append("mitxonline.odl.local:8013")
