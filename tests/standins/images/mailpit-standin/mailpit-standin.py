@@ -25,7 +25,8 @@ import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-import asyncore  # noqa: E402  (after the filter: Debian's 3.11 warns on import)
+# ruff: noqa: E402  (the imports follow the filter: Debian's 3.11 warns on importing asyncore and smtpd)
+import asyncore
 import email
 import email.policy
 import email.utils
