@@ -27,4 +27,7 @@ EMAIL_FILE_PATH = os.environ.get("ODL_TEST_MAIL_DIR", os.environ["ODL_TEST_DB"] 
 DEFAULT_FROM_EMAIL = "contact@lms.test"
 SITE_NAME = "lms.test:8000"
 PLATFORM_NAME = "Open edX (test)"
-ALLOWED_HOSTS = ["*"]
+ALLOWED_HOSTS = ["*"]  # the tests resolve Sites from a request Host (third_party_auth/sites.py)
+# As the stack's Tutor patch: the provider's backend first (third_party_auth's Registry lists only
+# providers whose backend_name is an OAuth backend in AUTHENTICATION_BACKENDS).
+AUTHENTICATION_BACKENDS = ["ol_social_auth.backends.OLOAuth2", "django.contrib.auth.backends.ModelBackend"]
