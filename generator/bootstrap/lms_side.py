@@ -275,6 +275,10 @@ def reset_mail(data):
             raise LookupError("no LMS user with the email " + email)
         request = RequestFactory().post("/password_reset/", {"email": email}, HTTP_HOST=data["site_domain"])
         request.user = AnonymousUser()
+        # What edx-platform's CurrentSiteMiddleware gives a request (theming helpers read request.site).
+        from django.contrib.sites.models import Site
+
+        request.site = Site.objects.filter(domain=data["site_domain"]).first()
         try:  # edx-platform reads the Site through django-crum's current request (theming helpers)
             from crum import set_current_request
         except ImportError:
