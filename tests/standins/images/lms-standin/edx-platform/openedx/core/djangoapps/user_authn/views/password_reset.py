@@ -23,6 +23,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.utils.html import format_html
 from django.utils.http import base36_to_int, int_to_base36
 from django.views.decorators.csrf import csrf_exempt
@@ -72,9 +73,11 @@ def password_reset_confirm(request, uidb36, token):
         return HttpResponseRedirect("/password_reset_complete/")
     return HttpResponse(format_html(
         '<!doctype html><html><head><title>Reset your password (Open edX LMS STAND-IN)</title></head><body>'
-        '<h1>Reset your password</h1><form id="reset-form" method="post">{}'
+        '<h1>Reset your password</h1><form id="reset-form" method="post">'
+        # Django's PasswordResetConfirmView is CSRF-protected; its template carries {% csrf_token %}.
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">{}'
         '<button type="submit" id="reset-submit">Reset my password</button></form></body></html>',
-        form.as_p()))
+        get_token(request), form.as_p()))
 
 
 def password_reset_complete(request):
