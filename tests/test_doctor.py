@@ -295,7 +295,7 @@ def _free_port() -> int:
 def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     # Ports nobody holds, so the green half does not depend on what else runs on this machine.
     lms_port = _free_port()
-    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port())
+    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port(), ports={"mail": _free_port()})
     stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
