@@ -87,7 +87,9 @@ def app_contract(course: dict[str, Any], app: AppFacts) -> dict[str, Any]:
         "enrollment_end": course["enrollment_end"],
         "synced": list(app.course_synced),
         "enrollment_fields": list(app.enrollment_fields),
+        "course_id": values["course_id"],
         "create": argv(app.course_create),
+        "create_run": argv(app.course_create_run or app.course_create),
         "product": argv(app.course_product),
         "sync": argv(app.course_sync),
         # Both apps: courses/api.py create_run_enrollments, which calls the app's own

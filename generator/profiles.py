@@ -51,12 +51,21 @@ class AppFacts:
     learner_record: str = ""
     learner_synced: tuple[tuple[str, bool], ...] = ()
     userinfo_username: str = "username"
+    # Where the app has them (else empty): the function of `learner_api` that makes the user's
+    # Open edX row when it is gone, the row's error fields the app's failed registration sets
+    # (cleared when the LMS has the account after all), and the app's registration lock as
+    # (module, function, lock-name prefix, User attribute the name ends with).
+    learner_record_make: str = ""
+    learner_sync_error: tuple[tuple[str, bool | None], ...] = ()
+    learner_lock: tuple[str, str, str, str] | tuple[()] = ()
     # MITx Online asks the LMS for client_credentials tokens (OPENEDX_COURSES_SERVICE_WORKER_*).
     courses_service_worker: bool = False
     # The stack's course run in the app, made by the app's own commands: argv of
     # `./manage.py <command>` with {key} {course_id} {run} {title} filled from the
     # course's facts; the run is made only when absent (the commands are not idempotent).
     course_create: tuple[str, ...] = ()
+    # The same run made when the app's course exists already (empty: `course_create` again).
+    course_create_run: tuple[str, ...] = ()
     course_product: tuple[str, ...] = ()
     course_sync: tuple[str, ...] = ()
     # The run's fields the app's sync writes from the LMS (what the bootstrap compares before and
@@ -171,6 +180,12 @@ APPS: dict[str, AppFacts] = {
         learner_record="openedx_users",
         learner_synced=(("has_been_synced", True),),
         userinfo_username="edx_username",
+        # openedx/api.py:474 reconcile_edx_username (get_or_create of the OpenEdxUser, the app's
+        # username rule); :297 _set_edx_error; :336-337 the 120 s lock of _create_edx_user_request,
+        # taken through main/utils.py:233 get_redis_lock.
+        learner_record_make="reconcile_edx_username",
+        learner_sync_error=(("has_sync_error", False), ("sync_error_data", None)),
+        learner_lock=("main.utils", "get_redis_lock", "openedx-create-user-lock.", "global_id"),
         # main/settings.py:1314-1323, openedx/api.py:1104-1126.
         courses_service_worker=True,
         # As configure_instance.py:234-277 makes the demo run: create_courseware (courses/
@@ -179,6 +194,10 @@ APPS: dict[str, AppFacts] = {
         # No dates given, as configure_instance gives none: they come from the LMS by the sync.
         course_create=("create_courseware", "course", "{course_id}", "{title}", "--live", "--self-paced",
                        "--create-run", "{run}"),
+        # The run alone, for a course that exists (create_courseware.py:477-497 _handle_courserun;
+        # the `course` type exits -1 for an existing course, :100-106).
+        course_create_run=("create_courseware", "courserun", "{course_id}", "{title}", "--live", "--self-paced",
+                           "--create-run", "{run}"),
         course_product=("create_product", "{key}", "999"),
         course_sync=("sync_courserun", "--run", "{key}"),
         # courses/api.py:719 sync_course_runs also writes is_self_paced (CourseRun :1408); its

@@ -184,17 +184,20 @@ def _forget_sync(user, spec):
 
 
 def _ensure_app_user(steps, spec):
-    """The app user as mitxonline's `create_user` command makes it (users/management/commands/
-    create_user.py:99-107: User.objects.create_user, then name and flags); None in verify mode."""
+    """The app user, made by the app's own UserManager.create_user (mitxonline users/models.py:210,
+    mitxpro users/models.py:102: the app's post-create rows included, is_staff/is_superuser False,
+    the name as an extra field); None in verify mode. Neither app's `create_user` command can be
+    called: MITx Online's (users/management/commands/create_user.py) reads the password with
+    getpass, exits -1 for an existing user and makes the Open edX user itself, which the bootstrap
+    calls next; xPro has none (its users are made by the social-auth pipeline's
+    create_user_via_email, authentication/pipeline/user.py:90, which needs a signup request)."""
     from django.contrib.auth import get_user_model
 
     user = _learner(spec)
     if user is None:
         if steps.dry:
             return None, False, []
-        user = get_user_model().objects.create_user(spec["username"], spec["email"], spec["password"])
-        user.name, user.is_staff, user.is_active, user.is_superuser = spec["name"], False, True, False
-        user.save()
+        user = get_user_model().objects.create_user(spec["username"], spec["email"], spec["password"], name=spec["name"])
         return user, True, []
     password_ok = user.has_usable_password() and password_matches(spec["password"], user.password)
     changed = update_fields(
@@ -219,6 +222,39 @@ def reconcile_learner(steps, data):
         steps.fail(LEARNER_KEY, "{} failed: {}: {}".format(label, type(exc).__name__, " ".join(str(exc).split())))
 
 
+def _record_what_the_lms_has(user, spec):
+    """Registered on the LMS, but the app's row says otherwise (a run killed between the
+    registration POST and the app's commit, or the row deleted): MITx Online's repair would POST
+    the registration again, get 409 (openedx/api.py:304-409), set has_sync_error (:297) and so drop
+    the user from its own faulty-user repair (users/models.py:249). Make a missing row through the
+    app's own function (the app's username rule), then record what is true. True when it did."""
+    import importlib
+
+    rows = getattr(user, spec["record"])
+    if not rows.exists() and spec["record_make"]:
+        getattr(importlib.import_module(spec["api"]), spec["record_make"])(user)
+        user = type(user)._default_manager.get(pk=user.pk)
+    if not _lms_has_account(spec, user):
+        return False
+    getattr(user, spec["record"]).update(**spec["synced"], **spec["sync_error"])
+    return True
+
+
+def _release_stale_lock(user, spec):
+    """MITx Online's _create_edx_user_request takes a 120 s lock, then returns for an
+    already-synced row before the try/finally that releases it (openedx/api.py:336-347, :408):
+    any repair of a synced learner (api auth missing or expired, by the bootstrap or the app's own
+    repair task) leaves it held, and a registration within 120 s gives up after 5 s (:340). Before
+    a registration the bootstrap resets it through the app's own lock (main/utils.py:233
+    get_redis_lock; python-redis-lock's Lock.reset). tests/engine/README.md."""
+    import importlib
+
+    lock = spec.get("lock")
+    if lock:
+        name = lock["prefix"] + str(getattr(user, lock["user_field"]))
+        getattr(importlib.import_module(lock["module"]), lock["function"])(name).reset()
+
+
 def _reconcile_learner(steps, spec, functions, label):
     user, created, changed = _ensure_app_user(steps, spec)
     if user is None:
@@ -234,10 +270,8 @@ def _reconcile_learner(steps, spec, functions, label):
             _forget_sync(user, spec)
             user, synced, auth, state = _learner_state(user, spec)
     repairs = [] if synced else ["open edx user"]
-    if not synced and spec["synced"] and not steps.dry and _lms_has_account(spec, user):
-        # Registered, but killed before the app recorded it: MITx Online's repair would POST the
-        # registration again and get 409 (openedx/api.py:304-409). Record what is true instead.
-        getattr(user, spec["record"]).update(**spec["synced"])
+    if not synced and spec["synced"] and not steps.dry and _record_what_the_lms_has(user, spec):
+        user, synced, auth, state = _learner_state(user, spec)
     if state in ("empty", "expired"):
         # A token dance killed half-way leaves an empty row; an expired one is dead weight.
         # Both apps' repair only makes the api auth when the row is absent (hasattr check).
@@ -247,8 +281,20 @@ def _reconcile_learner(steps, spec, functions, label):
     elif state == "missing":
         repairs.append("api auth missing")
     if repairs and not steps.dry:
+        if not synced:
+            _release_stale_lock(user, spec)
         # A fresh instance: the repair's hasattr(user, "openedx_api_auth") must not see a cached row.
         functions["repair_faulty_edx_user"](type(user)._default_manager.get(pk=user.pk))
+    if (created or repairs) and not steps.dry:
+        # The app's functions log and carry on (a 409, a lock not got): "created"/"updated" only
+        # when the rows really are synced and authorized now.
+        _, synced, _, state = _learner_state(user, spec)
+        if not synced or state != "ok":
+            record = getattr(user, spec["record"]).values(*(list(spec["sync_error"]) or ["pk"])).first()
+            steps.fail(LEARNER_KEY, "{}: after {} the {} row is {} and the api auth {} ({})".format(
+                label, "create_user" if created and not repairs else "repair_faulty_edx_user", spec["record"],
+                "synced" if synced else "not synced", state, record if record is not None else "no row"))
+            return
     if created:
         # The app's create_user may leave what an interrupted earlier run left on the LMS
         # half-made (e.g. 409 for a user registered there already): repaired above, still "created".
@@ -432,6 +478,7 @@ def _reconcile_course(steps, spec, learner):
     from django.utils.dateparse import parse_datetime
 
     CourseRun, Enrollment = _course_models()
+    Course = CourseRun._meta.get_field("course").related_model
     label = "app course run {} ({})".format(spec["key"], ", then ".join(a[0] for a in (spec["create"], spec["product"], spec["sync"]) if a))
     run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
     changed, created = [], run is None
@@ -439,10 +486,14 @@ def _reconcile_course(steps, spec, learner):
         if steps.dry:
             steps.add(label, "created")
             return
-        ok, said = _command(spec["create"])
+        # A course whose run alone is gone (deleted in the admin) gets the run by the command's
+        # run-only form where the app has one: its course form exits -1 for an existing course.
+        course_exists = Course.objects.filter(readable_id=spec["course_id"]).exists()
+        create = spec["create_run"] if course_exists else spec["create"]
+        ok, said = _command(create)
         run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
         if not ok or run is None:
-            steps.fail(COURSE_KEY, said if not ok else "{} made no run {}".format(spec["create"][0], spec["key"]))
+            steps.fail(COURSE_KEY, said if not ok else "{} made no run {}".format(create[0], spec["key"]))
             return
     if spec["product"] and not run.products.exists():
         changed.append("product")

@@ -1,7 +1,7 @@
-"""The app stand-in is no kinder than the apps (issue 23 H): each app's course models have only
-fields the real app has, and each behaves as that app does where the bootstrap depends on it.
+"""The app stand-in is no kinder than the apps (issue 23 H): each app's course, product and user
+models have only fields the real app has, and each behaves as that app does where the bootstrap depends on it.
 
-The field lists are read from upstream (name: line of its courses/models.py) at the commits the
+The field lists are read from upstream (name: line of its courses/, ecommerce/, users/models.py) at the commits the
 stand-in cites: mitodl/mitxpro@92a8dcb, mitodl/mitxonline@b3c9730. id, created_on and updated_on
 come from both apps' TimestampedModel (mitol-django-common mitol/common/models.py).
 """
@@ -15,6 +15,8 @@ import pytest
 from bootstrap_helpers import DjangoSide
 
 BASE = {"id", "created_on", "updated_on"}
+# Both apps' User: Django's AbstractBaseUser (password, last_login) and PermissionsMixin.
+AUTH_BASES = {"password", "last_login", "is_superuser", "groups", "user_permissions"}
 REAL_FIELDS = {
     "xpro": {
         # CourseRun, courses/models.py:669
@@ -35,6 +37,18 @@ REAL_FIELDS = {
             "user", "company", "order", "change_status", "active",  # :831-839
             "run",  # :882
             "edx_enrolled",  # :883
+        },
+        # Course, courses/models.py:472
+        "Course": BASE | {
+            "program", "position_in_program",  # :476, :479
+            "title", "readable_id", "live",  # :480, :481, :484
+            "is_external", "external_course_id", "platform",  # :485-487
+        },
+        # Product, ecommerce/models.py:84
+        "Product": BASE | {"content_type", "object_id", "is_active", "is_private"},  # :90, :96, :97, :103
+        # User, users/models.py:142 (AbstractBaseUser, TimestampedModel, PermissionsMixin)
+        "User": BASE | AUTH_BASES | {
+            "username", "email", "name", "is_staff", "is_active",  # :151-157
         },
     },
     "mitxonline": {
@@ -63,15 +77,33 @@ REAL_FIELDS = {
             "edx_emails_subscription",  # :2128
             "edx_enrollment_retry_count",  # :2129
         },
+        # Course, courses/models.py:942
+        "Course": BASE | {
+            "title", "readable_id", "live",  # :949, :950, :953
+            "departments", "flexible_prices", "tiers", "possible_variant_sets",  # :954-965
+        },
+        # Product, ecommerce/models.py:76
+        "Product": BASE | {
+            "content_type", "object_id", "purchasable_object",  # :83, :88, :89
+            "price", "description", "is_active",  # :91, :92, :93
+        },
+        # User, users/models.py:263 (AbstractBaseUser, TimestampedModel, PermissionsMixin, ...)
+        "User": BASE | AUTH_BASES | {
+            "username", "email", "name", "is_staff", "is_etl", "is_active",  # :278-289
+            "global_id",  # :297
+            "hubspot_sync_datetime",  # :306
+            "b2b_contracts", "b2b_organizations",  # :308, :314
+        },
     },
 }
 
 OWN_FIELDS = """
 import json
 from django.apps import apps
-print("FIELDS=" + json.dumps({name: sorted(f.name for f in apps.get_model("courses", name)._meta.get_fields()
+MODELS = (("courses", "CourseRun"), ("courses", "CourseRunEnrollment"), ("courses", "Course"), ("ecommerce", "Product"), ("users", "User"))
+print("FIELDS=" + json.dumps({name: sorted(f.name for f in apps.get_model(app, name)._meta.get_fields()
                                            if not (f.auto_created and not f.concrete))
-                              for name in ("CourseRun", "CourseRunEnrollment")}))
+                              for app, name in MODELS}))
 """
 
 
@@ -81,7 +113,7 @@ def _marker(out: str, name: str) -> object:
 
 
 @pytest.mark.parametrize("which", ["xpro", "mitxonline"])
-def test_course_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
+def test_course_product_and_user_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
     side = app if which == "xpro" else app_mitxonline
     fields = _marker(side.shell(OWN_FIELDS), "FIELDS")
     assert isinstance(fields, dict)
@@ -91,6 +123,9 @@ def test_course_models_have_only_the_real_apps_fields(which: str, app: DjangoSid
     # The fields the bootstrap's course step relies on are there (the test cannot pass on an empty model).
     assert {"courseware_id", "start_date", "enrollment_end", "live"} <= set(fields["CourseRun"])
     assert {"active", "edx_enrolled", "run", "user"} <= set(fields["CourseRunEnrollment"])
+    assert {"readable_id", "title"} <= set(fields["Course"]) and {"content_type", "object_id"} <= set(fields["Product"])
+    assert {"username", "email", "name"} <= set(fields["User"])
+    assert set(fields) == set(REAL_FIELDS[which])
 
 
 XPRO_DATES = """

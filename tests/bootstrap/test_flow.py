@@ -182,6 +182,21 @@ def test_an_enrollment_the_lms_lost_is_made_again_by_the_apps_function(stack: St
     assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
 
 
+def test_a_run_deleted_in_the_app_comes_back_by_create_courseware_courserun(stack: Stack, dbs: dict[str, Path]) -> None:
+    """The course stays, its run goes (e.g. deleted in the admin): `create_courseware course`
+    would exit -1 for the existing course (create_courseware.py:100-106); the `courserun` type
+    (:477) makes just the run, and the learner is enrolled again."""
+    assert stack.run("run")[0] == 0
+    key = stack.plan.data["course"]["key"]
+    subprocess.run(["./manage.py", "shell", "-c", f"from courses.models import CourseRun; CourseRun.objects.filter(courseware_id={key!r}).delete()"],
+                   cwd=PROJECTS["app"], env=side_env("app", dbs["app-mitxonline"], app="mitxonline"), check=True, capture_output=True)
+    code, text = stack.run("run")
+    assert code == 0 and "✗" not in text, text
+    assert f"  created   app course run {key} (create_courseware, then create_product, then sync_courserun)" in text
+    assert f"  created   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments)" in text
+    assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
+
+
 def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(tmp_path: Path, dbs: dict[str, Path]) -> None:
     stack = Stack(tmp_path, dbs, "xpro")
     try:

@@ -120,6 +120,79 @@ def test_a_learner_the_lms_lost_is_registered_again(app: DjangoSide, wired: tupl
     assert _failed(plan, repaired) == []
 
 
+ROW_GONE = {
+    "open edx row deleted": "from openedx.models import OpenEdxUser; OpenEdxUser.objects.filter(user__username='testlearner').delete()",
+    # What a run of the older bootstrap left: the app's 409 answer recorded as a sync error.
+    "row left with a sync error": (
+        "from openedx.models import OpenEdxUser; OpenEdxUser.objects.filter(user__username='testlearner').update(has_been_synced=False, "
+        "has_sync_error=True, sync_error_data={'error_code': 'duplicate-email-username'})"
+    ),
+}
+ROW = """
+import json
+from openedx.models import OpenEdxUser
+print("ROW=" + json.dumps(list(OpenEdxUser.objects.filter(user__username="testlearner").values("edx_username", "has_been_synced", "has_sync_error", "sync_error_data"))))
+"""
+
+
+@pytest.mark.parametrize("state", sorted(ROW_GONE), ids=sorted(ROW_GONE))
+def test_an_open_edx_row_gone_from_the_app_is_repaired_in_one_run(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan], state: str) -> None:
+    """The LMS still has the learner: the row is made by the app's reconcile_edx_username and
+    recorded as synced, with no second registration (which the LMS would answer with 409)."""
+    fake, plan = wired
+    _run(app, plan)
+    app.shell(ROW_GONE[state])
+    fake.calls.clear()
+    repaired = _run(app, plan)
+    assert repaired["failures"] == {}, repaired["failures"]
+    assert _learner_step(repaired, plan) == {"step": _label(plan), "result": "updated", "changed": ["open edx user"]}
+    assert _failed(plan, repaired) == []
+    assert not [c for c in fake.calls if c.startswith("POST /user_api")]
+    assert _marker(app.shell(ROW), "ROW") == [
+        {"edx_username": "testlearner", "has_been_synced": True, "has_sync_error": False, "sync_error_data": None}]
+    assert _learner_step(_run(app, plan), plan)["result"] == "unchanged"
+
+
+def test_a_repair_the_app_could_not_finish_is_a_cross_not_updated(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]) -> None:
+    # The LMS account is someone else's (another email): the app's registration gets 409 and
+    # records a sync error. The step says so instead of "updated".
+    fake, plan = wired
+    _run(app, plan)
+    app.shell(ROW_GONE["open edx row deleted"])
+    fake.users["testlearner"]["email"] = "someone-else@example.com"
+    result = _run(app, plan)
+    assert _label(plan) not in {s["step"] for s in result["steps"]}
+    failure = result["failures"]["learner"]
+    assert "after repair_faulty_edx_user the openedx_users row is not synced" in failure and "'has_sync_error': True" in failure
+
+
+LOCK_HELD = """
+from main.utils import get_redis_lock
+from users.models import User
+user = User.objects.get(username="testlearner")
+print("HELD=%s" % get_redis_lock("openedx-create-user-lock.%s" % user.global_id).locked())
+"""
+
+
+def test_an_api_auth_repair_then_a_registration_repair_converge(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]) -> None:
+    """MITx Online's _create_edx_user_request leaks its 120 s lock for a synced learner
+    (openedx/api.py:336-347): the api auth repair leaves it held, and the registration the next
+    run needs would give up after 5 s. The bootstrap resets it through the app's get_redis_lock."""
+    fake, plan = wired
+    _run(app, plan)
+    app.shell("from openedx.models import OpenEdxApiAuth; OpenEdxApiAuth.objects.all().delete()")
+    first = _run(app, plan)
+    assert _learner_step(first, plan)["changed"] == ["api auth missing"] and first["failures"] == {}
+    assert "HELD=True" in app.shell(LOCK_HELD), "the stand-in no longer leaks the lock as upstream does"
+    fake.forget("testlearner")
+    second = _run(app, plan)
+    assert second["failures"] == {}, second["failures"]
+    assert _learner_step(second, plan)["changed"] == ["api auth missing", "open edx user", "open edx user gone from the LMS"]
+    assert "testlearner" in fake.users
+    assert _failed(plan, second) == []
+    assert _learner_step(_run(app, plan), plan)["result"] == "unchanged"
+
+
 def test_a_learner_registered_in_the_lms_but_gone_from_the_app_is_made_again_and_synced(
     app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]
 ) -> None:

@@ -209,3 +209,20 @@ def test_the_result_prefix_copied_into_the_side_scripts_is_the_one_sides_parses(
         and isinstance(node.value, ast.Constant)
     ]
     assert copied == [sides.RESULT_PREFIX] == ["ODL_BOOTSTRAP_RESULT="]
+
+
+def test_the_app_user_is_made_by_the_apps_user_manager_in_one_call() -> None:
+    """The learner is made by the app's UserManager.create_user with its name as an extra field
+    (mitxonline users/models.py:210, mitxpro users/models.py:102), not by a copy of MITx Online's
+    create_user command body (create, then name and flags set and saved again)."""
+    import ast
+
+    tree = ast.parse((BOOTSTRAP_SRC / "app_side.py").read_text())
+    (function,) = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == "_ensure_app_user"]
+    calls = [node for node in ast.walk(function) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)]
+    (create,) = [c for c in calls if c.func.attr == "create_user"]
+    assert isinstance(create.func.value, ast.Attribute) and create.func.value.attr == "objects"
+    assert [k.arg for k in create.keywords] == ["name"]
+    assert not [c for c in calls if c.func.attr == "save"], "the user is saved again after the app's create_user"
+    flags = {t.attr for node in ast.walk(function) if isinstance(node, ast.Assign) for t in ast.walk(node) if isinstance(t, ast.Attribute)}
+    assert not flags & {"is_staff", "is_superuser", "name"}

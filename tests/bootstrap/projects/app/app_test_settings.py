@@ -9,7 +9,8 @@ DEBUG = False
 USE_TZ = True
 STANDIN_APP = os.environ.get("ODL_TEST_APP", "xpro")
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+                     "users": f"users.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,5 +58,11 @@ SESSION_COOKIE_NAME = {"mitxonline": "mitxonline_sessionid", "xpro": "sessionid"
 # MITx Online's service-to-service client (main/settings.py:1314-1323), as the test sets it.
 OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID = os.environ.get("ODL_TEST_CC_ID")
 OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET = os.environ.get("ODL_TEST_CC_SECRET")
+# MITx Online's "redis" cache (main/settings.py:1102), where its registration lock lives: shared by
+# every process on the test's database, as Redis is by the app's processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "redis": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": os.environ["ODL_TEST_DB"] + ".cache"},
+}
 # As both apps (mitxonline main/settings.py:337, mitxpro mitxpro/settings.py:247).
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"

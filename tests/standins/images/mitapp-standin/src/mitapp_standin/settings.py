@@ -45,7 +45,8 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+                     "users": f"users.migrations_{STANDIN_APP}"}
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -118,6 +119,13 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
+    # MITx Online's own Redis alias (main/settings.py:1102-1106), which its get_redis_lock
+    # (main/utils.py:233) takes locks in.
+    "redis": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "redis"}
     ),
     # The apps keep a database cache too; `createcachetable` creates its table.
     "durable": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "durable_cache"},

@@ -63,7 +63,7 @@ def dashboard(request):
     """MITx Online's /dashboard (APISIX's login route lands here): who the app thinks you are."""
     user = request.user if request.user.is_authenticated else None
     return JsonResponse({"page": "dashboard", "username": user.username if user else None,
-                         "email": user.email if user else None, "global_id": user.global_id if user else None})
+                         "email": user.email if user else None, "global_id": getattr(user, "global_id", None)})
 
 
 def logged_out(request):

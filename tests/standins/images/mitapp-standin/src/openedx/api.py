@@ -12,7 +12,8 @@ openedx/api.py), same names and signatures, same order of Open edX calls:
   user has no OpenEdxApiAuth; returns (created_user, created_auth_token)
 - get_valid_edx_api_auth(user, ttl_in_seconds=60)  :796  refreshes an expiring access token
 
-Left out (not reachable in the stack's flows): the Redis lock around registration, username
+The registration runs under upstream's Redis lock (main.utils.get_redis_lock), with its leak.
+Left out (not reachable in the stack's flows): username
 suggestions/collisions (:227), the LTI duplicate-email fix, IGNORE_EDX_FAILURES' logging paths
 beyond re-raising, legal address / profile fields (sent as None, as for a user without them).
 """
@@ -27,6 +28,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 from oauthlib.common import generate_token
 
+from main.utils import get_redis_lock
 from mitapp_standin import openedx_calls
 from mitapp_standin.openedx_calls import (  # upstream: openedx.exceptions
     OpenEdXOAuth2Error,  # noqa: F401
@@ -78,30 +80,47 @@ def _build_user_data(user, current_username, access_token):
     )
 
 
+def _set_edx_error(open_edx_user, data):
+    """:297"""
+    open_edx_user.has_sync_error = True
+    open_edx_user.sync_error_data = data
+    open_edx_user.save()
+
+
 def _create_edx_user_request(open_edx_user, user, access_token):
-    """:304 -- one attempt (no username suggestions here)."""
+    """:304 -- one attempt (no username suggestions here), under upstream's lock (:334-347, :408):
+    a 120 s lock named after the user's global_id, 5 s to get it (else False), then an early
+    `return True` for an already-synced row BEFORE the try/finally that releases it. That early
+    return leaks the lock for 120 s (an upstream bug the bootstrap works around)."""
+    lock_name = f"openedx-create-user-lock.{user.global_id}"
+    lock = get_redis_lock(lock_name, expire=120)
+    if not lock.acquire(timeout=5):
+        log.debug("Failed to acquire lock: %s", lock_name)
+        return False
     open_edx_user.refresh_from_db()
     if open_edx_user.has_been_synced:
-        return True
-    resp = openedx_calls.register(
-        _build_user_data(user, open_edx_user.edx_username, access_token),
-        settings.MITX_ONLINE_REGISTRATION_ACCESS_TOKEN,
-    )
-    if resp.status_code == 200:
-        open_edx_user.has_been_synced = True
-        open_edx_user.save()
+        log.debug("User has already been synced")
         return True
     try:
-        data = resp.json()
-    except ValueError:
-        data = {}
-    if resp.status_code in (400, 409):
-        open_edx_user.has_sync_error = True
-        open_edx_user.sync_error_data = data
-        open_edx_user.save()
+        resp = openedx_calls.register(
+            _build_user_data(user, open_edx_user.edx_username, access_token),
+            settings.MITX_ONLINE_REGISTRATION_ACCESS_TOKEN,
+        )
+        if resp.status_code == 200:
+            open_edx_user.has_been_synced = True
+            open_edx_user.save()
+            return True
+        try:
+            data = resp.json()
+        except ValueError:
+            data = {}
+        if resp.status_code in (400, 409):  # :142 _is_bad_request
+            _set_edx_error(open_edx_user, data)
+            return False
+        resp.raise_for_status()
         return False
-    resp.raise_for_status()
-    return False
+    finally:
+        lock.release()
 
 
 def _edx_user_exists(user):
