@@ -190,8 +190,6 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
     front = services[OPENEDX_FRONT]
     front["ports"] = [f"127.0.0.1:{plan.ports['lms']}:{plan.ports['lms']}"]
     front["environment"] = {**front.get("environment", {}), "default_site_port": ""}
-    # Tutor names the mail relay after LMS_HOST, which now carries a port.
-    services["smtp"]["environment"] = {**services["smtp"].get("environment", {}), "HOSTNAME": plan.era.lms_hostname}
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
     for name in OPENEDX_WORKERS if plan.spec.openedx_plugin_src else ():
@@ -204,6 +202,7 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
     for name, definition in render.jobs.items():
         services[name] = {**_tutor_service(definition), "profiles": ["jobs"]}
 
+    services.update(_our_services("compose/mail.yml.j2", context))
     services.update(_our_services("compose/app.yml.j2", context))
     if plan.spec.apisix:
         services.update(_our_services("compose/apisix.yml.j2", context))

@@ -176,7 +176,7 @@ def _generate(
     echo(f"  cd {stack_dir} && docker compose up -d")
     echo("  docker compose logs -f bootstrap      # wiring, then a ✓/✗ checklist")
     echo(f"or, from here, doctor + start + the bootstrap's log in one: {wording.command('up', stack_dir)}")
-    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  credentials: {stack_dir}/secrets/credentials.txt")
+    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  mail {plan.urls['mail']}  |  credentials: {stack_dir}/secrets/credentials.txt")
     return stack_dir
 
 

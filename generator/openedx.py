@@ -153,9 +153,28 @@ def tutor_settings(plan: StackPlan) -> dict[str, Any]:
         "DOCKER_IMAGE_MONGODB": images["mongodb"],
         "DOCKER_IMAGE_MEILISEARCH": images["meilisearch"],
         "DOCKER_IMAGE_REDIS": images["redis"],
-        "DOCKER_IMAGE_SMTP": images["smtp"],
         "DOCKER_IMAGE_CADDY": images["caddy"],
         "MFE_DOCKER_IMAGE": images["mfe"],
+        **mail_settings(plan),
+    }
+
+
+def mail_settings(plan: StackPlan) -> dict[str, Any]:
+    """Open edX mails through the stack's Mailpit, by Tutor's own SMTP_* keys (lms.env.yml and
+    cms.env.yml render them as EMAIL_HOST/EMAIL_PORT/EMAIL_USE_TLS; common_all.py EMAIL_USE_SSL),
+    the values tutor-contrib-mailpit 0.1.4 sets (its plugin.py CONFIG_OVERRIDES). That plugin is
+    not used: it adds Mailpit to `tutor dev` only (patch local-docker-compose-dev-services) and
+    publishes its ports on every interface. RUN_SMTP off drops Tutor's exim relay, which would
+    deliver onward (Tutor's local/docker-compose.yml renders `smtp` only `{% if RUN_SMTP %}`)."""
+    mail = plan.bootstrap["mail"]
+    return {
+        "RUN_SMTP": False,
+        "SMTP_HOST": mail["smtp_host"],
+        "SMTP_PORT": mail["smtp_port"],
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_USE_TLS": False,
+        "SMTP_USE_SSL": False,
     }
 
 

@@ -31,7 +31,12 @@ from generator.stackfiles import CREDENTIALS_FILE, SECRETS_FILE
 PLAN_SCHEMA = 1
 NETWORK_NAME = "odl"
 
-OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", "smtp", "lms", "cms", "lms-worker", "cms-worker", "caddy", "mfe")
+# The stack's one mail inbox, for both sides. It takes the address Tutor's `smtp` relay had
+# (the relay is not rendered: RUN_SMTP is off), so no other service's address moves.
+MAIL_SERVICE = "mailpit"
+# Mailpit's own SMTP port (config/config.go SMTPListen "[::]:1025"); only the stack reaches it.
+MAIL_SMTP_PORT = 1025
+OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", MAIL_SERVICE, "lms", "cms", "lms-worker", "cms-worker", "caddy", "mfe")
 # Tutor's defaults CMS_HOST, MFE_HOST and MEILISEARCH_HOST: "<prefix>.{{ LMS_HOST }}". Every
 # browser-facing Open edX name is served by Tutor's Caddy, on the one port of the LMS URL.
 OPENEDX_SITES = {"lms": "", "studio": "studio.", "mfe": "apps.", "meilisearch": "meilisearch."}
@@ -70,6 +75,11 @@ class StackPlan:
 
     def openedx_hostname(self, site: str) -> str:
         return OPENEDX_SITES[site] + self.era.lms_hostname
+
+
+def mail_hostname(app: AppFacts) -> str:
+    """The inbox's one public name, per app so two stacks side by side each show their own."""
+    return f"mail.{app.hostname}"
 
 
 def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
@@ -137,8 +147,10 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     network = addressing.network_for(spec.subnet)
 
     # "lms": the port of Tutor's Caddy, the one front of the LMS, Studio, the MFEs and Meilisearch.
-    ports = {"lms": spec.ports.get("lms", era.lms_port), "app-nginx": spec.ports.get("app", app.port)}
+    ports = {"lms": spec.ports.get("lms", era.lms_port), "app-nginx": spec.ports.get("app", app.port),
+             MAIL_SERVICE: spec.ports.get("mail", app.mail_port)}
     hostnames = {prefix + era.lms_hostname: OPENEDX_FRONT for prefix in OPENEDX_SITES.values()}
+    hostnames[mail_hostname(app)] = MAIL_SERVICE
     if spec.apisix:
         # Behind APISIX the app's one public name is served by the gateway.
         ports["apisix"] = spec.ports.get("apisix", APISIX_PORT)
@@ -154,6 +166,7 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     app_url = f"http://{app.hostname}:{app_port}"
     urls = {site: f"http://{prefix}{era.lms_hostname}:{ports['lms']}" for site, prefix in OPENEDX_SITES.items()}
     urls["app"] = app_url
+    urls["mail"] = f"http://{mail_hostname(app)}:{ports[MAIL_SERVICE]}"
     if spec.apisix:
         urls["keycloak"] = f"http://{KEYCLOAK_HOSTNAME}:{ports['keycloak']}"
         urls["keycloak_discovery"] = f"{urls['keycloak']}/realms/{KEYCLOAK_REALM}/.well-known/openid-configuration"
@@ -308,6 +321,7 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
             "init": {"service": "app-init", "optional_failed_marker": OPTIONAL_STEP_FAILED},
         },
         "course": course.facts(lms_url),
+        "mail": mail_contract(plan),
         "keycloak": None,
         "timeouts": {"lms": 1800, "app": 900, "keycloak": 600},
     }
@@ -323,6 +337,24 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
     if plan.spec.apisix:
         contract["keycloak"] = keycloak_contract(plan)
     return contract
+
+
+def mail_contract(plan: StackPlan) -> dict[str, Any]:
+    """Mailpit: where both sides send (SMTP inside the network), where the checklist reads the
+    inbox (its REST API at the one URL the browser uses), and whom each side's probe mails."""
+    return {
+        "service": MAIL_SERVICE,
+        "url": plan.urls["mail"],
+        "smtp_host": MAIL_SERVICE,
+        "smtp_port": MAIL_SMTP_PORT,
+        # Each side sends one password-reset mail through its own code; the checklist waits this
+        # long for it in the inbox, then deletes it.
+        "timeout": 60,
+        "lms_recipient": plan.era.superuser_email,
+        "lms_sender": "edx-platform's send_password_reset_email_for_user",
+        "app_recipient": f"{LEARNER_USERNAME}@{plan.app.hostname}",
+        "app_sender": "the app's mail.api, template password_reset",
+    }
 
 
 def learner_contract(plan: StackPlan) -> dict[str, Any]:

@@ -25,6 +25,7 @@ PORTS = (
     Port("app-nginx", "app-nginx", "app", "--app-port"),
     Port("apisix", "apisix", "apisix", None),
     Port("keycloak", "keycloak", "keycloak", None),
+    Port("mailpit", "mailpit", "mail", None),
 )
 BY_PLAN_KEY = {port.plan_key: port for port in PORTS}
 BY_SERVICE = {port.service: port for port in PORTS}

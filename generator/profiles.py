@@ -18,6 +18,7 @@ class AppFacts:
     hostname: str
     port: int  # nginx: published on the host and listened on inside
     web_port: int  # granian inside the web container
+    mail_port: int  # the stack's Mailpit (web UI and API): published on the host and listened on inside
     image: str  # logical name in versions.yml
     wsgi: str
     celery_app: str
@@ -111,6 +112,7 @@ APPS: dict[str, AppFacts] = {
         hostname="xpro.odl.local",
         port=8053,
         web_port=8051,
+        mail_port=8055,
         image="xpro-app",
         wsgi="mitxpro.wsgi:application",
         celery_app="mitxpro.celery:app",
@@ -139,12 +141,9 @@ APPS: dict[str, AppFacts] = {
         course_sync=("sync_courseruns", "--run", "{key}"),
         # courses/utils.py:257 sync_course_runs' field_mapping; CourseRun (courses/models.py:669)
         # has no is_self_paced, CourseRunEnrollment (:877) no enrollment_mode: the defaults.
-        # mitxpro/settings.py: EMAIL_BACKEND reads MITXPRO_EMAIL_BACKEND; EXTERNAL_COURSE_SYNC_API_KEY
-        # is required=True (the Emeritus sync's key), so the stack makes one.
-        extra_env=(
-            ("MITXPRO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
-            ("EXTERNAL_COURSE_SYNC_API_KEY", "{{ secrets.external_course_sync_api_key }}"),
-        ),
+        # mitxpro/settings.py: EXTERNAL_COURSE_SYNC_API_KEY is required=True (the Emeritus sync's
+        # key), so the stack makes one.
+        extra_env=(("EXTERNAL_COURSE_SYNC_API_KEY", "{{ secrets.external_course_sync_api_key }}"),),
         extra_secrets=(("external_course_sync_api_key", "token"),),
     ),
     "mitxonline": AppFacts(
@@ -153,6 +152,7 @@ APPS: dict[str, AppFacts] = {
         hostname="mitxonline.odl.local",
         port=8013,
         web_port=8011,
+        mail_port=8015,
         image="mitxonline-app",
         wsgi="main.wsgi:application",
         celery_app="main.celery:app",
@@ -204,7 +204,9 @@ APPS: dict[str, AppFacts] = {
         # enrollments carry a mode (EnrollmentModel.enrollment_mode, courses/models.py:1994).
         course_synced=("title", "start_date", "end_date", "enrollment_start", "enrollment_end", "is_self_paced"),
         enrollment_fields=("active", "edx_enrolled", "enrollment_mode"),
-        extra_env=(("MITOL_MAIL_CONNECTION_BACKEND", "django.core.mail.backends.console.EmailBackend"),),
+        # main/settings.py:549-553: mitol.mail's own backend (default anymail's Mailgun); xPro's
+        # settings read no such variable. To the stack's Mailpit like the app's other mail.
+        extra_env=(("MITOL_MAIL_CONNECTION_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),),
         extra_openedx_env_note=(
             "MITx Online only (main/settings.py:1241-1256; xPro reads neither). Studio by its one public\n"
             "name; course links are <base>/learn/course/<id>/home (courses/utils.py:301-324,\n"

@@ -67,6 +67,8 @@ class Stack:
         urls[app.title if app else self.plan["app_name"]] = self.plan["app"]["url"]
         if self.plan.get("keycloak"):
             urls["Keycloak"] = self.plan["keycloak"]["url"]
+        if self.plan.get("mail"):  # absent from plans written before the inbox
+            urls["Mail inbox"] = self.plan["mail"]["url"]
         return urls
 
     @property

@@ -295,7 +295,7 @@ def _free_port() -> int:
 def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     # Ports nobody holds, so the green half does not depend on what else runs on this machine.
     lms_port = _free_port()
-    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port())
+    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port(), ports={"mail": _free_port()})
     stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
@@ -320,7 +320,7 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # the same answer with or without an engine here
     result = run_cli("doctor", str(stacks / "xpro"), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local" in result.stdout
+    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local" in result.stdout
 
 
 def test_cli_doctor_refuses_a_non_stack(tmp_path):

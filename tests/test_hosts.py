@@ -97,13 +97,13 @@ def test_write_without_permission_is_a_clear_error_and_writes_nothing(open_dir):
 def test_cli_hosts_prints_and_writes(tmp_path):
     stack = make_stack(tmp_path / "stacks", app="mitxonline")
     printed = run_cli("hosts", str(stack))
-    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local"
+    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local"
     path = tmp_path / "hosts"
     path.write_text(ORIGINAL)
     for _ in range(2):
         written = run_cli("hosts", str(stack), "--write", "--hosts-file", str(path))
         assert written.returncode == 0, written.stderr
-    assert path.read_text().count("mitxonline.odl.local") == 1
+    assert path.read_text().count("mail.mitxonline.odl.local") == 1  # written once; it also holds "mitxonline.odl.local"
     assert "already maps" in written.stdout
 
 
@@ -111,7 +111,7 @@ def test_cli_hosts_finds_every_stack_under_stacks(tmp_path):
     make_stack(tmp_path / "stacks", app="xpro")
     make_stack(tmp_path / "stacks", app="mitxonline", lms_port=8001)
     printed = run_cli("hosts", cwd=tmp_path)
-    assert printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    assert printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
 
 
 def test_cli_hosts_conflict_exits_non_zero(tmp_path):

@@ -214,8 +214,9 @@ def test_a_second_stack_of_the_same_app_picks_free_subnet_and_ports_and_says_whi
     assert "  subnet 172.28.54.0/24 (172.28.53.0/24 is used by stack 'xpro')\n" in result.stdout
     assert "  lms port 8001 (8000 is published by stack 'xpro')\n" in result.stdout
     assert "  app port 8054 (8053 is published by stack 'xpro')\n" in result.stdout
+    assert "  mail port 8056 (8055 is published by stack 'xpro')\n" in result.stdout
     second = stackdir.load(tmp_path / "stacks/xpro2")
-    assert second.subnet == "172.28.54.0/24" and [p.port for p in second.published] == [8001, 8054]
+    assert second.subnet == "172.28.54.0/24" and [p.port for p in second.published] == [8001, 8054, 8056]
     # Regenerated, it keeps what it picked.
     again = run_make(tmp_path, "stack", "APP=xpro", "NAME=xpro2", "FORCE=1")
     assert again.returncode == 0 and "no file changed" in again.stdout, again.stdout + again.stderr
@@ -288,11 +289,13 @@ READ_BY_THE_APP = {
     "xpro": _COMMON | {
         "MITXPRO_BASE_URL", "MITXPRO_ADMIN_EMAIL", "MITXPRO_ENVIRONMENT", "MITXPRO_SECURE_SSL_REDIRECT", "MITXPRO_DB_DISABLE_SSL",
         "MITXPRO_NOTIFICATION_EMAIL_BACKEND", "MITXPRO_EMAIL_BACKEND", "EXTERNAL_COURSE_SYNC_API_KEY",
+        "MITXPRO_EMAIL_HOST", "MITXPRO_EMAIL_PORT", "MITXPRO_EMAIL_TLS",  # mitxpro/settings.py:452-475
     },
     # main/settings.py
     "mitxonline": _COMMON | {
         "MITX_ONLINE_BASE_URL", "MITX_ONLINE_ADMIN_EMAIL", "MITX_ONLINE_ENVIRONMENT", "MITX_ONLINE_SECURE_SSL_REDIRECT",
         "MITX_ONLINE_DB_DISABLE_SSL", "MITX_ONLINE_NOTIFICATION_EMAIL_BACKEND", "MITOL_MAIL_CONNECTION_BACKEND",
+        "MITX_ONLINE_EMAIL_BACKEND", "MITX_ONLINE_EMAIL_HOST", "MITX_ONLINE_EMAIL_PORT", "MITX_ONLINE_EMAIL_TLS",  # main/settings.py:554-581
         "OPENEDX_STUDIO_API_BASE_URL", "OPENEDX_COURSE_BASE_URL", "MITXONLINE_DOCKER_BASE_URL", "MITXONLINE_NEW_USER_LOGIN_URL",
         "MITOL_APIGATEWAY_DISABLE_MIDDLEWARE", "MITOL_APIGATEWAY_USERINFO_CREATE", "MITOL_APIGATEWAY_USERINFO_UPDATE",
         "KEYCLOAK_BASE_URL", "KEYCLOAK_REALM_NAME", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET", "KEYCLOAK_DISCOVERY_URL",

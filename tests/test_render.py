@@ -184,7 +184,7 @@ def test_network_addresses_and_aliases(stacks: dict[str, Path]) -> None:
 def test_published_ports_match_the_listening_ports_on_loopback(stacks: dict[str, Path]) -> None:
     compose = _compose(stacks["xpro"])
     published = {name: s["ports"] for name, s in compose["services"].items() if s.get("ports")}
-    assert published == {"caddy": ["127.0.0.1:8000:8000"], "app-nginx": ["127.0.0.1:8053:8053"]}
+    assert published == {"caddy": ["127.0.0.1:8000:8000"], "app-nginx": ["127.0.0.1:8053:8053"], "mailpit": ["127.0.0.1:8055:8055"]}
     assert "listen 8053;" in (stacks["xpro"] / "app/nginx.conf").read_text()
 
 

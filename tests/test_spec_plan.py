@@ -42,6 +42,7 @@ def test_one_name_one_port_per_public_service() -> None:
         "mfe": "http://apps.openedx.odl.local:8000",
         "meilisearch": "http://meilisearch.openedx.odl.local:8000",
         "app": "http://xpro.odl.local:8053",
+        "mail": "http://mail.xpro.odl.local:8055",
     }
     assert plan.hostnames == {
         "openedx.odl.local": "caddy",
@@ -49,9 +50,10 @@ def test_one_name_one_port_per_public_service() -> None:
         "apps.openedx.odl.local": "caddy",
         "meilisearch.openedx.odl.local": "caddy",
         "xpro.odl.local": "app-nginx",
+        "mail.xpro.odl.local": "mailpit",
     }
-    assert plan.ports == {"lms": 8000, "app-nginx": 8053}
-    assert plan.hosts_line == "127.0.0.1 apps.openedx.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    assert plan.ports == {"lms": 8000, "app-nginx": 8053, "mailpit": 8055}
+    assert plan.hosts_line == "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
 
 
 def test_provider_settings_per_app() -> None:

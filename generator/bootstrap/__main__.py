@@ -17,7 +17,7 @@ from typing import Any, Callable, Sequence
 from . import plan as planmod
 from .engine import Engine, EngineError
 from .flow import execute
-from .probes import get
+from .probes import get, request
 from .report import Reporter, Timings
 from .sides import SideError
 from .waiting import WaitTimeout
@@ -63,6 +63,7 @@ def main(
     environ: dict[str, str] | None = None,
     stream: Any = None,
     http_get: Callable[..., Any] = get,
+    http: Callable[..., Any] = request,
 ) -> int:
     timings = Timings(_process_age() if argv is None else 0.0)  # in-process callers (tests) have no start of their own
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -81,7 +82,7 @@ def main(
     out.say(f"odl-stack bootstrap ({args.command}) for compose project '{plan.project}' ({plan.data['app_name']}, profile {plan.data['profile']})")
     try:
         engine = Engine(client_factory(), plan.project)
-        return execute(args.command, plan, engine, out, http_get, timings=timings)
+        return execute(args.command, plan, engine, out, http_get, timings=timings, http=http)
     except planmod.PlanError as exc:
         out.say(f"✗ {exc}")
         return EXIT_PLAN

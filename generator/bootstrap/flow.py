@@ -5,10 +5,10 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
-from . import keycloak
+from . import inbox, keycloak
 from . import plan as planmod
 from .engine import Engine
-from .probes import Answer
+from .probes import Answer, request
 from .report import Reporter, Timings, render_checklist, way_in
 from .sides import Gate, Launches, run_side
 from .verify import Check, course_check, course_run_checks, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
@@ -107,8 +107,10 @@ def execute(
     get: Callable[..., Answer],
     wait: Callable[..., float] = wait_for,
     timings: Timings | None = None,
+    http: Callable[..., Answer] = request,
 ) -> int:
-    """The whole bootstrap (`run`) or only the checklist (`verify`); the exit code (0 or 1)."""
+    """The whole bootstrap (`run`) or only the checklist (`verify`); the exit code (0 or 1).
+    `http` (any method) reaches the stack's mail inbox."""
     timings = timings or Timings()
     for dep in dependencies(plan, engine, get):
         wait(dep, out.say)
@@ -149,6 +151,7 @@ def execute(
         app_facts, app_failures = results["app"]["facts"], results["app"].get("failures", {})
         learner = pool.submit(learner_checks, plan, app_facts, app_failures, get)
         course_runs = pool.submit(course_run_checks, plan, app_facts, app_failures, get)
+        mail = pool.submit(inbox.mail_checks, plan, {"lms": results["lms"]["facts"], "app": app_facts}, http)
         try:
             kc_checks = early[0].result()
         finally:
@@ -157,7 +160,7 @@ def execute(
         timings.lap("waiting on keycloak")
         reach, front, course, optional = (f.result() for f in early[1:])
         checks: list[Check] = record_checks(plan, results["lms"]["facts"], app_facts)
-        checks += learner.result() + reach + front + course + course_runs.result() + kc_checks + optional
+        checks += learner.result() + reach + front + course + course_runs.result() + mail.result() + kc_checks + optional
     timings.lap("checks")
     out.say("Verification:")
     for line in render_checklist(checks):

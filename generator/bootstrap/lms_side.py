@@ -249,6 +249,51 @@ def reconcile_learner_link(steps, spec):
     steps.add(label, "created")
 
 
+# edx-platform's own password-reset mail (openedx/core/djangoapps/user_authn/views/password_reset.py
+# send_password_reset_email_for_user: ACE's PasswordReset message through Django's EMAIL_BACKEND,
+# i.e. Tutor's SMTP_HOST). Called as the password_reset view's form.save calls it, with a request
+# for the LMS's Site; not through that view, whose rate limit (PASSWORD_RESET_EMAIL_RATE) would
+# refuse a re-run within the hour and which also revokes the user's OAuth tokens.
+LMS_RESET_MAIL = ("openedx.core.djangoapps.user_authn.views.password_reset", "send_password_reset_email_for_user")
+
+
+def reset_mail(data):
+    """The superuser's password-reset mail, sent now (it exists once this side has run)."""
+    spec = data.get("mail")
+    if not spec:
+        return None
+
+    def send(email):
+        import importlib
+
+        from django.contrib.auth.models import AnonymousUser
+        from django.test import RequestFactory
+
+        function = getattr(importlib.import_module(LMS_RESET_MAIL[0]), LMS_RESET_MAIL[1])
+        user = _user_model().objects.filter(email__iexact=email).order_by("pk").first()
+        if user is None:
+            raise LookupError("no LMS user with the email " + email)
+        request = RequestFactory().post("/password_reset/", {"email": email}, HTTP_HOST=data["site_domain"])
+        request.user = AnonymousUser()
+        # What edx-platform's CurrentSiteMiddleware gives a request (theming helpers read request.site).
+        from django.contrib.sites.models import Site
+
+        request.site = Site.objects.filter(domain=data["site_domain"]).first()
+        try:  # edx-platform reads the Site through django-crum's current request (theming helpers)
+            from crum import set_current_request
+        except ImportError:
+            set_current_request = None
+        if set_current_request is not None:
+            set_current_request(request)
+        try:
+            function(user, request)
+        finally:
+            if set_current_request is not None:
+                set_current_request(None)
+
+    return send_probe_mail(spec, send)
+
+
 def facts(data, steps=None):
     """What the checklist needs, read back from the database (no secret values)."""
     from oauth2_provider.models import get_access_token_model, get_application_model
@@ -265,6 +310,7 @@ def facts(data, steps=None):
     current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"], site__domain__iexact=prov["sites"][0]))
     superuser = User.objects.filter(username=data["superuser"]["username"]).first()
     return {
+        "mail": reset_mail(data),
         "superuser": superuser_ok(superuser),
         "oauth_app": oauth_app_facts(app, lambda a: a.client_secret == app_spec["client_secret"]),
         "service_worker": bool(worker and worker.is_staff and worker.is_active),

@@ -121,6 +121,7 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
         "courses_oauth_app": _oauth_app(plan, ox["courses_oauth_app"]) if ox.get("courses_oauth_app") else None,
         "learner": {"username": ox["learner"]["username"], "backend_name": ox["learner"]["backend_name"]},
         "site_domain": ox["site_domain"],
+        "mail": {"recipient": plan.data["mail"]["lms_recipient"]} if plan.data.get("mail") else None,
         "provider": {
             "backend_name": prov["backend_name"],
             "slug": prov["slug"],
@@ -168,4 +169,5 @@ def app_data(plan: Plan, mode: str) -> dict[str, Any]:
         "oauth_app": dict(_oauth_app(plan, app), algorithm=app["algorithm"]),
         "learner": learner,
         "course": plan.app["course"],
+        "mail": {"recipient": plan.data["mail"]["app_recipient"]} if plan.data.get("mail") else None,
     }

@@ -51,7 +51,13 @@ DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect
 
 def get(url: str, headers: Mapping[str, str] | None = None, timeout: float = TIMEOUT) -> Answer:
     """GET from the bootstrap container (it is on the stack network, so hostnames resolve)."""
-    request = urllib.request.Request(url, headers=dict(headers or {}))
+    return request("GET", url, headers=headers, timeout=timeout)
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None,
+            timeout: float = TIMEOUT) -> Answer:
+    """Any method, from the bootstrap container; the answer, never an exception."""
+    request = urllib.request.Request(url, data=body, headers=dict(headers or {}), method=method)
     try:
         with DIRECT.open(request, timeout=timeout) as response:
             return Answer(response.status, body=response.read(65536))

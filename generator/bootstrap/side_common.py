@@ -82,6 +82,20 @@ def oauth_app_facts(app, secret_matches, extra=()):
     return facts
 
 
+def send_probe_mail(spec, send):
+    """One mail to the stack's inbox through the side's own code (`send(recipient)`): to whom,
+    since when (UTC, taken just before sending: the checklist looks for mail this new), or why
+    it could not be sent. The senders only read rows."""
+    from datetime import datetime, timezone
+
+    since = datetime.now(timezone.utc).isoformat()
+    try:
+        send(spec["recipient"])
+    except Exception as exc:  # the side's own code raised: a ✗ with its words, never a traceback
+        return {"to": spec["recipient"], "since": since, "error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
+    return {"to": spec["recipient"], "since": since}
+
+
 def wait_for_migrations(timeout):
     """Tables first: a database still being migrated is waited for inside this one process
     (no second Django launch), then reported by name if it never finishes."""

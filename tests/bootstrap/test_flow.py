@@ -15,6 +15,7 @@ import pytest
 
 from bootstrap_helpers import APP_SESSION_COOKIES, PROJECTS, course_on_fake_lms, side_env, stack_plan
 from fake_lms import FakeLMS
+from fake_mailpit import FakeMailpit
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
 from generator.bootstrap import probes
 from generator.bootstrap.__main__ import main
@@ -33,8 +34,11 @@ class Stack:
                             app_cookie=APP_SESSION_COOKIES[app]).__enter__()
         learner = self.plan.data["app"]["learner"]
         learner["lms_url"] = self.fake.url
+        # Both sides' mail goes to files that a fake of Mailpit's API reads.
+        self.mail_dir = tmp / "mail"
+        self.inbox = FakeMailpit(self.mail_dir, self.plan.data["mail"]["url"])
         app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url,
-                   "ODL_TEST_SERVICE_WORKER_TOKEN": self.plan.secret("service_worker_token")}
+                   "ODL_TEST_SERVICE_WORKER_TOKEN": self.plan.secret("service_worker_token"), "ODL_TEST_MAIL_DIR": str(self.mail_dir)}
         course_on_fake_lms(self.plan.data, self.fake)
         if cc:
             learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
@@ -45,7 +49,7 @@ class Stack:
         (self.dir / "secrets" / "secrets.json").write_text(json.dumps(self.plan.secrets))
         project = self.plan.project
         ox, ap = self.plan.openedx, self.plan.app
-        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: side_env("lms", dbs["lms"], extra))
+        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: side_env("lms", dbs["lms"], {"ODL_TEST_MAIL_DIR": str(self.mail_dir), **extra}))
         self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: side_env("app", app_db, {**app_env, **extra}, app=app))
         self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
         self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
@@ -84,7 +88,7 @@ class Stack:
     def run(self, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
         out = io.StringIO()
         env = {"ODL_COMPOSE_PROJECT": self.plan.project} if environ is None else environ
-        code = main([*args, "--plan", str(self.dir / "plan.json"), "--stack", str(self.dir)], self.factory, env, out, self.get)
+        code = main([*args, "--plan", str(self.dir / "plan.json"), "--stack", str(self.dir)], self.factory, env, out, self.get, self.inbox)
         text = out.getvalue()
         for name, value in self.plan.secrets.items():
             assert value not in text, f"secret {name} printed"
@@ -107,7 +111,10 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert code == 0, text
     assert "Django launches: 2 (app 1, lms 1)" in text
     assert "12 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
-    assert "✗" not in text and "All 22 checks passed." in text
+    assert "✗" not in text and "All 24 checks passed." in text, text
+    assert "  ✓ Open edX's password-reset mail (edx-platform's send_password_reset_email_for_user) to edx@example.org arrives in the inbox http://mail.mitxonline.odl.local:8015 (read through its API, then deleted)" in text
+    assert "  ✓ MIT app's password-reset mail (the app's mail.api, template password_reset) to testlearner@mitxonline.odl.local arrives" in text
+    assert stack.inbox.messages() == [], "the checklist leaves its mail in the inbox"
     key = stack.plan.data["course"]["key"]
     assert f"  created   app course run {key} (create_courseware, then create_product, then sync_courserun)" in text
     assert f"  created   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments)" in text
@@ -137,7 +144,7 @@ def test_a_failed_optional_init_step_is_a_warning_not_a_failure(stack: Stack) ->
     code, text = stack.run("run")
     assert code == 0, text
     assert "  ⚠ MIT app optional init step `./manage.py configure_wagtail`: failed in 'app-init' (see its log); the app runs without it" in text
-    assert "All 22 checks passed. 1 ⚠ above: optional, the stack works without." in text
+    assert "All 24 checks passed. 1 ⚠ above: optional, the stack works without." in text
 
 
 def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
@@ -148,7 +155,7 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
-    assert code == 0 and "All 22 checks passed." in text
+    assert code == 0 and "All 24 checks passed." in text
 
 
 def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) -> None:
@@ -212,7 +219,7 @@ def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audi
         key = stack.plan.data["course"]["key"]
         assert code == 0, text
         assert f"  created   app course run {key} (seed_data, then sync_courseruns)" in text
-        assert "✗" not in text and "All 21 checks passed." in text  # no client_credentials line for xPro
+        assert "✗" not in text and "All 23 checks passed." in text  # no client_credentials line for xPro
         # xPro asks for no-id-professional first; the LMS offers only audit (courseware/api.py:623-690).
         assert [c for c in stack.fake.calls if c.startswith("POST /api/enrollment")] == [
             "POST /api/enrollment/v1/enrollment no-id-professional", "POST /api/enrollment/v1/enrollment audit"]
@@ -248,7 +255,7 @@ def test_xpro_course_step_on_xpros_rules_converges(tmp_path: Path, dbs: dict[str
         assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (active, enrolled in Open edX)" in text
         code, text = stack.run("run")
         assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
-        assert "All 21 checks passed." in text
+        assert "All 23 checks passed." in text
     finally:
         stack.close()
 
@@ -258,14 +265,14 @@ def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) 
     code, text = stack.run("run")
     assert code == 1
     assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
-    assert "1 of 22 checks failed" in text
+    assert "1 of 24 checks failed" in text
 
 
 def test_studio_and_learning_mfe_lines_fail_when_the_front_does_not_serve_them(stack: Stack) -> None:
     del stack.http[stack.plan.openedx["front"]["learning_mfe_url"] + "/"]
     stack.http[stack.plan.openedx["front"]["studio_heartbeat_url"]] = Answer(502)
     code, text = stack.run("run")
-    assert code == 1 and "2 of 22 checks failed" in text
+    assert code == 1 and "2 of 24 checks failed" in text
     assert "  ✗ Studio reachable at http://studio.openedx.odl.local:8000: answered HTTP 502" in text
     assert "  ✗ learning MFE reachable at http://apps.openedx.odl.local:8000/learning: URLError: connection refused" in text
 
@@ -372,4 +379,4 @@ def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict
     assert "  updated   keycloak: client apisix: secret" in text
     assert "  ✓ Keycloak client apisix" in text and "  ✗ APISIX pass-through route: HTTP 502" in text
     stack.close()
-    assert code == 1 and "1 of 24 checks failed" in text
+    assert code == 1 and "1 of 26 checks failed" in text

@@ -21,7 +21,15 @@ INSTALLED_APPS = [
     "courses",
     "ecommerce",
     "localdev.seed",
+    "mail",
 ]
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+# Mail as files (Django's file backend) in the directory the test's fake Mailpit reads.
+EMAIL_BACKEND = NOTIFICATION_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("ODL_TEST_MAIL_DIR", os.environ["ODL_TEST_DB"] + ".mail")
+MAILGUN_FROM_EMAIL = "no-reply@app.test"
+SITE_NAME = "MIT app (test)"
+PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"  # noqa: S105
 AUTH_USER_MODEL = "users.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ODL_TEST_DB"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

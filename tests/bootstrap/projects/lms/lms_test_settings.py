@@ -20,6 +20,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A cache the test can read across processes (the bootstrap clears config-models keys in it).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": os.environ.get("ODL_TEST_CACHE_DIR", os.environ["ODL_TEST_DB"] + ".cache")}}
+# Mail as files (Django's file backend) in the directory the test's fake Mailpit reads; the LMS
+# stand-in's password reset (openedx.core..., on sys.path: see manage.py) sends it.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("ODL_TEST_MAIL_DIR", os.environ["ODL_TEST_DB"] + ".mail")
+DEFAULT_FROM_EMAIL = "contact@lms.test"
+SITE_NAME = "lms.test:8000"
+PLATFORM_NAME = "Open edX (test)"
 ALLOWED_HOSTS = ["*"]  # the tests resolve Sites from a request Host (third_party_auth/sites.py)
 # As the stack's Tutor patch: the provider's backend first (third_party_auth's Registry lists only
 # providers whose backend_name is an OAuth backend in AUTHENTICATION_BACKENDS).

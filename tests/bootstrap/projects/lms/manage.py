@@ -6,6 +6,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parents[2] / "standins")]
+# Last: only the LMS stand-in's `openedx` package (its password reset) is imported from there.
+sys.path.append(str(HERE.parents[2] / "standins" / "images" / "lms-standin" / "edx-platform"))
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms_test_settings")

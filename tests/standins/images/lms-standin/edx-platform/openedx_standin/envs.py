@@ -198,7 +198,9 @@ def base_settings(variant: str, config_file: str) -> dict:
         # lms/envs/common.py: RegistrationView.post's limit per client IP (REAL_IP_KEY).
         "REGISTRATION_RATELIMIT": "60/7d",
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
-        "EMAIL_BACKEND": env_tokens.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        # lms/envs/common.py EMAIL_BACKEND: Django's SMTP backend (Tutor's lms.env.yml names it too).
+        "EMAIL_BACKEND": env_tokens.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "DEFAULT_FROM_EMAIL": env_tokens.get("DEFAULT_FROM_EMAIL", env_tokens.get("CONTACT_EMAIL", "webmaster@localhost")),
         "EMAIL_HOST": env_tokens.get("EMAIL_HOST", "localhost"),
         "EMAIL_PORT": env_tokens.get("EMAIL_PORT", 25),
         "EMAIL_USE_TLS": env_tokens.get("EMAIL_USE_TLS", False),

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from oauth2_provider import views as dot_views
 
 from courses_standin import course_home, enrollment
+from openedx.core.djangoapps.user_authn.views import password_reset
 from openedx_standin import learner_home, mobile_api, oauth_dispatch, registration, user_api, views
 
 urlpatterns = [
@@ -18,6 +19,12 @@ urlpatterns = [
     re_path(r"^user_api/v1/account/registration/?$", registration.registration),
     path("register", registration.register_page),
     path("login", registration.login_page),
+    # openedx/core/djangoapps/user_authn/urls_common.py: the password reset and the login session.
+    path("password_reset/", password_reset.password_reset, name="password_change_request"),
+    re_path(r"^password_reset_confirm/(?P<uidb36>[0-9A-Za-z]+)-(?P<token>.+)/$", password_reset.password_reset_confirm,
+            name="password_reset_confirm"),
+    path("password_reset_complete/", password_reset.password_reset_complete, name="password_reset_complete"),
+    re_path(r"^api/user/v1/account/login_session/?$", password_reset.login_user, name="user_api_login_session"),
     path("", views.index),
     path("dashboard", views.dashboard),
     path("logout", views.logout),

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "courses",
     "ecommerce",
     "localdev.seed",
+    # Both apps' `mail` (mail/apps.py MailApp): its api and templates.
+    "mail",
     "mitapp_standin",
 ]
 MIDDLEWARE = [
@@ -137,7 +139,22 @@ STATIC_ROOT = "/src/staticfiles"
 MEDIA_ROOT = "/var/media"
 USE_TZ = True
 TIME_ZONE = "UTC"
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Mail as both apps read it (mitxpro/settings.py:452-529, main/settings.py:548-636): Django's own
+# backend from <PREFIX>_EMAIL_BACKEND/_HOST/_PORT/_USER/_PASSWORD/_TLS (default SMTP on localhost:25),
+# the notification backend from <PREFIX>_NOTIFICATION_EMAIL_BACKEND (default anymail's Mailgun, which
+# this stand-in does not install: an unset variable fails the first send, as a missing key would).
+EMAIL_BACKEND = os.environ.get(f"{PREFIX}_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get(f"{PREFIX}_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get(f"{PREFIX}_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get(f"{PREFIX}_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get(f"{PREFIX}_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _bool(f"{PREFIX}_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get(f"{PREFIX}_FROM_EMAIL", "webmaster@localhost")
+NOTIFICATION_EMAIL_BACKEND = os.environ.get(f"{PREFIX}_NOTIFICATION_EMAIL_BACKEND", "anymail.backends.mailgun.EmailBackend")
+MAILGUN_FROM_EMAIL = os.environ.get("MAILGUN_FROM_EMAIL", "no-reply@localhost")
+SITE_NAME = os.environ.get("SITE_NAME", {"xpro": "MIT xPro", "mitxonline": "MITx Online"}[STANDIN_APP])
+# mitol-authentication settings/djoser_settings.py (both apps import it).
+PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"  # noqa: S105
 OPENEDX_OAUTH_APP_NAME = os.environ.get("OPENEDX_OAUTH_APP_NAME", "edx-oauth-app")
 
 # What the apps' Open edX calls read (mitxonline main/settings.py:1240-1300, mitxpro

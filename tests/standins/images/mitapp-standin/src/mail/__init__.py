@@ -1,0 +1,1 @@
+"""STAND-IN of both apps' `mail` app (see api.py)."""
