@@ -144,8 +144,11 @@ def live(plan: StackPlan) -> dict[str, Any] | None:
     if not plan.spec.app_src or dev is None:
         return None
     source = plan.spec.app_src
-    watched = [*dev.python_dependency_files]
-    watcher = ["python", RELOADER, "--root", dev.mount, "--rebuild", rebuild_command(plan), *[f"--dependency={f}" for f in watched], "--"]
+    # Changes a restart cannot pick up: reported, with the command that does.
+    needs = [(f, rebuild_command(plan)) for f in (*dev.python_dependency_files, "Dockerfile")]
+    if dev.frontends:
+        needs += [(f, js_restart_command(plan)) for f in dev.js_dependency_files]
+    watcher = ["python", RELOADER, "--root", dev.mount, *[f"--dependency={f}={cmd}" for f, cmd in needs], "--"]
     granian = ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", str(plan.app.web_port), "--workers", "2"]
     web = [*granian, *dev.web_reload, plan.app.wsgi] if dev.web_reload else [*watcher, *granian, plan.app.wsgi]
     celery = ["celery", "-A", plan.app.celery_app, "worker", *(["-Q", plan.app.celery_queues] if plan.app.celery_queues else []), "-B", "-l", "INFO"]
