@@ -145,3 +145,19 @@ def test_through_make_the_error_names_the_make_variable(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "generator", "new", "--app", "xpro", "--app-src", str(tmp_path / "x"),
                              "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env)
     assert result.returncode == 2 and result.stderr.startswith("Error: APP_SRC:"), result.stderr
+
+
+def test_cookiecutters_app_src_answer_gives_the_same_live_stack(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    checkout = checkout_of("xpro", tmp_path / "src" / "mitxpro")
+    cli_stack = make_stack(tmp_path / "cli", app="xpro", app_src=str(checkout))
+    shutil.copytree(cli_stack, tmp_path / "cc" / "xpro")  # the same secrets; cookiecutter regenerates
+    result = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "--overwrite-if-exists", "-o", str(tmp_path / "cc"),
+                             str(ROOT / "cookiecutter-template"), "app=xpro", "app_src=../src/mitxpro"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert tree(tmp_path / "cc" / "xpro") == tree(cli_stack)
