@@ -91,8 +91,8 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, "app.env", templates.render("app/app.env.j2", context))
     _write(stage, "app/nginx.conf", templates.render("app/nginx.conf.j2", context))
     if context["live"]:
-        # The watcher that restarts app code that cannot reload itself (mounted read-only; a plain file).
-        _write(stage, compose.RELOADER_FILE, resources.files("generator").joinpath("templates", compose.RELOADER_FILE).read_text())
+        # The watcher that restarts app code that cannot reload itself (mounted read-only; no Jinja in it).
+        _write(stage, compose.RELOADER_FILE, templates.render(compose.RELOADER_FILE, context))
     _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", context))
     _write(stage, "README.md", templates.render("stack-README.md.j2", context))
     _write(stage, PLAN_FILE, json.dumps(plan.bootstrap, indent=2, sort_keys=True) + "\n")

@@ -19,7 +19,7 @@ import pytest
 from generator import secrets_store, templates
 from generator.profiles import APPS, ERAS
 
-from helpers import ROOT, make_stack
+from helpers import ROOT, checkout_of, make_stack
 
 NAMES = frozenset(APPS) | frozenset(ERAS)
 FIX = (
@@ -33,6 +33,7 @@ TEMPLATES = sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file() and "__pyca
 )
 # Rendered only for a stack behind the gateway.
 APISIX_TEMPLATES = {"compose/apisix.yml.j2", "keycloak/realm.json.j2", "apisix/config.yaml.j2", "apisix/apisix.yaml.j2"}
+LIVE_TEMPLATES = {"app/reload.py"}  # only in a stack built from a checkout (--app-src)
 
 
 def _names_in(node: ast.expr) -> list[str]:
@@ -118,16 +119,21 @@ def rendered_contexts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[s
     return seen
 
 
-@pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"}],
-                         ids=["xpro", "mitxonline-apisix-devstack"])
+@pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"},
+                                     {"app": "mitxonline", "app_src": "checkout"}],
+                         ids=["xpro", "mitxonline-apisix-devstack", "mitxonline-live"])
 def test_every_template_renders_from_the_one_context(
     tmp_path: Path, rendered_contexts: list[tuple[str, dict[str, Any]]], answers: dict[str, Any]
 ) -> None:
-    make_stack(tmp_path, **answers)
+    if answers.get("app_src"):
+        answers = {**answers, "app_src": str(checkout_of(answers["app"], tmp_path / answers["app_src"]))}
+    make_stack(tmp_path / "out", **answers)
     contexts = {id(context) for _template, context in rendered_contexts}
     assert len(contexts) == 1, "every template of a stack must render from the one context.template_context(plan)"
     rendered = {name for name, _context in rendered_contexts}
     expected = {str(p.relative_to(TEMPLATE_DIR)) for p in TEMPLATES if p.is_relative_to(TEMPLATE_DIR)}
     if not answers.get("apisix"):
         expected -= APISIX_TEMPLATES
+    if not answers.get("app_src"):
+        expected -= LIVE_TEMPLATES
     assert expected <= rendered, f"templates not rendered: {sorted(expected - rendered)}"
