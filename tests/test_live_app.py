@@ -161,3 +161,48 @@ def test_cookiecutters_app_src_answer_gives_the_same_live_stack(tmp_path: Path) 
                              str(ROOT / "cookiecutter-template"), "app=xpro", "app_src=../src/mitxpro"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert tree(tmp_path / "cc" / "xpro") == tree(cli_stack)
+
+
+def test_the_watcher_restarts_its_command_on_a_python_change_and_reports_a_dependency_change(tmp_path: Path) -> None:
+    """app/reload.py as the containers run it: the child runs the new code after an edit; a changed
+    lock file is reported with its command and restarts nothing."""
+    import subprocess
+    import sys
+    import time
+
+    from generator.compose import RELOADER_FILE
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "task.py").write_text("VALUE = 'v0'\n")
+    (tmp_path / "uv.lock").write_text("v0\n")
+    out = tmp_path / "seen.txt"
+    child = f"import pkg.task, time; open({str(out)!r}, 'a').write(pkg.task.VALUE + '\\n'); time.sleep(60)"
+    watcher = Path(__file__).resolve().parent.parent / "generator/templates" / RELOADER_FILE
+    proc = subprocess.Popen([sys.executable, str(watcher), "--root", str(tmp_path), "--dependency=uv.lock=docker compose up -d --build",
+                             "--", sys.executable, "-c", child], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                            # As the app images run (ol-python-base PYTHONDONTWRITEBYTECODE=1): an edit within the second
+                            # of the last one, of the same size, would otherwise load a stale .pyc.
+                            env={"ODL_RELOAD_INTERVAL": "0.1", "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+
+    def wait_for(expected: list[str]) -> None:
+        deadline, seen = time.monotonic() + 20, []
+        while time.monotonic() < deadline:
+            seen = out.read_text().split() if out.exists() else []
+            if seen == expected:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the child wrote {seen}, not {expected}")
+
+    try:
+        wait_for(["v0"])
+        (tmp_path / "pkg" / "task.py").write_text("VALUE = 'v1'\n")
+        wait_for(["v0", "v1"])
+        (tmp_path / "uv.lock").write_text("v1\n")
+        time.sleep(1)  # a report must come, and no restart: the child's lines stay two
+        wait_for(["v0", "v1"])
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "changed: pkg/task.py; restarting" in err, err
+    assert "uv.lock changed: a restart does not pick that up. Run, in the stack directory: docker compose up -d --build" in err, err
