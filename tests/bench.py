@@ -52,7 +52,12 @@ def main() -> int:
     print(f"tutor config save : median {tutor_median:.3f} s over {ROUNDS} runs (min {min(tutors):.3f})")
     print(f"odl-stack new     : median {ours_median:.3f} s over {ROUNDS} runs (min {min(ours):.3f})")
     print(f"ratio odl-stack/tutor = {ratio:.2f} (target <= {TARGET})")
-    __import__("bench_live_app").main()  # edit -> served, in a stack built from a checkout (engine tier)
+    import bench_snapshots
+
+    bench_snapshots.main()
+    import bench_live_app  # edit -> served, in a stack built from a checkout (engine tier)
+
+    bench_live_app.main()
     return 0
 
 
