@@ -64,7 +64,7 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--name", help="Stack name and compose project (default: the app, e.g. xpro).")
 @click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
-@click.option("--app-src", type=click.Path(file_okay=False), help="Build the app from this local checkout instead of the published image.")
+@click.option("--app-src", type=click.Path(file_okay=False), help="Run the app from this checkout of its repository, live: its development target, the checkout mounted, the dev server and Celery reloaded on change, its webpack watcher (see the README, \"Working on the app's code\").")
 @click.option("--openedx-plugin-src", multiple=True, metavar="PATH",
               help="Mount this Open edX plugin checkout into lms, cms and their workers, installed editable (replacing its pinned"
                    " wheel) and reloaded on change (repeatable).")

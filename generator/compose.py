@@ -168,9 +168,60 @@ def init_script(plan: StackPlan) -> str:
 
 
 def app_image_ref(plan: StackPlan) -> str:
+    """The app's image: the published one, or for a checkout the image the stack builds from it,
+    tagged per stack and checkout (two checkouts of one app never share a tag; no host path in it)."""
     if plan.spec.app_src:
-        return f"odl-stack/{plan.app.image}:local"
+        key = hashlib.sha256(f"{plan.project}\0{plan.spec.app_src}".encode()).hexdigest()[:12]
+        return f"odl-stack/{plan.app.image}:dev-{key}"
     return plan.images[plan.app.image]
+
+
+# The stack's watcher (app/reload.py in a stack built from a checkout), as mounted in the app's containers.
+RELOADER = "/odl-stack/reload.py"
+RELOADER_FILE = "app/reload.py"
+
+
+def live(plan: StackPlan) -> dict[str, Any] | None:
+    """How the app's code runs in a stack built from a checkout (None: the published image).
+
+    As the app's own compose file runs it in development (profiles.DevFacts cites the lines): its
+    development target, the checkout mounted where that file mounts it, the dev server with reload,
+    Celery (and, where the dev target cannot reload, the server) restarted by the stack's watcher.
+    """
+    dev = plan.app.dev
+    if not plan.spec.app_src or dev is None:
+        return None
+    source = plan.spec.app_src
+    # Changes a restart cannot pick up: reported, with the command that does.
+    needs = [(f, rebuild_command(plan)) for f in (*dev.python_dependency_files, "Dockerfile")]
+    if dev.frontends:
+        needs += [(f, js_restart_command(plan)) for f in dev.js_dependency_files]
+    watcher = ["python", RELOADER, "--root", dev.mount, *[f"--dependency={f}={cmd}" for f, cmd in needs], "--"]
+    granian = ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", str(plan.app.web_port), "--workers", "2"]
+    web = [*granian, *dev.web_reload, plan.app.wsgi] if dev.web_reload else [*watcher, *granian, plan.app.wsgi]
+    celery = ["celery", "-A", plan.app.celery_app, "worker", *(["-Q", plan.app.celery_queues] if plan.app.celery_queues else []), "-B", "-l", "INFO"]
+    return {
+        "target": dev.target,
+        "mount": f"{source}:{dev.mount}",
+        "web_command": web,
+        "web_volumes": [f"{source}:{dev.mount}", *([] if dev.web_reload else [f"./{RELOADER_FILE}:{RELOADER}:ro"])],
+        "volumes": [f"{source}:{dev.mount}", f"./{RELOADER_FILE}:{RELOADER}:ro"],
+        "celery_command": [*watcher, *celery],
+        "rebuild": rebuild_command(plan),
+        "js_restart": js_restart_command(plan),
+    }
+
+
+def rebuild_command(plan: StackPlan) -> str:
+    """The one command that rebuilds the app's image from the checkout and restarts what runs it."""
+    return "docker compose up -d --build --force-recreate app-init app-web app-celery"
+
+
+def js_restart_command(plan: StackPlan) -> str:
+    """The frontends install the JS dependencies when they start (the apps' own scripts do)."""
+    from generator.plan import dev_frontends
+
+    return "docker compose restart " + " ".join(f.service for f in dev_frontends(plan.spec))
 
 
 def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator import __version__, compose, openedx, plugin_checkouts, templates
-from generator.plan import StackPlan
+from generator.plan import StackPlan, dev_frontends
 
 
 def template_context(plan: StackPlan) -> dict[str, Any]:
@@ -39,6 +39,14 @@ def template_context(plan: StackPlan) -> dict[str, Any]:
         "app_host_port": plan.urls["app"].split("://", 1)[1],
         **plugin_checkouts.image_context(plan.spec.openedx_plugin_src),
     }
+    context["live"] = compose.live(plan)
+    # The app's JS dev servers (a stack built from a checkout): their environment values are templates too.
+    dev = plan.app.dev
+    context["dev_environment"] = dict(dev.environment) if dev and plan.spec.app_src else {}
+    context["frontends"] = [
+        {"facts": f, "image": plan.images[f.image], "environment": {name: templates.render_string(value, context) for name, value in f.environment}}
+        for f in dev_frontends(plan.spec)
+    ]
     # The app's own app.env lines (AppFacts.extra_env): templates too, rendered with this context.
     context["extra_env"] = {
         part: [(name, templates.render_string(value, context)) for name, value in pairs]

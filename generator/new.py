@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -49,7 +50,7 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
         images = versions.read_overrides(Path(answers["images_file"]))
     app_src = answers.get("app_src") or None
     if app_src and stack_dir is not None:
-        app_src = _app_src(app_src, stack_dir)
+        app_src = _app_src(app_src, stack_dir, answers["app"])
     plugin_src = _plugin_src(answers.get("openedx_plugin_src"))
     if plugin_src and stack_dir is not None:
         plugin_src = list(plugin_checkouts.check(plugin_src, stack_dir))
@@ -93,12 +94,37 @@ def _plugin_src(value: Any) -> list[str]:
     return plugin_checkouts.from_text(value) if isinstance(value, str) else [str(v) for v in value]
 
 
-def _app_src(value: str, stack_dir: Path) -> str:
-    """A checkout path, stored relative to the stack so the stack stays relocatable."""
+# `FROM <image> AS <stage>`, as a Dockerfile names a build target.
+_STAGE_RE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _app_src(value: str, stack_dir: Path, app: str) -> str:
+    """A checkout of the app's repository, checked, and stored relative to the stack so the stack
+    stays relocatable. Nothing is written into it."""
+    from generator.profiles import APPS
+
+    facts = APPS.get(app)
+    if facts is None or facts.dev is None:
+        return value  # an unknown app: make_spec refuses it with its own error
+    option = wording.field("--app-src")
+    repo = facts.dev.repository
+    clone = f"pass the root of a checkout of {repo} (git clone https://github.com/{repo})"
     path = Path(value).resolve()
-    if not (path / "Dockerfile").is_file():
-        raise StackError("--app-src", f"{value} has no Dockerfile", "pass the root of a checkout of the app's repository")
-    return os.path.relpath(path, stack_dir.resolve())
+    if not path.is_dir():
+        raise StackError(option, f"{value} does not exist" if not path.exists() else f"{value} is not a directory", clone)
+    missing = [marker for marker in ("Dockerfile", *facts.dev.markers) if not (path / marker).is_file()]
+    if missing:
+        raise StackError(option, f"{value} is not a checkout of {repo} (no {', '.join(missing)})", clone)
+    stages = _STAGE_RE.findall((path / "Dockerfile").read_text(errors="replace"))
+    if facts.dev.target.lower() not in (stage.lower() for stage in stages):
+        raise StackError(
+            option,
+            f"{value}/Dockerfile has no `{facts.dev.target}` target (the one {repo}'s docker-compose.yml builds for development)",
+            f"update the checkout (git pull), or add a stage `FROM ... AS {facts.dev.target}` to its Dockerfile",
+        )
+    relative = os.path.relpath(path, stack_dir.resolve())
+    # `./` or `../` first: Compose reads a bare name in `volumes:` as a named volume, not the checkout.
+    return relative if relative.startswith("../") else f"./{relative}"
 
 
 def generate(

@@ -24,6 +24,7 @@ from generator.profiles import (
     OPTIONAL_STEP_FAILED,
     AppFacts,
     EraFacts,
+    Frontend,
 )
 from generator.spec import StackSpec
 from generator.stackfiles import CREDENTIALS_FILE, SECRETS_FILE
@@ -139,10 +140,19 @@ def _check_ports(ports: Mapping[str, int]) -> None:
         seen[port] = service
 
 
+def dev_frontends(spec: StackSpec) -> tuple[Frontend, ...]:
+    """The app's JS dev servers this stack runs: those of its development setup, when built from a checkout."""
+    dev = APPS[spec.app].dev
+    return dev.frontends if spec.app_src and dev else ()
+
+
 def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) -> StackPlan:
     app = APPS[spec.app]
     era = ERAS[spec.profile]
     services = list(OPENEDX_SERVICES + APP_SERVICES + (APISIX_SERVICES if spec.apisix else ()))
+    # A stack built from a checkout also runs the app's JS dev servers; last, so that every other
+    # service keeps the address it has in a published-image stack.
+    services += [frontend.service for frontend in dev_frontends(spec)]
     addresses = addressing.assign(spec.subnet, services, spec.addresses)
     network = addressing.network_for(spec.subnet)
 

@@ -12,6 +12,41 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Frontend:
+    """A dev server of the app's own compose file that builds its JS from the checkout (webpack's
+    watcher, MITx Online's refine): run from the checkout's own script in a pinned node image."""
+
+    service: str  # the app compose's service name (also its name inside the stack network)
+    image: str  # logical name in versions.yml
+    port: int  # published on 127.0.0.1 and listened on inside, as the app's compose does
+    command: tuple[str, ...]
+    # (name, value); a value is a Jinja template rendered with the stack's context, as extra_env.
+    environment: tuple[tuple[str, str], ...] = ()
+    health_path: str | None = None  # polled with curl, as the app's compose does
+    after: str | None = None  # a frontend that must be healthy first (the app's depends_on)
+
+
+@dataclass(frozen=True)
+class DevFacts:
+    """How the app's own compose file runs it in development (--app-src)."""
+
+    repository: str  # on GitHub, named in the errors about a checkout
+    target: str  # the Dockerfile's development target
+    # Files whose presence says "a checkout of this app": the Django project's manage.py and the
+    # package the app's WSGI module lives in.
+    markers: tuple[str, ...]
+    # Extra granian flags of the app's dev server; when empty the stack's watcher restarts it.
+    web_reload: tuple[str, ...] = ()
+    # Environment the app's compose gives the services that run app code in development.
+    environment: tuple[tuple[str, str], ...] = ()
+    frontends: tuple[Frontend, ...] = ()
+    mount: str = "/src"  # where the app's compose bind-mounts the checkout (`.:/src`)
+    # Changing one of these needs a rebuild of the image (Python) or a restart of a frontend (JS).
+    python_dependency_files: tuple[str, ...] = ("pyproject.toml", "uv.lock")
+    js_dependency_files: tuple[str, ...] = ("package.json", "yarn.lock")
+
+
+@dataclass(frozen=True)
 class AppFacts:
     name: str
     title: str
@@ -82,6 +117,7 @@ class AppFacts:
     extra_openedx_env_note: str = ""
     # Secrets only this app needs, as (name in secrets.json, kind in secrets_store.KINDS).
     extra_secrets: tuple[tuple[str, str], ...] = ()
+    dev: DevFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +181,27 @@ APPS: dict[str, AppFacts] = {
         # key), so the stack makes one.
         extra_env=(("EXTERNAL_COURSE_SYNC_API_KEY", "{{ secrets.external_course_sync_api_key }}"),),
         extra_secrets=(("external_course_sync_api_key", "token"),),
+        dev=DevFacts(
+            repository="mitodl/mitxpro",
+            # mitodl/mitxpro docker-compose.yml:50 `target: dev` (Dockerfile:61 `FROM deps AS dev`).
+            target="dev",
+            markers=("manage.py", "mitxpro/wsgi.py"),
+            # docker-compose.yml:56 runs granian without --reload, and the dev target cannot reload:
+            # uv.lock has no watchfiles (granian[reload]). The stack's watcher restarts granian.
+            web_reload=(),
+            # docker-compose.override.yml:6-9 and :15-18 (web and celery).
+            environment=(("NODE_ENV", "development"), ("WEBPACK_USE_DEV_SERVER", "True"), ("WEBPACK_DEV_SERVER_PORT", "8052")),
+            frontends=(
+                # docker-compose.yml:70-82 + docker-compose.override.yml:25-30; webpack_dev_server.sh:4-11.
+                Frontend(
+                    service="watch",
+                    image="node-xpro",
+                    port=8052,
+                    command=("/bin/bash", "-c", "./webpack_dev_server.sh --install"),
+                    environment=(("PUBLIC_PATH", "{{ urls.app }}/"), ("NODE_ENV", "development"), ("CONTAINER_NAME", "watch")),
+                ),
+            ),
+        ),
     ),
     "mitxonline": AppFacts(
         name="mitxonline",
@@ -217,6 +274,37 @@ APPS: dict[str, AppFacts] = {
             ("OPENEDX_COURSE_BASE_URL", "{{ urls.mfe }}/learn/course/"),
             ("MITXONLINE_DOCKER_BASE_URL", "{{ urls.app }}"),
             ("MITXONLINE_NEW_USER_LOGIN_URL", "{{ urls.app }}/create-profile"),
+        ),
+        dev=DevFacts(
+            repository="mitodl/mitxonline",
+            # mitodl/mitxonline docker-compose.yml:70 and :122 `target: development` (Dockerfile:92).
+            target="development",
+            markers=("manage.py", "main/wsgi.py"),
+            # scripts/run-django-dev.sh:27 `granian ... --reload` (the dev group has granian[reload]).
+            web_reload=("--reload",),
+            environment=(("NODE_ENV", "development"),),  # docker-compose.yml:4 (py-environment)
+            frontends=(
+                # docker-compose.yml:95-116; scripts/run-watch-dev.sh (webpack dev server on 8012).
+                Frontend(
+                    service="watch",
+                    image="node-mitxonline",
+                    port=8012,
+                    command=("/bin/bash", "./scripts/run-watch-dev.sh"),
+                    environment=(("PUBLIC_PATH", "http://{{ app.hostname }}:8012/"), ("NODE_ENV", "development"),
+                                 ("CONTAINER_NAME", "watch"), ("PORT", "8012")),
+                    health_path="/health",
+                ),
+                # docker-compose.yml:137-159; scripts/run-refine-dev.sh (the staff dashboard on 8016).
+                Frontend(
+                    service="refine",
+                    image="node-mitxonline",
+                    port=8016,
+                    command=("/bin/bash", "./scripts/run-refine-dev.sh"),
+                    environment=(("PUBLIC_PATH", "http://{{ app.hostname }}:8016/"), ("PORT", "8016"), ("NODE_ENV", "development")),
+                    health_path="/health",
+                    after="watch",  # :150-153 "they step on each other if they start at the same time"
+                ),
+            ),
         ),
     ),
 }

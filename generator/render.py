@@ -90,6 +90,9 @@ def stage_stack(plan: StackPlan, stage: Path, kept_config: dict[str, Any]) -> No
     _write(stage, "docker-compose.yml", compose.dump(compose.assemble(plan, rendered, context)))
     _write(stage, "app.env", templates.render("app/app.env.j2", context))
     _write(stage, "app/nginx.conf", templates.render("app/nginx.conf.j2", context))
+    if context["live"]:
+        # The watcher that restarts app code that cannot reload itself (mounted read-only; no Jinja in it).
+        _write(stage, compose.RELOADER_FILE, templates.render(compose.RELOADER_FILE, context))
     _write(stage, "images/openedx/Dockerfile", templates.render("images/openedx.Dockerfile.j2", context))
     if plan.spec.openedx_plugin_src:
         _write(stage, "images/openedx/editable-mounts.sh", templates.render("images/editable-mounts.sh.j2", context))

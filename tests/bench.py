@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import bench_live_app
 import bench_live_plugin
 import bench_snapshots
 from generator.openedx import tutor_settings
@@ -56,6 +57,7 @@ def main() -> int:
     print(f"ratio odl-stack/tutor = {ratio:.2f} (target <= {TARGET})")
     bench_snapshots.main()
     bench_live_plugin.main()  # plugin Python edit -> served, on the engine tier's stand-in stack
+    bench_live_app.main()  # edit -> served, in a stack built from a checkout (engine tier)
     return 0
 
 

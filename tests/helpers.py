@@ -103,3 +103,17 @@ def check_reset_keeps_data(stack: Any) -> list[str]:
     if left:
         problems.append(f"containers left: {', '.join(c.name for c in left)}")
     return problems
+
+
+def checkout_of(app: str, path: Path) -> Path:
+    """The least a directory needs to pass for a checkout of `app`'s repository (--app-src): its
+    markers and a Dockerfile with the development target (profiles.DevFacts)."""
+    from generator.profiles import APPS
+
+    dev = APPS[app].dev
+    assert dev is not None
+    for marker in dev.markers:
+        (path / marker).parent.mkdir(parents=True, exist_ok=True)
+        (path / marker).write_text("")
+    (path / "Dockerfile").write_text(f"FROM scratch AS base\nFROM base AS {dev.target}\n")
+    return path

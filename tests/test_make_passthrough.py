@@ -25,3 +25,22 @@ def test_make_stack_passes_every_new_option() -> None:
     words = out.split()
     for option in VARIABLES:
         assert option in words, f"make stack dropped {option}"
+
+
+def test_every_new_option_is_passed_by_make_or_refused() -> None:
+    """Each option of `odl-stack new` has its variable in wording.MAKE_VARS (so fix lines name it) and
+    in the Makefile's `stack` recipe (so it reaches the CLI); an option make cannot pass would have to
+    be refused there with a clear error, and there is none."""
+    import re
+
+    from generator import wording
+
+    new = cli.commands["new"]
+    options = sorted(o for p in new.params if isinstance(p, click.Option) for o in p.opts if o.startswith("--") and o != "--help")
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nstack:", 1)[1].split("\n\n", 1)[0]
+    for option in options:
+        assert option in wording.MAKE_VARS, f"{option} has no make variable in wording.MAKE_VARS"
+        variable = wording.MAKE_VARS[option].split("=")[0]
+        assert re.search(rf"\$\({variable}\)", recipe) and re.search(rf",{option}[\s)]|\s{option}\s", recipe), f"make stack does not pass {variable} as {option}"
+        assert variable in makefile.split("\nhelp:", 1)[1].split("\n\n", 1)[0], f"make help does not name {variable}"

@@ -19,7 +19,7 @@ import pytest
 from generator import secrets_store, templates
 from generator.profiles import APPS, ERAS
 
-from helpers import ROOT, make_stack
+from helpers import ROOT, checkout_of, make_stack
 
 NAMES = frozenset(APPS) | frozenset(ERAS)
 FIX = (
@@ -35,6 +35,7 @@ TEMPLATES = sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file() and "__pyca
 APISIX_TEMPLATES = {"compose/apisix.yml.j2", "keycloak/realm.json.j2", "apisix/config.yaml.j2", "apisix/apisix.yaml.j2"}
 # Rendered only for a stack with Open edX plugin checkouts (--openedx-plugin-src).
 PLUGIN_TEMPLATES = {"images/editable-mounts.sh.j2"}
+LIVE_TEMPLATES = {"app/reload.py"}  # only in a stack built from a checkout (--app-src)
 
 
 def _names_in(node: ast.expr) -> list[str]:
@@ -121,8 +122,9 @@ def rendered_contexts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[s
 
 
 @pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"},
-                                     {"app": "xpro", "openedx_plugin_src": ["ol_social_auth"]}],
-                         ids=["xpro", "mitxonline-apisix-devstack", "xpro-plugin-checkout"])
+                                     {"app": "xpro", "openedx_plugin_src": ["ol_social_auth"]},
+                                     {"app": "mitxonline", "app_src": "checkout"}],
+                         ids=["xpro", "mitxonline-apisix-devstack", "xpro-plugin-checkout", "mitxonline-live"])
 def test_every_template_renders_from_the_one_context(
     tmp_path: Path, rendered_contexts: list[tuple[str, dict[str, Any]]], answers: dict[str, Any]
 ) -> None:
@@ -130,6 +132,8 @@ def test_every_template_renders_from_the_one_context(
         (tmp_path / "checkouts" / name).mkdir(parents=True)
         (tmp_path / "checkouts" / name / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     answers = {**answers, "openedx_plugin_src": [str(tmp_path / "checkouts" / n) for n in answers.get("openedx_plugin_src", [])]}
+    if answers.get("app_src"):
+        answers = {**answers, "app_src": str(checkout_of(answers["app"], tmp_path / answers["app_src"]))}
     make_stack(tmp_path / "out", **answers)
     contexts = {id(context) for _template, context in rendered_contexts}
     assert len(contexts) == 1, "every template of a stack must render from the one context.template_context(plan)"
@@ -139,4 +143,6 @@ def test_every_template_renders_from_the_one_context(
         expected -= APISIX_TEMPLATES
     if not answers["openedx_plugin_src"]:
         expected -= PLUGIN_TEMPLATES
+    if not answers.get("app_src"):
+        expected -= LIVE_TEMPLATES
     assert expected <= rendered, f"templates not rendered: {sorted(expected - rendered)}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import ROOT, VARIANTS, make_stack, masked, stack_secrets, tree
+from helpers import checkout_of, ROOT, VARIANTS, make_stack, masked, stack_secrets, tree
 
 GOLDEN = ROOT / "tests" / "golden"
 # The files a reviewer reads; Tutor's own env tree is checked by the tests below.
@@ -232,13 +232,12 @@ def test_image_overrides_reach_every_service(tmp_path: Path) -> None:
 
 
 def test_app_src_builds_from_a_relative_checkout(tmp_path: Path) -> None:
-    checkout = tmp_path / "src" / "mitxpro"
-    checkout.mkdir(parents=True)
-    (checkout / "Dockerfile").write_text("FROM scratch\n")
+    checkout = checkout_of("xpro", tmp_path / "src" / "mitxpro")
     stack = make_stack(tmp_path / "out", app="xpro", app_src=str(checkout))
     services = _compose(stack)["services"]
-    assert services["app-init"]["build"] == {"context": "../../src/mitxpro", "target": "production"}
-    assert services["app-web"]["image"] == services["app-init"]["image"] == "odl-stack/xpro-app:local"
+    assert services["app-init"]["build"] == {"context": "../../src/mitxpro", "target": "dev"}
+    assert services["app-web"]["image"] == services["app-init"]["image"]
+    assert services["app-web"]["image"].startswith("odl-stack/xpro-app:dev-")
 
 
 def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -> None:

@@ -20,7 +20,7 @@ from generator import snapshots, stackdir, templates
 from generator.errors import StackError
 from generator.snapshots import Store
 from generator.stackfiles import RESTORE_JOURNAL, SNAPSHOTS_DIR
-from helpers import make_stack, run_cli
+from helpers import checkout_of, make_stack, run_cli
 
 TUTOR_BINDS = {f"tutor/data/{d}" for d in ("cms", "cms-job", "lms", "lms-job", "meilisearch", "mongodb", "mysql", "mysql-job", "openedx-media", "openedx-media-private", "redis")}
 
@@ -283,9 +283,7 @@ def test_a_failed_init_records_nothing(tmp_path: Path) -> None:
 
 
 def test_from_a_checkout_the_apps_init_always_runs(tmp_path: Path) -> None:
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "Dockerfile").write_text("FROM scratch\n")
+    src = checkout_of("xpro", tmp_path / "src")  # what --app-src accepts as a checkout of the app
     stack = stackdir.load(make_stack(tmp_path / "out", app="xpro", app_src=str(src)))
     assert ".odl-init" not in " ".join(stack.compose["services"]["app-init"]["command"])
     assert ".odl-init" in " ".join(stack.compose["services"]["openedx-init-4-lms"]["command"])

@@ -70,7 +70,7 @@ build lms-standin "$ctx" &
 pids+=($!)
 
 # --- the rest, two at a time (2 cores)
-simple=(postgres-standin redis-standin mariadb-standin nginx-standin mongo-standin meilisearch-standin mailpit-standin python-standin)
+simple=(postgres-standin redis-standin mariadb-standin nginx-standin mongo-standin meilisearch-standin mailpit-standin python-standin node-standin)
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 pids=()
