@@ -17,7 +17,7 @@ ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
 	@echo "           [LMS_PORT=...] [APP_PORT=...] [APP_SRC=checkout] [IMAGES=file.yml] [OUT=dir]"
-	@echo "           [IP='service=address ...'] [FORCE=1 [NEW_SECRETS=1]]   generate stacks/<name>/ (or OUT/<name>/)"
+	@echo "           [IP='service=address ...'] [FORCE=1 [NEW_SECRETS=1] [CHANGE_KIND=1]]   generate stacks/<name>/ (or OUT/<name>/)"
 	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier with a browser)"
 	@echo "make e2e REAL=1   the engine scenarios and browser journeys on the published images (needs the registries)"
 	@echo "make bench     time 'odl-stack new' against Tutor's own 'tutor config save'"
@@ -42,7 +42,7 @@ stack: $(STAMP)
 		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
 		$(if $(APP_SRC),--app-src $(call q,$(APP_SRC))) $(if $(IMAGES),--images $(call q,$(IMAGES))) \
 		$(if $(OUT),--out $(call q,$(OUT))) $(foreach a,$(IP),--ip $(call q,$(a))) \
-		$(if $(call yes,$(FORCE)),--force) $(if $(call yes,$(NEW_SECRETS)),--new-secrets)
+		$(if $(call yes,$(FORCE)),--force) $(if $(call yes,$(NEW_SECRETS)),--new-secrets) $(if $(call yes,$(CHANGE_KIND)),--change-kind)
 
 test: test-static test-unit test-bootstrap e2e
 

@@ -71,12 +71,13 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
 @click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
-def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, **answers: Any) -> None:
+@click.option("--change-kind", is_flag=True, help="With --force: let the regeneration change the stack's --profile or --apisix (hostnames, ports and files change; data made for the old kind is left behind, and listed). Without it such a change is refused.")
+def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, change_kind: bool, **answers: Any) -> None:
     """Write a complete, self-contained stack into OUT/NAME."""
     from generator import new as new_mod
 
     answers["addresses"] = _parse_addresses(addresses)
-    new_mod.generate(answers, out, force, echo=click.echo, new_secrets=new_secrets)
+    new_mod.generate(answers, out, force, echo=click.echo, new_secrets=new_secrets, change_kind=change_kind)
 
 
 # ------------------------------------------------------------------ operating a stack

@@ -59,6 +59,8 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
         images=images,
         ports={**(kept.get("ports") or {}), **given_ports(answers)},
         addresses=answers.get("addresses") or {},
+        # Ports the generator picked itself: kept while the stack stays of its kind, never as chosen ones.
+        picked_ports={**(kept.get("picked_ports") or {}), **(answers.get("picked_ports") or {})},
     )
 
 
@@ -96,11 +98,13 @@ def generate(
     networks: Callable[[], Sequence[Any] | None] | None = None,
     new_secrets: bool = False,
     volumes: kept_state.VolumeLister | None = None,
+    change_kind: bool = False,
 ) -> Path:
     """answers -> StackSpec -> StackPlan -> files in OUT/NAME; the stack directory.
 
     `networks` lists the Docker engine's networks (default: ask the engine; None when none answers);
-    `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check).
+    `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check);
+    `change_kind`: a regeneration may change the profile or the gateway (see _check_kind).
     """
     from generator import stacklock
 
@@ -112,7 +116,7 @@ def generate(
     # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
     stack_dir = out / name
     with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
-        return _generate(answers, out, stack_dir, force, echo, networks, new_secrets, volumes)
+        return _generate(answers, out, stack_dir, force, echo, networks, new_secrets, volumes, change_kind)
 
 
 def _generate(
@@ -124,6 +128,7 @@ def _generate(
     networks: Callable[[], Sequence[Any] | None] | None,
     new_secrets: bool,
     volumes: kept_state.VolumeLister | None,
+    change_kind: bool = False,
 ) -> Path:
     from generator import render, secrets_store
     from generator.plan import make_plan
@@ -135,19 +140,25 @@ def _generate(
         raise StackError(
             wording.field("--name"),
             f"{stack_dir} already holds a stack",
-            f"pass {wording.option('--force')} to regenerate it (secrets and data are kept), or choose another {wording.option('--name')}",
+            f"pass {wording.option('--force')} to regenerate it (it keeps its secrets and data), or choose another {wording.option('--name')}",
         )
     # A regeneration keeps what the stack was given or picked before, unless told otherwise.
     kept = dict(stackdir.recorded(stack_dir).get("answers") or {}) if existing else {}
     spec = spec_from_answers(answers, stack_dir, kept)
     if kept and kept.get("app") != spec.app:
         _refuse_app_change(stack_dir, out, kept, spec)
+    kind_lines: list[str] = []
+    if kept and _kind(kept) != spec.kind:
+        kind_lines = _check_kind(stack_dir, out, kept, spec, change_kind)
+        # What the generator picked for the old kind, and the ports of services the new kind lacks, go.
+        kept = {**kept, "picked_ports": {}, "ports": {k: v for k, v in (kept.get("ports") or {}).items() if k in _port_answers(spec)}}
+        spec = spec_from_answers(answers, stack_dir, kept)
     spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
                                  fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
     renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
-    for line in picked + renewed:
+    for line in kind_lines + picked + renewed:
         echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)
     if existing:
@@ -179,6 +190,51 @@ def _refuse_app_change(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec
         f"{stack_dir} is a {APPS[kept['app']].title} stack; regenerating it never changes its app",
         f"start a new stack beside it: {wording.command('new', None, ('--app', spec.app), ('--name', new_name))}"
         f" (or keep {wording.option('--app', kept['app'])} to regenerate this one)",
+    )
+
+
+def _kind(answers: Mapping[str, Any]) -> tuple[str, bool, str]:
+    return (str(answers.get("app")), bool(answers.get("apisix")), str(answers.get("profile") or "tutor"))
+
+
+def _port_answers(spec: StackSpec) -> set[str]:
+    """The port answers a stack of this kind has (the gateway's only with APISIX)."""
+    from generator.plan import make_plan
+
+    return {BY_PLAN_KEY[key].answer for key in make_plan(dataclasses.replace(spec, ports={}, picked=frozenset())).ports}
+
+
+def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: StackSpec, change_kind: bool) -> list[str]:
+    """A regeneration that changes the profile or the gateway: refused unless asked for with
+    --change-kind, because it moves hostnames and ports and leaves data made for the old kind. The
+    refusal and the lines printed when asked say what changes and what is left behind."""
+    from generator.profiles import ERAS
+
+    old_era, new_era = ERAS[_kind(kept)[2]], ERAS[spec.profile]
+    changes, left = [], []
+    if old_era.name != new_era.name:
+        changes.append(f"profile {old_era.name} -> {new_era.name}: Open edX moves from {old_era.lms_hostname}:{old_era.lms_port}"
+                       f" to {new_era.lms_hostname} (its login backend from {old_era.backend_name} to {new_era.backend_name})")
+        left.append(f"the LMS database's {old_era.name}-era Site and provider records, and its learners' links through {old_era.backend_name}")
+    if bool(kept.get("apisix")) != spec.apisix:
+        if spec.apisix:
+            changes.append("APISIX on: the app is served through APISIX + Keycloak (apisix/ and keycloak/ are added)")
+        else:
+            changes.append("APISIX off: apisix/ and keycloak/ and their ports are removed")
+            left.append(f"Keycloak's database (volume {spec.name}_keycloak-db-data; docker volume rm it when done)")
+    if change_kind:
+        return [f"changing the kind of stack (asked with {wording.option('--change-kind')}): {'; '.join(changes)}"] + (
+            [f"left unused: {'; '.join(left)}"] if left else [])
+    base = default_name(*spec.kind)
+    new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
+    field = "--apisix" if bool(kept.get("apisix")) != spec.apisix else "--profile"
+    beside = wording.command("new", None, ("--app", spec.app), *([("--apisix")] if spec.apisix else []),
+                             *([("--profile", spec.profile)] if spec.profile != "tutor" else []), ("--name", new_name))
+    confirm = "" if wording.via_cookiecutter() else f", or change this one and leave that data behind: add {wording.option('--change-kind')}"
+    raise StackError(
+        wording.field(field),
+        f"regenerating {stack_dir} would change what kind of stack it is ({'; '.join(changes)})" + (f" and leave unused: {'; '.join(left)}" if left else ""),
+        f"start a new stack beside it: {beside}{confirm}",
     )
 
 
@@ -214,6 +270,7 @@ def _side_by_side(
     ports = dict(spec.ports)
     defaults = make_plan(spec).ports
     own_ports = set(defaults.values())
+    chosen_by_us = set(spec.picked)
     for service, port in defaults.items():
         key = BY_PLAN_KEY[service].answer
         if key in fixed_ports or port not in used:
@@ -223,9 +280,10 @@ def _side_by_side(
             new += 1
         own_ports.add(new)
         ports[key] = new
+        chosen_by_us.add(key)
         picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
     if ports != dict(spec.ports):
-        spec = dataclasses.replace(spec, ports=ports)
+        spec = dataclasses.replace(spec, ports=ports, picked=frozenset(chosen_by_us))
     return spec, picked
 
 

@@ -181,7 +181,7 @@ def recorded(path: Path) -> dict[str, Any]:
 _ANSWER_TYPES: dict[str, tuple[type, ...]] = {
     **{key: (str, type(None)) for key in ("app", "profile", "name", "subnet", "app_src")},
     "apisix": (bool, type(None)),
-    **{key: (dict, type(None)) for key in ("images", "ports", "addresses")},
+    **{key: (dict, type(None)) for key in ("images", "ports", "picked_ports", "addresses")},
 }
 
 

@@ -29,6 +29,7 @@ MAKE_VARS = {
     "--subnet": "SUBNET",
     "--force": "FORCE=1",
     "--new-secrets": "NEW_SECRETS=1",
+    "--change-kind": "CHANGE_KIND=1",
     "--lms-port": "LMS_PORT",
     "--app-port": "APP_PORT",
     "--app-src": "APP_SRC",

@@ -330,3 +330,16 @@ def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[s
             assert env["OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET"] == secrets["courses_client_secret"]
         else:
             assert "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID" not in env
+
+
+def test_every_studio_sso_redirect_names_one_port(tmp_path: Path) -> None:
+    """Tutor appends ":8001" to CMS_HOST for its dev Studio client; ours carries the LMS port, which made
+    "studio...:8000:8001/" (openedx.STUDIO_DEV_REDIRECT). Each redirect URI is a URL with one port."""
+    import re
+    from urllib.parse import urlsplit
+
+    stack = make_stack(tmp_path, app="xpro", lms_port=8100)
+    uris = re.findall(r'--redirect-uris "([^"]+)"', (stack / "docker-compose.yml").read_text())
+    assert uris == ["http://studio.openedx.odl.local:8100/complete/edx-oauth2/", "http://studio.openedx.odl.local:8001/complete/edx-oauth2/"], uris
+    for uri in uris:
+        assert urlsplit(uri).port in (8100, 8001), uri  # urlsplit raises on "host:8000:8001"
