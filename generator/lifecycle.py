@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Callable, Concatenate, Iterable, ParamSpec, Se
 from generator import datastamp, doctor, wording
 from generator.dockercli import client_call, require_docker_cli
 from generator.hosts import DEFAULT_HOSTS_FILE
-from generator.stackdir import Stack, siblings
+from generator.neighbours import siblings_of
+from generator.stackdir import Stack
 from generator.stackfiles import DATA_STAMP, TUTOR_DATA
 from generator.wording import Echo
 
@@ -107,7 +108,7 @@ def print_urls(stack: Stack, echo: Echo) -> None:
 
 
 def run_doctor(stack: Stack, echo: Echo, hosts_file: Path = DEFAULT_HOSTS_FILE) -> bool:
-    findings = doctor.diagnose(stack, hosts_file=hosts_file, siblings=siblings(stack))
+    findings = doctor.diagnose(stack, hosts_file=hosts_file, siblings=siblings_of(stack.path))
     echo(doctor.format_findings(findings))
     return not any(f.failed for f in findings)
 

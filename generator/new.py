@@ -8,7 +8,6 @@ imported when a stack is written, so `upgrade`'s and `status`'s imports stay lig
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 from importlib import metadata
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from generator import addressing, stackdir, versions, wording
+from generator import neighbours, stackdir, versions, wording
 from generator import kept as kept_state
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
@@ -153,8 +152,8 @@ def _generate(
         # What the generator picked for the old kind, and the ports of services the new kind lacks, go.
         kept = {**kept, "picked_ports": {}, "ports": {k: v for k, v in (kept.get("ports") or {}).items() if k in _port_answers(spec)}}
         spec = spec_from_answers(answers, stack_dir, kept)
-    spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
-                                 fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
+    spec, picked = _side_by_side(spec, stack_dir, given_subnet=bool(answers.get("subnet")), kept_subnet=bool(kept.get("subnet")),
+                                 given=given_ports(answers), fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
     renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
@@ -239,34 +238,27 @@ def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: Stack
 
 
 def _side_by_side(
-    spec: StackSpec, out: Path, fixed_subnet: bool, fixed_ports: set[str], networks: Callable[[], Sequence[Any] | None] | None
+    spec: StackSpec,
+    stack_dir: Path,
+    given_subnet: bool,
+    kept_subnet: bool,
+    given: Mapping[str, Any],
+    fixed_ports: set[str],
+    networks: Callable[[], Sequence[Any] | None] | None,
 ) -> tuple[StackSpec, list[str]]:
     """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
-    did not choose moves to the next free one, and says so; one they chose is refused when taken."""
+    did not choose moves to the next free one, and says so; one they chose now is refused when taken
+    (neighbours.settle_subnet, check_given_ports); the subnet a stack has already stays."""
     from generator.enginefacts import engine_networks
     from generator.plan import NETWORK_NAME, make_plan
 
-    neighbours = stackdir.neighbour_subnets(out, spec.name)
-    own_network = f"{spec.name}_{NETWORK_NAME}"
-    engine = [n for n in ((networks or engine_networks)() or []) if n.name != own_network]
-    # The stacks next to this one first: they are the likelier reason, and the user knows them.
-    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
-    subnets = [other for _who, other in taken]
-    picked = []
-    mine = ipaddress.ip_network(spec.subnet)
-    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
-    if clash and fixed_subnet:
-        raise StackError(
-            wording.field("--subnet"),
-            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
-            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
-        )
-    if clash:
-        free = addressing.next_free_subnet(spec.subnet, subnets)
-        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
-        spec = dataclasses.replace(spec, subnet=free)
+    taken = neighbours.subnets_taken(stack_dir, spec.name, f"{spec.name}_{NETWORK_NAME}", (networks or engine_networks)())
+    subnet, picked = neighbours.settle_subnet(spec.subnet, taken, given=given_subnet, kept=kept_subnet, stack_dir=stack_dir)
+    if subnet != spec.subnet:
+        spec = dataclasses.replace(spec, subnet=subnet)
+    check_given_ports(stack_dir, given)
 
-    used = _neighbour_ports(out, spec)
+    used = neighbours.published_ports(stack_dir, spec.kind)
     ports = dict(spec.ports)
     defaults = make_plan(spec).ports
     own_ports = set(defaults.values())
@@ -287,21 +279,20 @@ def _side_by_side(
     return spec, picked
 
 
-def _neighbour_ports(out: Path, spec: StackSpec) -> dict[int, str]:
-    """Host ports published by the other stacks of the same kind (app, gateway, profile) in the same
-    output directory: a second xPro stack is meant to run beside the first. Stacks of different kinds
-    share the LMS port by default and run one at a time (doctor says so)."""
-    kind = (spec.app, spec.apisix, spec.profile)
-    found: dict[int, str] = {}
-    for path in sorted(out.iterdir()) if out.is_dir() else []:
-        if path.name != spec.name and path.is_dir() and stackdir.is_stack(path):
-            try:
-                stack = stackdir.load(path)
-            except (StackError, OSError, ValueError, KeyError):
-                continue
-            answers = stack.answers
-            if (answers.get("app"), bool(answers.get("apisix")), answers.get("profile") or "tutor") != kind:
-                continue
-            for pub in stack.published:
-                found.setdefault(pub.port, stack.project)
-    return found
+def check_given_ports(stack_dir: Path, given: Mapping[str, Any]) -> None:
+    """A port the user gives now that a stack beside this one publishes is refused (whatever its kind:
+    the two could then never run together)."""
+    used = neighbours.all_published_ports(stack_dir)
+    for key, value in sorted(given.items()):
+        try:
+            port = int(value)
+        except (TypeError, ValueError):
+            continue  # make_spec has refused it already
+        if port in used:
+            option = next((p.option for p in BY_PLAN_KEY.values() if p.answer == key), None)
+            free = next(p for p in range(port + 1, 65536) if p not in used)
+            raise StackError(
+                wording.field(option) if option else f"{key} port",
+                f"port {port} is published by stack '{used[port]}' beside this one; the two could never run at the same time",
+                f"pass {wording.option(option, free) if option else f'another {key} port, e.g. {free}'} (or another port no stack publishes)",
+            )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from generator import hosts as hosts_mod
-from generator import wording
+from generator import stackdir, wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import DataStore, fingerprint
 from generator.enginefacts import DockerNetwork, Route
@@ -222,8 +222,12 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
 
 
 def _stop(project: str, stack_path: str | Path) -> str:
-    """`down` for the stack of a compose project, assumed to sit next to this one."""
-    return wording.command("down", Path(stack_path).parent / project)
+    """How to stop a compose project: `down` on its stack when one of that name sits beside this one,
+    else Compose's own command (a project odl-stack did not make here, e.g. another checkout's)."""
+    other = stackdir.beside(Path(stack_path)) / project
+    if stackdir.is_stack(other):
+        return wording.command("down", other)
+    return f"docker compose -p {project} down, from wherever it was started: no stack named {project} is beside this one"
 
 
 # ---------------------------------------------------------------- /etc/hosts
@@ -254,7 +258,10 @@ def check_hosts(hosts_file: Path, hostnames: Sequence[str], stack_path: str = "S
 
 
 # ---------------------------------------------------------------- subnet
-def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK") -> Finding:
+def check_subnet_networks(
+    subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK", avoid: Sequence[str] = ()
+) -> Finding:
+    """`avoid`: the subnets of the stacks beside this one, which a suggested range must not take either."""
     net = ipaddress.ip_network(subnet)
     for other in networks:
         if other.name == own_network:
@@ -266,7 +273,7 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
                 continue
             if theirs.version == 4 and net.overlaps(theirs):
                 owner = f" (stack/compose project '{other.project}')" if other.project else ""
-                free = next_free_subnet(subnet, [s for n in networks if n.name != own_network for s in n.subnets])
+                free = next_free_subnet(subnet, [s for n in networks if n.name != own_network for s in n.subnets] + list(avoid))
                 move = wording.command("upgrade", stack_path, ("--subnet", free))
                 # Never suggest removing a network this stack does not own: move this stack instead.
                 fix = f"give this stack a free range: {move}"
@@ -276,7 +283,9 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
     return ok("subnet", f"{subnet} overlaps no other Docker network")
 
 
-def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = (), stack_path: str = "STACK") -> Finding:
+def check_subnet_routes(
+    subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = (), stack_path: str = "STACK", avoid: Sequence[str] = ()
+) -> Finding:
     """A host route into the subnet (VPN, LAN, another bridge) makes it unreachable or ambiguous."""
     net = ipaddress.ip_network(subnet)
     skip = set(docker_ifaces)
@@ -288,7 +297,7 @@ def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Ite
             return fail(
                 "subnet",
                 f"{subnet} overlaps the host route {theirs} on {route.iface or '?'} (LAN, VPN or another bridge)",
-                f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')])))}",
+                f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')] + list(avoid))))}",
             )
     return ok("subnet", f"{subnet} overlaps no host route")
 
@@ -332,8 +341,9 @@ def check_stale_data(
 
 # ---------------------------------------------------------------- side by side
 
-def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None) -> list[Finding]:
-    """Stacks next to this one: shared host ports or overlapping subnets mean they cannot run together."""
+def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None, avoid: Sequence[str] = ()) -> list[Finding]:
+    """Stacks next to this one: shared host ports or overlapping subnets mean they cannot run together.
+    A suggested range avoids every sibling's subnet and `avoid` (the engine's other networks)."""
     running_set = set(running) if running is not None else None
     findings = []
     own_ports = {p.port: p for p in stack.published}
@@ -358,7 +368,7 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
                     "side by side",
                     f"subnet {stack.subnet} overlaps {other.subnet} of stack '{other.project}', which {state}",
                     f"stop it ({wording.command('down', other.path)}) or give this stack its own range: "
-                    f"{wording.command('upgrade', stack.path, ('--subnet', next_free_subnet(stack.subnet, [other.subnet])))}",
+                    f"{wording.command('upgrade', stack.path, ('--subnet', next_free_subnet(stack.subnet, [s.subnet for s in siblings] + list(avoid))))}",
                 )
             )
     if siblings and not findings:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from generator import hosts as hosts_mod
+from generator import neighbours
 from generator.datastamp import PASSWORD_VARS, bind_has_data, data_stores
 from generator.dockercli import NoDockerCLI
 from generator.doctor.checks import (
@@ -80,15 +81,19 @@ def diagnose(
 
     findings.append(check_hosts(hosts_file, stack.hostnames, str(stack.path)))
 
-    docker_ifaces = []
-    if facts is not None:
-        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path)))
-        docker_ifaces = [n.iface for n in facts.networks if n.iface]
+    # One rule for a free range (neighbours): a suggestion avoids the stacks beside this one and the
+    # engine's other networks, never this stack's own.
+    beside = [s.subnet for s in siblings]
+    engine_taken = [] if facts is None else [s for _who, s in neighbours.network_subnets(facts.networks, stack.project, stack.network_name)]
+    docker_ifaces = [] if facts is None else [n.iface for n in facts.networks if n.iface]
     route_list, why = routes()
+    host_routes = [r.network for r in route_list if r.iface not in docker_ifaces and r.iface != "lo" and not r.network.endswith("/0")]
+    if facts is not None:
+        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path), avoid=beside + host_routes))
     if why:
         findings.append(warn("subnet", f"host routes not checked: {why}"))
     else:
-        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path)))
+        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path), avoid=beside + engine_taken))
 
     stamp = stack.data_stamp()
     for store in data_stores(stack):
@@ -115,7 +120,7 @@ def diagnose(
         )
 
     running = None if facts is None else {c.project for c in facts.containers if c.running}
-    findings.extend(check_siblings(stack, siblings, running))
+    findings.extend(check_siblings(stack, siblings, running, avoid=engine_taken + host_routes))
     return findings
 
 
