@@ -154,7 +154,15 @@ def down(stack: str) -> None:
     """Stop STACK and remove its containers and network (data and secrets are kept)."""
     from generator import lifecycle
 
-    _exit(lifecycle.down(_stack(stack), click.echo))
+    try:
+        loaded = _stack(stack)
+    except StackError as exc:
+        if not Path(stack).exists():
+            # Doctor names the Compose projects it finds on the engine; one odl-stack did not make here is no STACK.
+            name = Path(stack).name
+            raise StackError(exc.field, exc.problem, f"{exc.fix}; a Compose project named {name} that no stack here made is stopped with: docker compose -p {name} down") from None
+        raise
+    _exit(lifecycle.down(loaded, click.echo))
 
 
 @cli.command()

@@ -63,3 +63,15 @@ def test_doctor_never_suggests_a_subnet_another_stack_uses(tmp_path: Path) -> No
     # 172.28.54.0/24 is the stack beside it, 172.28.55.0/24 a host route: the next free one is .56.
     assert "--subnet 172.28.56.0/24" in subnet[0].fix, subnet[0].fix
     assert "docker compose -p odl-e2e-xpro down" in subnet[0].fix
+
+
+def test_make_down_of_a_project_that_is_no_stack_says_so(tmp_path: Path) -> None:
+    from test_newcomer import one_error_line, run_make
+
+    assert run_make(tmp_path, "stack", "APP=xpro").returncode == 0
+    before = tree(tmp_path)
+    result = run_make(tmp_path, "down", "STACK=odl-e2e-xpro")
+    assert result.returncode == 2
+    assert one_error_line(result) == ("Error: STACK: no such stack: stacks/odl-e2e-xpro. Fix: use one of the stacks that exist: xpro;"
+                                      " a Compose project named odl-e2e-xpro that no stack here made is stopped with: docker compose -p odl-e2e-xpro down")
+    assert tree(tmp_path) == before
