@@ -1,13 +1,15 @@
 # odl-stack: the two commands a newcomer needs are `make stack APP=...` and `make test`.
 PYTHON ?= python3
+# A value as one shell word, whatever it holds (NAME="my stack" reaches odl-stack's own validation).
+q = '$(subst ','\'',$(1))'
 # The repo, so `make -f <repo>/Makefile` also works from another directory (stacks/ is then created there).
-ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+# Worked out by the shell from the whole list: make's word functions would split a path with a space
+# ("~/My Projects/odl-stack"), and this Makefile includes no other.
+ROOT := $(shell cd "$$(dirname $(call q,$(strip $(MAKEFILE_LIST))))" && pwd)/
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-odl-stack
 yes = $(filter 1 yes true,$(1))
-# A value as one shell word, whatever it holds (NAME="my stack" reaches odl-stack's own validation).
-q = '$(subst ','\'',$(1))'
 # odl-stack words its fix lines as make variables (FORCE=1, STACK=...) when run from here.
 ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 
@@ -27,7 +29,10 @@ help:
 	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...] [NEW_SECRETS=1])"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
-$(STAMP): $(ROOT)pyproject.toml
+# A prerequisite is a list of words: the spaces of a checkout path such as "~/My Projects/odl-stack" are escaped.
+empty :=
+space := $(empty) $(empty)
+$(STAMP): $(subst $(space),\ ,$(ROOT))pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '$(ROOT).[test]'

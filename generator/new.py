@@ -139,7 +139,7 @@ def _generate(
         raise StackError(
             wording.field("--name"),
             f"{stack_dir} already holds a stack",
-            f"pass {wording.option('--force')} to regenerate it (it keeps its secrets and data), or choose another {wording.option('--name')}",
+            f"pass {wording.option('--force')} to regenerate it (secrets and data are kept), or choose another {wording.option('--name')}",
         )
     # A regeneration keeps what the stack was given or picked before, unless told otherwise.
     kept = dict(stackdir.recorded(stack_dir).get("answers") or {}) if existing else {}
@@ -155,6 +155,8 @@ def _generate(
     spec, picked = _side_by_side(spec, stack_dir, given_subnet=bool(answers.get("subnet")), kept_subnet=bool(kept.get("subnet")),
                                  given=given_ports(answers), fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
     renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
+    if not existing:
+        picked += _same_name_elsewhere(spec.name, stack_dir, volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
     for line in kind_lines + picked + renewed:
@@ -190,6 +192,25 @@ def _refuse_app_change(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec
         f"start a new stack beside it: {wording.command('new', None, ('--app', spec.app), ('--name', new_name))}"
         f" (or keep {wording.option('--app', kept['app'])} to regenerate this one)",
     )
+
+
+def _same_name_elsewhere(name: str, stack_dir: Path, volumes: kept_state.VolumeLister | None) -> list[str]:
+    """Compose names a stack's project, containers, network and volumes after the stack's name, whatever
+    its directory: a second stack of one name elsewhere shares them. Said before the first start."""
+    from generator import enginefacts
+
+    lines = []
+    other = Path(wording.STACKS_DIR) / name
+    if stackdir.is_stack(other) and other.resolve() != stack_dir.resolve():
+        lines.append(f"warning: {other} is a stack of the same name; both are Compose project '{name}' and would share its containers,"
+                     f" network and volumes: run one at a time, or choose another {wording.option('--name')}")
+    present = (volumes or enginefacts.engine_volumes)() or set()
+    theirs = sorted(v for v in present if v.startswith(f"{name}_"))
+    if theirs:
+        lines.append(f"warning: the Docker engine already has volumes of a Compose project '{name}' ({', '.join(theirs[:3])}"
+                     f"{', ...' if len(theirs) > 3 else ''}), from another stack of this name or an earlier one: this stack would"
+                     f" start on that data, made with other passwords; choose another {wording.option('--name')}, or delete them first")
+    return lines
 
 
 def _kind(answers: Mapping[str, Any]) -> tuple[str, bool, str]:

@@ -55,7 +55,8 @@ def _credentials(plan: StackPlan) -> str:
         f"  test learner    {b['app']['learner']['username']} ({b['app']['learner']['email']}) / {s['learner_password']}",
         f"Service worker    {b['openedx']['service_worker']['username']} (Open edX staff user the app calls the LMS API as;",
         "                  its token is OPENEDX_SERVICE_WORKER_API_TOKEN in app.env)",
-        f"Check the wiring  make verify STACK={plan.project}   (the bootstrap's ✓/✗ checklist, from the odl-stack checkout)",
+        # Run in the stack's directory, wherever it is (a stack made with --out lives outside stacks/).
+        "Check the wiring  docker compose run --rm --no-deps bootstrap verify   (in the stack's directory: the bootstrap's ✓/✗ checklist)",
     ]
     if plan.spec.apisix:
         lines += [
