@@ -43,6 +43,13 @@ def client(stack: Stack) -> DockerClient:
     # Compose >= 2.36 may build with Bake and warns when buildx is missing; the classic builder
     # builds the stack's two small images the same way, without the warning.
     os.environ.setdefault("COMPOSE_BAKE", "false")
+    # The bootstrap mounts the socket of the engine this talks to (DOCKER_HOST or the docker context),
+    # unless the user chose one; generated files stay free of host paths (bootstrap.yml.j2's default).
+    from generator.enginefacts import SOCKET_ENV, engine_socket
+
+    socket = engine_socket()
+    if socket and not os.environ.get(SOCKET_ENV):
+        os.environ[SOCKET_ENV] = socket
     return DockerClient(
         client_call=require_docker_cli(),
         compose_files=[str(f) for f in stack.compose_files],

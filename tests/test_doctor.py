@@ -4,6 +4,7 @@ a route table, Docker's network list, an unreachable engine) and the matching pa
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -315,7 +316,8 @@ def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
-    kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""))
+    kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""),
+                  socket_url=lambda: "unix:///var/run/docker.sock")
     green = doctor.diagnose(stack, engine=_engine(), **kwargs)
     assert [f for f in green if f.status != OK] == [], doctor.format_findings(green)
     assert doctor.format_findings(green).endswith("0 ⚠  0 ✗")
@@ -342,3 +344,32 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
 def test_cli_doctor_refuses_a_non_stack(tmp_path):
     result = run_cli("doctor", str(tmp_path))
     assert result.returncode == 2 and "is not an odl-stack stack" in result.stderr
+
+
+def test_the_bootstrap_mounts_the_socket_of_the_engine_the_stack_runs_on(monkeypatch, tmp_path):
+    """bootstrap.yml.j2 mounts ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}; doctor says when the default is not the engine's."""
+    rootless = "unix:///run/user/1000/docker.sock"
+    default = checks.check_engine_socket("unix:///var/run/docker.sock", None, lambda p: True, "stacks/xpro")
+    assert default.status == OK
+    moved = checks.check_engine_socket(rootless, None, lambda p: True, "stacks/xpro")
+    assert moved.status == WARN and "the engine's socket is /run/user/1000/docker.sock" in moved.message
+    assert moved.fix == ("for `docker compose` in the stack's directory, put ODL_DOCKER_SOCKET=/run/user/1000/docker.sock in its .env"
+                         " (Compose reads it) or export it")
+    wrong = checks.check_engine_socket(rootless, "/nowhere.sock", lambda p: False, "stacks/xpro")
+    assert wrong.status == FAIL and wrong.fix == "set ODL_DOCKER_SOCKET=/run/user/1000/docker.sock (the engine at unix:///run/user/1000/docker.sock), or unset it"
+    assert checks.check_engine_socket(rootless, "/run/user/1000/docker.sock", lambda p: True).status == OK
+    assert checks.check_engine_socket("tcp://10.0.0.5:2375", None, lambda p: False).status == WARN
+    # `odl-stack up` (lifecycle.client) passes the engine's socket to Compose, unless the user chose one.
+    from generator import lifecycle
+
+    monkeypatch.setenv("DOCKER_HOST", rootless)
+    monkeypatch.delenv("ODL_DOCKER_SOCKET", raising=False)
+    monkeypatch.setenv("ODL_STACK_DOCKER", "true")  # no docker CLI is run
+    stack = stackdir.load(make_stack(tmp_path, app="xpro"))
+    lifecycle.client(stack)
+    assert os.environ["ODL_DOCKER_SOCKET"] == "/run/user/1000/docker.sock"
+    monkeypatch.setenv("ODL_DOCKER_SOCKET", "/mine.sock")
+    lifecycle.client(stack)
+    assert os.environ["ODL_DOCKER_SOCKET"] == "/mine.sock"
+    # The generated file names no host path but the default, so it stays the same for every engine.
+    assert "- ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock\n" in (stack.path / "docker-compose.yml").read_text()

@@ -10,13 +10,13 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from generator import hosts as hosts_mod
 from generator import stackdir, wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import DataStore, fingerprint
-from generator.enginefacts import DockerNetwork, Route
+from generator.enginefacts import DEFAULT_SOCKET, SOCKET_ENV, DockerNetwork, Route, engine_socket
 from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
 
@@ -116,6 +116,31 @@ def check_compose_version(version_text: str, features: Mapping[str, tuple[int, i
 
 
 # ---------------------------------------------------------------- resources
+
+def check_engine_socket(url: str, chosen: str | None, exists: Callable[[str], bool], stack_path: str = "STACK") -> Finding:
+    """The bootstrap talks to the engine through its socket, bind-mounted from
+    ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}: that must be the socket of the engine the stack runs on.
+    `url`: where the engine is reached (enginefacts.engine_url); `chosen`: ODL_DOCKER_SOCKET, if set."""
+    name = "engine socket"
+    socket = engine_socket(url)
+    if chosen:
+        if socket is not None and not exists(chosen):
+            return fail(name, f"{SOCKET_ENV}={chosen}: no socket there, so the bootstrap could not reach the engine",
+                        f"set {SOCKET_ENV}={socket} (the engine at {url}), or unset it")
+        return ok(name, f"the bootstrap mounts {chosen} ({SOCKET_ENV})")
+    if socket is None:
+        # A bind mount is made on the engine's host: its default socket there is what gets mounted.
+        return warn(name, f"the engine is reached at {url}; the bootstrap mounts {DEFAULT_SOCKET} of the engine's host",
+                    f"if that host's socket is elsewhere (rootless Docker, Podman), set {SOCKET_ENV} to its path there")
+    if socket == DEFAULT_SOCKET:
+        return ok(name, f"the bootstrap mounts {DEFAULT_SOCKET}, the engine's socket")
+    return warn(
+        name,
+        f"the engine's socket is {socket} (rootless Docker, Podman or a context), not {DEFAULT_SOCKET}; {wording.command('up', stack_path)}"
+        f" mounts it, a plain `docker compose up` would mount {DEFAULT_SOCKET}",
+        f"for `docker compose` in the stack's directory, put {SOCKET_ENV}={socket} in its .env (Compose reads it) or export it",
+    )
+
 
 def check_memory(mem_total: int) -> Finding:
     gib = mem_total / 1024**3

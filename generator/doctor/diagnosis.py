@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -14,6 +15,7 @@ from generator.doctor.checks import (
     PortHolder,
     check_arch,
     check_compose_version,
+    check_engine_socket,
     check_engine_version,
     check_hosts,
     check_memory,
@@ -26,7 +28,7 @@ from generator.doctor.checks import (
     fail,
     warn,
 )
-from generator.enginefacts import EngineFacts, EngineUnreachable, Route, compose_version, gather_engine, read_routes
+from generator.enginefacts import SOCKET_ENV, EngineFacts, EngineUnreachable, Route, compose_version, engine_url, gather_engine, read_routes
 from generator.stackdir import Stack
 
 
@@ -37,6 +39,7 @@ def diagnose(
     compose: Callable[[], str] = compose_version,
     routes: Callable[[], tuple[list[Route], str]] = read_routes,
     siblings: Sequence[Stack] = (),
+    socket_url: Callable[[], str] = engine_url,
 ) -> list[Finding]:
     findings: list[Finding] = []
     facts: EngineFacts | None = None
@@ -44,6 +47,7 @@ def diagnose(
     try:
         facts = engine(stack.images)
         findings.append(check_engine_version(facts.version))
+        findings.append(check_engine_socket(socket_url(), os.environ.get(SOCKET_ENV) or None, os.path.exists, str(stack.path)))
     except EngineUnreachable as exc:
         no_engine = exc
     try:
