@@ -257,6 +257,9 @@ def main() -> None:
     # A closed terminal or `kill` unwinds like Ctrl-C, so staging directories are removed and a
     # half-done swap is put back.
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C is KeyboardInterrupt (exit 130) even when this process was started with SIGINT ignored
+    # (a shell's background job, some test runners), which Python would otherwise keep.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
         code = cli.main(standalone_mode=False)

@@ -242,17 +242,28 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
         if not confirm("Delete them?"):
             echo("Nothing deleted.")
             return 0  # an answer, not a failure
+        import sys
+
+        from generator import stacklock
+
+        # It deletes tutor/data/ and the data stamp: not while `upgrade` or `new --force` writes the stack.
+        with stacklock.hold(stack.path, lambda line: print(line, file=sys.stderr)):
+            return _reset_data(stack, echo)
     docker = client(stack)
-    compose(stack, docker, echo, ["down", "--remove-orphans", *(["--volumes"] if data else [])])
-    if data:
-        for volume in stack.volumes:
-            if docker.volume.exists(volume):
-                docker.volume.remove(volume)
-        _remove_tutor_data(stack, docker)
-        (stack.path / DATA_STAMP).unlink(missing_ok=True)
-        echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
-    else:
-        echo(f"Stack {stack.project} reset: containers and network removed; volumes, {TUTOR_DATA}/ and secrets kept.")
+    compose(stack, docker, echo, ["down", "--remove-orphans"])
+    echo(f"Stack {stack.project} reset: containers and network removed; volumes, {TUTOR_DATA}/ and secrets kept.")
+    return 0
+
+
+def _reset_data(stack: Stack, echo: Echo) -> int:
+    docker = client(stack)
+    compose(stack, docker, echo, ["down", "--remove-orphans", "--volumes"])
+    for volume in stack.volumes:
+        if docker.volume.exists(volume):
+            docker.volume.remove(volume)
+    _remove_tutor_data(stack, docker)
+    (stack.path / DATA_STAMP).unlink(missing_ok=True)
+    echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
     return 0
 
 
