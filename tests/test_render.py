@@ -143,6 +143,7 @@ def test_lms_settings_carry_the_runbook_private_py(stacks: dict[str, Path]) -> N
         'FEATURES["ENABLE_AUTHN_MICROFRONTEND"] = False',
         'FEATURES["ENABLE_UNICODE_USERNAME"] = True',
         'REGISTRATION_EXTRA_FIELDS["country"] = "hidden"',
+        'REGISTRATION_RATELIMIT = "1000/h"',  # every registration comes from the app's one IP
         'THIRD_PARTY_AUTH_BACKENDS = ["ol_social_auth.backends.OLOAuth2"]',
         '+ ["http://xpro.odl.local:8053/logout/"]',  # IDA_LOGOUT_URI_LIST: xPro's own logout/ path
         'SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}',

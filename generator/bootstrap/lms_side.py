@@ -175,58 +175,62 @@ def _insert_provider_row(previous, wanted, spec, site):
 
 
 def _clear_config_cache_after_commit(row):
-    """django-config-models' save() deletes the cached current() row (TieredCache, 600 s) while
-    our transaction is still open (config_models/models.py ConfigurationModel.save/current):
-    a request landing before the commit re-caches the OLD row for ten minutes. Delete the same
-    keys again once the new row is visible; TieredCache's shared tier is Django's default cache."""
+    """Delete, once our transaction has committed, every config-models cache key the LMS reads
+    for this row (TieredCache, 600 s; its shared tier is Django's default cache):
+    - `current()` of the row's keys (site_id, backend_name) and key_values() of all KEY_FIELDS:
+      django-config-models' save() deletes these, but before the commit, so a request landing in
+      between re-caches the OLD state for ten minutes (config_models/models.py save/current);
+    - key_values('backend_name'): what third_party_auth/provider.py Registry._enabled_providers
+      and get_enabled_by_backend_name list providers from. save() never deletes it, so a /login
+      rendered before the first row existed keeps "no providers" for ten minutes: linked-user
+      checks see "active": [] and a new SSO user is sent to /login instead of /register."""
     from django.core.cache import cache
     from django.db import transaction
 
     model = type(row)
-    keys = [model.cache_key_name(*[getattr(row, key) for key in model.KEY_FIELDS])]
-    if model.KEY_FIELDS:
-        keys.append(model.key_values_cache_key_name())
+    keys = [
+        model.cache_key_name(*[getattr(row, key) for key in model.KEY_FIELDS]),
+        model.key_values_cache_key_name(),
+        model.key_values_cache_key_name("backend_name"),
+    ]
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def reconcile_providers(steps, spec, sites):
-    """One row per site; insert only when the newest row for (backend, site) differs.
+    """One row per Site; insert only when the newest row for (Site, backend) differs.
 
-    `OAuth2ProviderConfig.current(backend_name)` is the newest row for the backend across ALL
-    sites, and only that row's site gets SSO. So the primary site (sites[0], the LMS Host) is
-    handled last and re-inserted if another site's row ended up newer.
-    """
+    OAuth2ProviderConfig is keyed by ('site_id', 'backend_name') and `current(backend_name)` is the
+    newest row of the current request's Site (third_party_auth/models.py, upstream PR #32656, in
+    every release since Quince): each Site's row stands alone, whatever another Site's says."""
     Provider = _provider_model()
-    backend = spec["backend_name"]
-    primary_domain = spec["sites"][0]
-    inserted_other = False
-    for domain in reversed(spec["sites"]):
+    for domain in spec["sites"]:
         site = sites[domain]
         label = "lms provider {} @ {}".format(spec["slug"], domain)
-        previous = _newest(Provider.objects.filter(backend_name=backend, site=site)) if site is not None else None
+        previous = _newest(Provider.objects.filter(backend_name=spec["backend_name"], site=site)) if site is not None else None
         if previous is None:
             if not steps.dry:
-                wanted, _ = _provider_diff(Provider(), spec, site)
-                _insert_provider_row(None, wanted, spec, site)
+                _insert_provider_row(None, _provider_diff(Provider(), spec, site)[0], spec, site)
             steps.add(label, "created")
-            inserted_other = inserted_other or domain != primary_domain
             continue
         wanted, changed = _provider_diff(previous, spec, site)
-        if domain == primary_domain and not changed:
-            newest_any = _newest(Provider.objects.filter(backend_name=backend))
-            if inserted_other or newest_any.pk != previous.pk:
-                changed = ["newest row for the backend"]
         if changed and not steps.dry:
             _insert_provider_row(previous, wanted, spec, site)
-        inserted_other = inserted_other or (bool(changed) and domain != primary_domain)
         steps.add(label, "updated" if changed else "unchanged", changed)
 
 
 def reconcile_learner_link(steps, spec):
     """An LMS learner (made by the app's registration call) whose social link is gone is
-    linked again: without it, login through the provider sends the learner to /register.
-    The uid is the LMS username: registration makes the LMS user with the app's userinfo
-    username (ol-social-auth OLOAuth2.ID_KEY = "username"), the same value the link holds."""
+    linked again. The uid is the LMS username: registration makes the LMS user with the app's
+    userinfo username (ol-social-auth OLOAuth2.ID_KEY = "username"), the same value the link holds.
+
+    edX's own pipeline would link such a learner at its next SSO login, by email
+    (third_party_auth/pipeline.py associate_by_email_if_oauth, for every `oa2-` provider), but only
+    an ACTIVE account whose email is the app's and no other account's (social_core
+    associate_by_email; utils.py get_associated_user_by_email_response). Otherwise (a learner
+    deactivated, or whose LMS email no longer matches the app's) utils.py user_exists finds the
+    account by email or username and the login ends on /login. The re-link is kept so the
+    state is whole without a login: the checklist's link line and the app's Open edX checks read
+    /api/third_party_auth/v0/users/<username> before anyone has signed in."""
     from django.apps import apps
 
     try:
@@ -257,7 +261,8 @@ def facts(data, steps=None):
     courses = Application.objects.filter(name=courses_spec["name"]).order_by("pk").first() if courses_spec else None
     worker = User.objects.filter(username=sw["username"]).first()
     token = get_access_token_model().objects.filter(token=sw["token"]).first()
-    current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"]))
+    # What a request to the LMS Host gets: OAuth2ProviderConfig.current() on that Site.
+    current = _newest(_provider_model().objects.filter(backend_name=prov["backend_name"], site__domain__iexact=prov["sites"][0]))
     superuser = User.objects.filter(username=data["superuser"]["username"]).first()
     return {
         "superuser": superuser_ok(superuser),

@@ -104,7 +104,7 @@ def lms_data(plan: Plan, mode: str) -> dict[str, Any]:
     """The JSON the LMS-side script reads (secret values resolved here, and only here)."""
     ox = plan.openedx
     su, sw, app, prov = ox["superuser"], ox["service_worker"], ox["oauth_app"], ox["provider"]
-    # The LMS Host's Site comes first: its row must end up the newest one (see lms_side).
+    # The LMS Host's Site comes first: the checklist's provider facts are read for it (see lms_side.facts).
     sites = [ox["site_domain"]] + [s for s in prov["sites"] if s != ox["site_domain"]]
     return {
         "mode": mode,

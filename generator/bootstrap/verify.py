@@ -101,15 +101,15 @@ def record_checks(plan: Plan, lms: dict[str, Any], app: dict[str, Any]) -> list[
             reasons.append("client secret differs from the stack's secrets")
     checks.append(Check(f"MIT app OAuth app '{ma['name']}' matches the Open edX provider's client id", not reasons, "; ".join(reasons)))
 
+    # Provider rows are per Site (OAuth2ProviderConfig.KEY_FIELDS = ('site_id', 'backend_name')):
+    # the facts are the newest row of the LMS Host's own Site, whatever other Sites' rows say.
     prov, site = ox["provider"], ox["site_domain"]
     if provider is None:
-        reasons = ["no provider row"]
+        reasons = [f"no provider row for Site {site!r}"]
     else:
         reasons = []
         if not provider.get("enabled"):
-            reasons.append("newest row is disabled")
-        if provider.get("site") != site:
-            reasons.append(f"newest row is for Site {provider.get('site')!r}")
+            reasons.append(f"the newest row for Site {site!r} is disabled")
         if not provider.get("secret_matches"):
             reasons.append("client secret differs from the MIT app's edx-oauth-app")
     checks.append(Check(f"Provider '{prov['backend_name']}' enabled for the LMS Site '{site}'", not reasons, "; ".join(reasons)))

@@ -26,9 +26,15 @@ print("COUNTS=" + json.dumps({n: apps.get_model(n).objects.count() for n in name
 """
 CURRENT_PROVIDER = """
 import json, os
+from django.test import RequestFactory
+from third_party_auth import sites
 from third_party_auth.models import OAuth2ProviderConfig
-row = OAuth2ProviderConfig.current(json.loads(os.environ["ODL_TEST_DATA"])["backend"])
-print("CURRENT=" + json.dumps({"site": row.site.domain, "enabled": row.enabled, "pk": row.pk}))
+d = json.loads(os.environ["ODL_TEST_DATA"])
+# What a request to that Host sees (OAuth2ProviderConfig.current looks up the request's Site).
+sites._local.request = RequestFactory().get("/", HTTP_HOST=d.get("host", "openedx.odl.local:8000"))
+row = OAuth2ProviderConfig.current(d["backend"])
+print("CURRENT=" + json.dumps({"site": row.site.domain if row.pk else None, "enabled": row.enabled, "pk": row.pk,
+                               "for_site": row.enabled_for_current_site}))
 """
 
 
@@ -76,8 +82,10 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
     assert _marker(lms.shell(COUNTS), "COUNTS") == counts
     assert _digest(lms.db) == digest, "a run on a wired database wrote to it"
     assert counts["third_party_auth.OAuth2ProviderConfig"] == 2
-    # The row LMS requests see (newest for the backend) is the LMS Host's Site, enabled.
-    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "openedx.odl.local:8000"
+    # A request to the LMS Host sees its own Site's row, enabled; one without a Site of its own, example.com's.
+    current = _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")
+    assert current["site"] == "openedx.odl.local:8000" and current["for_site"]
+    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2", "host": "elsewhere"}), "CURRENT")["site"] == "example.com"
     facts = second["facts"]
     assert facts["oauth_app"]["client_id"] == plan.secret("openedx_client_id") and facts["oauth_app"]["secret_matches"]
     assert facts["provider"] == {
@@ -115,7 +123,8 @@ app.save()
 u = User.objects.get(username="edx"); u.set_password("forgotten-password"); u.is_staff = False; u.save()
 t = AccessToken.objects.get(); t.expires = datetime(2020, 1, 1, tzinfo=timezone.utc); t.save()
 # Admin edit of a ConfigurationModel = a new row; here: provider disabled on the LMS Site.
-row = OAuth2ProviderConfig.current("ol-oauth2"); row.enabled = False; row.save()
+row = OAuth2ProviderConfig.objects.filter(site__domain="openedx.odl.local:8000").order_by("-change_date")[0]
+row.enabled = False; row.save()
 """
 
 
@@ -141,23 +150,35 @@ def test_lms_run_after_manual_changes_repairs_them(lms: DjangoSide) -> None:
     assert set(_results(lms.run(data)).values()) == {"unchanged"}
 
 
-def test_lms_provider_of_another_site_inserted_later_is_put_behind_the_lms_site(lms: DjangoSide) -> None:
-    """current(backend) is the newest row across sites: a newer example.com row would
-    switch SSO off for the LMS Host. The run re-inserts the LMS Site's row on top."""
+def test_lms_provider_rows_are_per_site_another_sites_row_never_touches_the_lms_site(lms: DjangoSide) -> None:
+    """OAuth2ProviderConfig.KEY_FIELDS = ('site_id', 'backend_name'): a newer example.com row
+    (someone edits it in the admin, even disables it) leaves SSO on the LMS Host alone, so the run
+    repairs example.com's row only and the checklist's provider line stays green throughout."""
     plan = stack_plan("mitxonline")
     data = planmod.lms_data(plan, "run")
     lms.run(data)
     lms.shell(
-        "from django.contrib.sites.models import Site\n"
         "from third_party_auth.models import OAuth2ProviderConfig\n"
-        "row = OAuth2ProviderConfig.objects.get(site__domain='example.com'); row.name = 'Edited'; row.save()\n"
+        "row = OAuth2ProviderConfig.objects.get(site__domain='example.com'); row.name = 'Edited'; row.enabled = False; row.save()\n"
     )
-    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "example.com"
+    current = _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")
+    assert current["site"] == "openedx.odl.local:8000" and current["for_site"]
+    facts = lms.run(planmod.lms_data(plan, "verify"))["facts"]
+    line = [c for c in record_checks(plan, facts, {}) if c.label.startswith("Provider 'ol-oauth2' enabled")][0]
+    assert line.ok, line.reason
     steps = {s["step"]: s for s in lms.run(data)["steps"]}
-    assert steps["lms provider ol-oauth2 @ example.com"]["changed"] == ["name"]
-    assert steps["lms provider ol-oauth2 @ openedx.odl.local:8000"]["result"] == "updated"
-    assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["site"] == "openedx.odl.local:8000"
+    assert steps["lms provider ol-oauth2 @ example.com"]["changed"] == ["enabled", "name"]
+    assert steps["lms provider ol-oauth2 @ openedx.odl.local:8000"]["result"] == "unchanged"
     assert set(_results(lms.run(data)).values()) == {"unchanged"}
+
+
+def test_lms_provider_line_names_the_lms_sites_own_row(lms: DjangoSide) -> None:
+    plan = stack_plan("xpro")
+    lms.run(planmod.lms_data(plan, "run"))
+    lms.shell(REPAIR_LMS, {"app": "xpro-oauth-app"})
+    facts = lms.run(planmod.lms_data(plan, "verify"))["facts"]
+    line = [c for c in record_checks(plan, facts, {}) if c.label.startswith("Provider 'ol-oauth2' enabled")][0]
+    assert not line.ok and line.reason == "the newest row for Site 'openedx.odl.local:8000' is disabled"
 
 
 def test_lms_verify_mode_writes_nothing(lms: DjangoSide) -> None:
@@ -174,7 +195,7 @@ def test_lms_devstack_profile_takes_backend_and_hosts_from_the_plan(lms: DjangoS
     prov = plan.openedx["provider"]
     assert prov["backend_name"] != "ol-oauth2"  # the profile switches it; nothing is hard-coded
     lms.run(planmod.lms_data(plan, "run"))
-    current = _marker(lms.shell(CURRENT_PROVIDER, {"backend": prov["backend_name"]}), "CURRENT")
+    current = _marker(lms.shell(CURRENT_PROVIDER, {"backend": prov["backend_name"], "host": plan.openedx["site_domain"]}), "CURRENT")
     assert current["site"] == plan.openedx["site_domain"] and current["enabled"]
     assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["pk"] is None
 

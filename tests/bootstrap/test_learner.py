@@ -207,10 +207,53 @@ def test_lms_client_credentials_app_is_owned_by_the_worker_and_bearer_rule_is_ch
     assert not worker.ok and "BearerAuthentication" in worker.reason
 
 
-def test_lms_clears_the_config_models_cache_after_commit(lms: DjangoSide) -> None:
+LIST_PROVIDERS = """
+import json
+from django.test import RequestFactory
+from third_party_auth import sites
+from third_party_auth.models import OAuth2ProviderConfig
+from third_party_auth.provider import Registry
+sites._local.request = RequestFactory().get("/login", HTTP_HOST="openedx.odl.local:8000")  # a /login render on the LMS Host
+print("LISTED=" + json.dumps({"enabled": [p.provider_id for p in Registry.enabled()],
+                              "backends": OAuth2ProviderConfig.key_values("backend_name", flat=True)}))
+"""
+ADMIN_ROW = """
+from django.contrib.sites.models import Site
+from third_party_auth.models import OAuth2ProviderConfig
+OAuth2ProviderConfig(backend_name="ol-oauth2", site=Site.objects.create(domain="other.example"), enabled=True).save()
+"""
+
+
+def _listed(lms: DjangoSide) -> dict[str, Any]:
+    line = [ln for ln in lms.shell(LIST_PROVIDERS).splitlines() if ln.startswith("LISTED=")][-1]
+    return json.loads(line[len("LISTED="):])
+
+
+def test_lms_clears_every_provider_cache_key_the_registry_reads_after_commit(lms: DjangoSide) -> None:
+    """third_party_auth/provider.py Registry lists providers from key_values('backend_name'),
+    cached 600 s under a key that config-models' save() never deletes: a /login render before the
+    first row existed keeps "no providers" (the stand-in caches as upstream, shown with an admin-
+    style save). The bootstrap deletes that key too, after its commit."""
     plan = stack_plan("mitxonline")
-    key = "configuration/OAuth2ProviderConfig/current/ol-oauth2"
-    lms.shell(f"from django.core.cache import cache; cache.set({key!r}, 'stale row', 600)")
+    assert _listed(lms) == {"enabled": [], "backends": []}  # cached: no providers yet
+    lms.shell(ADMIN_ROW)
+    assert _listed(lms)["backends"] == [], "save() leaves key_values('backend_name') cached (config_models save)"
+    lms.run(planmod.lms_data(plan, "run"))
+    assert _listed(lms) == {"enabled": ["oa2-ol-oauth2"], "backends": ["ol-oauth2"]}
+
+
+def test_lms_clears_the_cached_current_row_after_commit(lms: DjangoSide) -> None:
+    plan = stack_plan("mitxonline")
+    lms.run(planmod.lms_data(plan, "run"))
+    site_id = lms.shell("from django.contrib.sites.models import Site; print('SITE=%d' % Site.objects.get(domain='openedx.odl.local:8000').pk)")
+    key = "configuration/OAuth2ProviderConfig/current/{},ol-oauth2".format(site_id.split("SITE=")[1].split()[0])
+    lms.shell(
+        "from django.core.cache import cache\n"
+        "from third_party_auth.models import OAuth2ProviderConfig\n"
+        "row = OAuth2ProviderConfig.objects.filter(site__domain='openedx.odl.local:8000').order_by('-change_date')[0]\n"
+        "row.enabled = False; row.save()\n"
+        f"cache.set({key!r}, 'stale row', 600)\n"
+    )
     lms.run(planmod.lms_data(plan, "run"))
     out = lms.shell(f"from django.core.cache import cache; print('CACHED=' + repr(cache.get({key!r})))")
     assert "CACHED=None" in out

@@ -365,6 +365,23 @@ def test_the_apps_own_user_sync_registers_links_and_fetches_a_token(stack: Stack
     assert lms["account"][0] == 200 and lms["account"][1]["is_active"], lms
 
 
+LMS_LIMITS = """
+import json
+from django.conf import settings
+print("LIMITS=" + json.dumps({"rate": settings.REGISTRATION_RATELIMIT, "cache": settings.CACHES["default"]["BACKEND"]}))
+"""
+
+
+def test_lms_registration_rate_limit_is_the_stacks_and_counted_in_redis(stack: Stack) -> None:
+    """The Tutor patch's development-sized REGISTRATION_RATELIMIT reaches the running LMS, whose
+    RegistrationView.post counts it per client IP in the default cache: the stack's Redis."""
+    plan = stack.plan
+    proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=LMS_LIMITS, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    limits = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("LIMITS=")][-1][len("LIMITS="):])
+    assert limits == {"rate": "1000/h", "cache": "django_redis.cache.RedisCache"}, limits
+
+
 def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr
@@ -529,7 +546,9 @@ def _damage(stack: Stack) -> None:
         "from third_party_auth.models import OAuth2ProviderConfig\n"
         f"get_access_token_model().objects.filter(user__username={plan['openedx']['service_worker']['username']!r}).delete()\n"
         f"get_application_model().objects.filter(name={plan['openedx']['oauth_app']['name']!r}).update(redirect_uris='http://wrong.invalid/')\n"
-        f"row = OAuth2ProviderConfig.current({plan['openedx']['provider']['backend_name']!r})\n"
+        # Rows are per Site: the LMS Host's own (a shell has no request, so current() would be SITE_ID's).
+        f"row = OAuth2ProviderConfig.objects.filter(backend_name={plan['openedx']['provider']['backend_name']!r}, "
+        f"site__domain={plan['openedx']['site_domain']!r}).order_by('-change_date')[0]\n"
         "row.enabled = False\n"
         "row.save()\n"
     )

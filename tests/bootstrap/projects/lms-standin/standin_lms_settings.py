@@ -11,3 +11,12 @@ DATABASE_ROUTERS = []
 AUTHENTICATION_BACKENDS = ["ol_social_auth.backends.OLOAuth2"] + AUTHENTICATION_BACKENDS  # noqa: F405
 SOCIAL_AUTH_OAUTH_SECRETS = {"ol-oauth2": os.environ.get("ODL_PROVIDER_CLIENT_SECRET", "")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# What Tutor's rendered settings give the LMS (partials/common_all.py JWT_AUTH): an RSA signing key.
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from jwt.algorithms import RSAAlgorithm  # noqa: E402
+
+_signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+JWT_AUTH["JWT_PRIVATE_SIGNING_JWK"] = RSAAlgorithm.to_jwk(_signing_key)  # noqa: F405
+JWT_AUTH["JWT_PUBLIC_SIGNING_JWK_SET"] = RSAAlgorithm.to_jwk(_signing_key.public_key())  # noqa: F405  (one key, as the test reads it)
+JWT_AUTH.update({"JWT_ISSUER": "http://testserver/oauth2", "JWT_AUDIENCE": "openedx"})  # noqa: F405
+REGISTRATION_RATELIMIT = os.environ.get("ODL_TEST_REGISTRATION_RATELIMIT", REGISTRATION_RATELIMIT)  # noqa: F405

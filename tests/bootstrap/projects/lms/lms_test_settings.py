@@ -20,3 +20,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A cache the test can read across processes (the bootstrap clears config-models keys in it).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                       "LOCATION": os.environ.get("ODL_TEST_CACHE_DIR", os.environ["ODL_TEST_DB"] + ".cache")}}
+ALLOWED_HOSTS = ["*"]  # the tests resolve Sites from a request Host (third_party_auth/sites.py)
+# As the stack's Tutor patch: the provider's backend first (third_party_auth's Registry lists only
+# providers whose backend_name is an OAuth backend in AUTHENTICATION_BACKENDS).
+AUTHENTICATION_BACKENDS = ["ol_social_auth.backends.OLOAuth2", "django.contrib.auth.backends.ModelBackend"]

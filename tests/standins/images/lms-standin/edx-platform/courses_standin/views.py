@@ -1,7 +1,10 @@
 """STAND-IN of the LMS course API's detail view (lms/djangoapps/course_api/views.py
 `CourseDetailView`, routed at `courses/v1/courses/<course_key>/` by course_api/urls.py and
-mounted at `api/courses/` by lms/urls.py): authenticated users only (`@view_auth_classes()`),
-404 for an unknown key, 400 for a malformed one; the fields of CourseSerializer the stack reads."""
+mounted at `api/courses/` by lms/urls.py): anonymous callers allowed
+(`@view_auth_classes(is_authenticated=False)`), but credentials that are sent must be valid (an
+unknown or expired bearer token is 401, as openedx/core/lib/api/authentication.py
+BearerAuthentication raises); 404 for an unknown key, 400 for a malformed one; the fields of
+CourseSerializer the stack reads."""
 from django.http import JsonResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from opaque_keys import InvalidKeyError
@@ -22,8 +25,8 @@ def _iso(value):
 
 
 def course_detail(request, course_key_string):
-    if _user(request) is None:
-        return JsonResponse({"detail": "Authentication credentials were not provided."}, status=401)
+    if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer ") and _user(request) is None:
+        return JsonResponse({"detail": "Invalid token."}, status=401)
     try:
         key = CourseKey.from_string(course_key_string)
     except InvalidKeyError:

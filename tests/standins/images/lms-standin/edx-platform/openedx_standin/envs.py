@@ -65,6 +65,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "openedx_standin",
             "courses_standin",
             "lms.djangoapps.coursewarehistoryextended",
+            "lms.djangoapps.verify_student",
         ],
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
@@ -73,7 +74,7 @@ def base_settings(variant: str, config_file: str) -> dict:
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
-            "openedx_standin.middleware.CurrentRequestMiddleware",
+            "third_party_auth.sites.CurrentRequestMiddleware",
         ],
         "ROOT_URLCONF": f"{variant}.urls",
         "WSGI_APPLICATION": f"{variant}.wsgi.application",
@@ -96,9 +97,10 @@ def base_settings(variant: str, config_file: str) -> dict:
         "SOCIAL_AUTH_OAUTH_SECRETS": {},
         "SOCIAL_AUTH_STRATEGY": "openedx_standin.tpa_strategy.ConfigurationModelStrategy",
         "SOCIAL_AUTH_LOGIN_REDIRECT_URL": "/dashboard",
-        # common/djangoapps/third_party_auth/settings.py apply_settings: edX's pipeline (the
-        # stand-in's versions of its own steps are in openedx_standin/tpa_pipeline.py), inactive
-        # users may log in, email is never overwritten by the provider.
+        # common/djangoapps/third_party_auth/settings.py apply_settings: edX's pipeline, in its
+        # order, less the steps tpa_pipeline.py lists as left out (the stand-in's versions of edX's
+        # own steps are there); inactive users may log in; social_core's user_details never
+        # overwrites the email (user_details_force_sync may).
         "SOCIAL_AUTH_PIPELINE": [
             "openedx_standin.tpa_pipeline.parse_query_params",
             "social_core.pipeline.social_auth.social_details",
@@ -106,12 +108,16 @@ def base_settings(variant: str, config_file: str) -> dict:
             "social_core.pipeline.social_auth.auth_allowed",
             "social_core.pipeline.social_auth.social_user",
             "openedx_standin.tpa_pipeline.associate_by_email_if_login_api",
+            "openedx_standin.tpa_pipeline.associate_by_email_if_oauth",
             "social_core.pipeline.user.get_username",
             "openedx_standin.tpa_pipeline.ensure_user_information",
             "social_core.pipeline.user.create_user",
             "social_core.pipeline.social_auth.associate_user",
             "social_core.pipeline.social_auth.load_extra_data",
             "social_core.pipeline.user.user_details",
+            "openedx_standin.tpa_pipeline.user_details_force_sync",
+            "openedx_standin.tpa_pipeline.set_id_verification_status",
+            "openedx_standin.tpa_pipeline.set_logged_in_cookies",
         ],
         "SOCIAL_AUTH_INACTIVE_USER_LOGIN": True,
         "SOCIAL_AUTH_PROTECTED_USER_FIELDS": ["email"],
@@ -130,6 +136,8 @@ def base_settings(variant: str, config_file: str) -> dict:
                 "user_id": "Know your user identifier",
             },
             "REQUEST_APPROVAL_PROMPT": "auto_even_if_expired",
+            # lms/envs/common.py OAUTH2_PROVIDER: edX's validator (oauth_dispatch.py EdxOAuth2Validator).
+            "OAUTH2_VALIDATOR_CLASS": "openedx_standin.oauth_dispatch.EdxOAuth2Validator",
         },
         "SITE_ID": 1,
         "FEATURES": dict(env_tokens.get("FEATURES") or {}),
@@ -152,7 +160,22 @@ def base_settings(variant: str, config_file: str) -> dict:
         "VIDEO_IMAGE_SETTINGS": {"STORAGE_KWARGS": {}},
         "VIDEO_TRANSCRIPTS_SETTINGS": {"STORAGE_KWARGS": {}},
         "PROFILE_IMAGE_BACKEND": {"class": "django.core.files.storage.FileSystemStorage", "options": {}},
-        "JWT_AUTH": {},
+        # lms/envs/common.py JWT_AUTH (the keys oauth_dispatch/jwt.py and user_authn/cookies.py read);
+        # Tutor's rendered settings set the issuer, audience, secret and signing keys on top.
+        "JWT_AUTH": {
+            "JWT_ISSUER": "change-me", "JWT_AUDIENCE": "change-me", "JWT_SECRET_KEY": "SET-ME-PLEASE",
+            "JWT_ALGORITHM": "HS256", "JWT_SIGNING_ALGORITHM": "RS512", "JWT_PRIVATE_SIGNING_JWK": None,
+            "JWT_SUPPORTED_VERSION": "1.2.0", "JWT_EXPIRATION": 30, "JWT_IN_COOKIE_EXPIRATION": 60 * 60,
+            "JWT_LOGIN_CLIENT_ID": "login-service-client-id",
+            "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+            "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
+        },
+        "EDXMKTG_LOGGED_IN_COOKIE_NAME": "edxloggedin",
+        "EDXMKTG_USER_INFO_COOKIE_NAME": "edx-user-info",
+        "EDXMKTG_USER_INFO_COOKIE_VERSION": 1,
+        "SHARED_COOKIE_DOMAIN": None,
+        # lms/envs/common.py: RegistrationView.post's limit per client IP (REAL_IP_KEY).
+        "REGISTRATION_RATELIMIT": "60/7d",
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         "EMAIL_BACKEND": env_tokens.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
         "EMAIL_HOST": env_tokens.get("EMAIL_HOST", "localhost"),

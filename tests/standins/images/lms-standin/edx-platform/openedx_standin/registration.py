@@ -3,11 +3,18 @@ release/verawood.1): POST /user_api/v1/account/registration/ (RegistrationView.p
 legacy /register page it is submitted from (FEATURES ENABLE_AUTHN_MICROFRONTEND is False in the
 stack). Behaviour mimicked, by upstream function:
 
-- RegistrationView.post: honor_code doubles as terms_of_service; an existing email and/or
+- RegistrationView.post: rate-limited per client IP (`ratelimit(key=REAL_IP_KEY,
+  rate=settings.REGISTRATION_RATELIMIT, method='POST', block=False)`, counted in the default cache;
+  REAL_IP_KEY is openedx/core/djangoapps/util/ratelimit.py real_ip -> edx-django-utils
+  ip.get_safest_client_ip, which without trusted-proxy settings is the rightmost address of the
+  chain, REMOTE_ADDR), a limited request -> 403 {"error_code": "forbidden-request"};
+  honor_code doubles as terms_of_service (_handle_terms_of_service); an existing email and/or
   username -> 409 {"email"/"username": [{"user_message"}], "error_code": "duplicate-email" |
   "duplicate-username" | "duplicate-email-username"} (_handle_duplicate_email_username); a
   ValidationError -> 400 with the field errors and its error_code (_create_account); success ->
-  200 {"success": true, "redirect_url": ...} (_create_response) and the session is logged in;
+  200 {"authenticated_user": {"username", "full_name", "user_id"}, "success": true, "redirect_url"}
+  (_create_response) with the login cookies set (user_authn/cookies.py set_logged_in_cookies, see
+  cookies.py), and the session is logged in;
 - create_account_with_params: a third-party registration (`provider` in the params, or a
   running pipeline) gets a generated password; account creation and the social link happen in
   ONE transaction (outer_atomic), so a failed link leaves no user behind; the account is
@@ -22,7 +29,9 @@ stack). Behaviour mimicked, by upstream function:
 Field validation is reduced to what the apps' calls can trip: username of 2-30 characters matching
 USERNAME_REGEX_PARTIAL (`[\\w .@_+-]+`, lms/envs/common.py) under FEATURES ENABLE_UNICODE_USERNAME
 (set by the stack), else letters/digits/`_`/`-` (user_api/accounts USERNAME_INVALID_CHARS_*); a
-valid email, a name, the terms accepted.
+valid email, a name, and the terms accepted only when create_account_with_params's `tos_required`
+says so: REGISTRATION_EXTRA_FIELDS' terms_of_service OR honor_code is not "hidden" (Tutor's
+common_lms.py hides both, so the stack's LMS does not require them).
 """
 import re
 
@@ -36,12 +45,25 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.decorators import ratelimit
 from requests import HTTPError
 from social_core.exceptions import AuthAlreadyAssociated, AuthException
 from social_django import utils as social_utils
 
-from openedx_standin import tpa_pipeline
+from openedx_standin import cookies, tpa_pipeline
 from openedx_standin.tpa_strategy import current_provider
+
+REAL_IP_KEY = "openedx_standin.registration.real_ip"
+
+
+def real_ip(group, request):
+    """util/ratelimit.py real_ip (edx-django-utils get_safest_client_ip, no trusted proxies configured)."""
+    return request.META["REMOTE_ADDR"]
+
+
+def _tos_required():
+    fields = getattr(settings, "REGISTRATION_EXTRA_FIELDS", {})
+    return fields.get("terms_of_service") != "hidden" or fields.get("honor_code") != "hidden"
 
 USERNAME_RE = {True: re.compile(r"^[\w .@_+-]{2,30}$"), False: re.compile(r"^[-a-zA-Z0-9_]{2,30}$")}
 NEW_USER_AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -62,7 +84,7 @@ def _field_errors(params):
         errors["email"] = ["A properly formatted e-mail is required"]
     if not name:
         errors["name"] = ["Your legal name must be a minimum of one character long"]
-    if str(params.get("terms_of_service", "")).lower() not in ("true", "1", "on", "yes"):
+    if _tos_required() and str(params.get("terms_of_service", "")).lower() not in ("true", "1", "on", "yes"):
         errors["terms_of_service"] = ["You must accept the terms of service."]
     return errors
 
@@ -143,9 +165,12 @@ def _response(body, status, error_code=None, redirect_url=None):
 
 
 @csrf_exempt
+@ratelimit(key=REAL_IP_KEY, rate=settings.REGISTRATION_RATELIMIT, method="POST", block=False)
 def registration(request):
     if request.method != "POST":
         return HttpResponse(status=405)
+    if getattr(request, "limited", False):
+        return JsonResponse({"error_code": "forbidden-request"}, status=403)
     data = request.POST.dict()
     if data.get("honor_code") and "terms_of_service" not in data:
         data["terms_of_service"] = data["honor_code"]
@@ -160,12 +185,14 @@ def registration(request):
     if errors:
         return _response(errors, 409, error_code)
     try:
-        create_account_with_params(request, data)
+        user = create_account_with_params(request, data)
     except ValidationError as err:
         code = err.message_dict.get("error_code", ["validation-error"])[0]
         fields = {k: [{"user_message": m} for m in v] for k, v in err.message_dict.items() if k != "error_code"}
         return _response(fields, 400, code)
-    return _response({}, 200, redirect_url=request.build_absolute_uri("/dashboard"))
+    authenticated_user = {"username": user.username, "full_name": user.first_name, "user_id": user.id}
+    response = _response({"authenticated_user": authenticated_user}, 200, redirect_url=request.build_absolute_uri("/dashboard"))
+    return cookies.set_logged_in_cookies(request, response, user)
 
 
 def register_page(request):
@@ -186,6 +213,12 @@ def register_page(request):
 
 
 def login_page(request):
-    """/login: the legacy login page (no password login is used by the stack)."""
+    """/login: the legacy login page (no password login is used by the stack). Its provider buttons
+    are user_authn/views/login_form.py _third_party_auth_context's: provider.py
+    Registry.displayed_for_login() (ProviderConfig.display_for_login: enabled on this Site and
+    `visible`), so rendering it reads, and caches, the config-models provider list."""
+    from third_party_auth.provider import Registry
+
     backend_name, details = _pipeline_details(request)
-    return render(request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details})
+    providers = [p for p in Registry.enabled() if p.visible]
+    return render(request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details, "providers": providers})

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from oauth2_provider import views as dot_views
 
 from courses_standin import enrollment
-from openedx_standin import mobile_api, registration, user_api, views
+from openedx_standin import mobile_api, oauth_dispatch, registration, user_api, views
 
 urlpatterns = [
     re_path(r"^heartbeat/?$", views.heartbeat),
@@ -24,9 +24,9 @@ urlpatterns = [
     path("auth/error", views.auth_error),
     path("auth/", include("social_django.urls", namespace="social")),
     # openedx/core/djangoapps/oauth_dispatch/urls.py: edX's paths, trailing slash optional,
-    # served by DOT's views (edX wraps them to add JWTs and its restricted-application rules).
+    # served by DOT's views; the token view wrapped as edX's AccessTokenView (oauth_dispatch.py).
     re_path(r"^oauth2/authorize/?$", dot_views.AuthorizationView.as_view(), name="authorize"),
-    re_path(r"^oauth2/access_token/?$", dot_views.TokenView.as_view(), name="access_token"),
+    re_path(r"^oauth2/access_token/?$", oauth_dispatch.AccessTokenView.as_view(), name="access_token"),
     re_path(r"^oauth2/revoke_token/?$", dot_views.RevokeTokenView.as_view(), name="revoke_token"),
     path("oauth2/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path("admin/", admin.site.urls),

@@ -8,10 +8,13 @@ release/verawood.1), on Django REST framework 3.16 with the stand-in BearerAuthe
   ?email= / ?username= (AccountViewSet.list, a JSON list): the user's own account or, for staff,
   anyone's in full; another user's account to a non-staff caller shows only the public fields
   (account_privacy defaults to private: username, profile_image, account_privacy); 404 for an
-  unknown user;
+  unknown user; asking by `?email=` (or `?lms_user_id=`) needs a staff or superuser caller, else
+  403 (user_api/accounts/permissions.py CanGetAccountInfo, in AccountViewSet.permission_classes);
 - GET /api/third_party_auth/v0/users/<username or email> (common/djangoapps/third_party_auth/api/
   views.py UserView): {"active": [{"provider_id": "oa2-<backend>", "name", "remote_id"}]}, one
-  entry per UserSocialAuth of an enabled OAuth2 provider; asking about ANOTHER user needs a
+  entry per provider enabled on the current Site (pipeline.py get_provider_user_states over
+  provider.py Registry.enabled(), so the config-models caches apply) that the user has a
+  UserSocialAuth for; asking about ANOTHER user needs a
   superuser (a staff-only service worker gets 403, as ALLOW_UNPRIVILEGED_SSO_PROVIDER_QUERY is
   off); 404 for an unknown user. `remote_id` is the social uid (what the backend's ID_KEY gave).
 """
@@ -22,7 +25,7 @@ from rest_framework.views import APIView
 from social_django.models import UserSocialAuth
 
 from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
-from openedx_standin.tpa_strategy import current_provider
+from third_party_auth.provider import Registry
 
 AUTHENTICATION = (BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser)
 PUBLIC_FIELDS = ("username", "profile_image", "account_privacy")
@@ -59,9 +62,18 @@ class MeView(APIView):
         return Response({"username": request.user.username})
 
 
+class CanGetAccountInfo(permissions.BasePermission):
+    """user_api/accounts/permissions.py CanGetAccountInfo."""
+
+    def has_permission(self, request, view):
+        return (request.GET.get("lms_user_id") is None and request.GET.get("email") is None) or (
+            request.user.is_staff or request.user.is_superuser
+        )
+
+
 class AccountsView(APIView):
     authentication_classes = AUTHENTICATION
-    permission_classes = (permissions.IsAuthenticated,)
+    permission_classes = (permissions.IsAuthenticated, CanGetAccountInfo)
 
     def get(self, request, username=None):
         User = get_user_model()
@@ -90,10 +102,10 @@ class ThirdPartyAuthUserView(APIView):
         user = get_user_model().objects.filter(**{kind: username}).first()
         if user is None:
             return Response(status=404)
+        socials = list(UserSocialAuth.objects.filter(user=user).order_by("pk"))
         active = []
-        for social in UserSocialAuth.objects.filter(user=user).order_by("pk"):
-            provider = current_provider(social.provider)
-            if provider is None or not provider.enabled:
-                continue
-            active.append({"provider_id": provider.provider_id, "name": provider.name, "remote_id": social.uid})
+        for provider in Registry.enabled():
+            social = next((s for s in socials if s.provider == provider.backend_name), None)  # match_social_auth
+            if social is not None:
+                active.append({"provider_id": provider.provider_id, "name": provider.name, "remote_id": social.uid})
         return Response({"active": active})

@@ -7,6 +7,10 @@ FEATURES["SKIP_EMAIL_VALIDATION"] = True
 FEATURES["ENABLE_AUTHN_MICROFRONTEND"] = False
 FEATURES["ENABLE_UNICODE_USERNAME"] = True
 REGISTRATION_EXTRA_FIELDS["country"] = "hidden"
+# RegistrationView.post limits registrations per client IP (default 60/7d, counted in Redis across
+# restarts). Every registration of this stack comes from the MIT app's one container IP, and a
+# developer who resets learners would hit the default within days: a development-sized limit.
+REGISTRATION_RATELIMIT = "1000/h"
 # production.py builds AUTHENTICATION_BACKENDS from THIRD_PARTY_AUTH_BACKENDS at
 # import time, so the backend must be prepended here, not only listed there.
 THIRD_PARTY_AUTH_BACKENDS = ["social_auth_mitxpro.backends.MITxProOAuth2"]
