@@ -234,7 +234,7 @@ def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: Stack
     changes, left = [], []
     if old_era.name != new_era.name:
         changes.append(f"profile {old_era.name} -> {new_era.name}: Open edX moves from {old_era.lms_hostname}:{old_era.lms_port}"
-                       f" to {new_era.lms_hostname} (its login backend from {old_era.backend_name} to {new_era.backend_name})")
+                       f" to {new_era.lms_hostname}:{new_era.lms_port} (its login backend from {old_era.backend_name} to {new_era.backend_name})")
         left.append(f"the LMS database's {old_era.name}-era Site and provider records, and its learners' links through {old_era.backend_name}")
     if bool(kept.get("apisix")) != spec.apisix:
         if spec.apisix:
