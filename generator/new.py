@@ -249,7 +249,7 @@ def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: Stack
     new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
     field = "--apisix" if bool(kept.get("apisix")) != spec.apisix else "--profile"
     beside = wording.command("new", None, ("--app", spec.app), *([("--apisix")] if spec.apisix else []),
-                             *([("--profile", spec.profile)] if spec.profile != "tutor" else []), ("--name", new_name))
+                             ("--profile", spec.profile), ("--name", new_name))
     confirm = "" if wording.via_cookiecutter() else f", or change this one and leave that data behind: add {wording.option('--change-kind')}"
     raise StackError(
         wording.field(field),

@@ -128,8 +128,7 @@ def command(cmd: str, stack: str | Path | None = None, *options: tuple[str, obje
     if via_cookiecutter() and cmd == "new":
         return " ".join(["cookiecutter", COOKIECUTTER_TEMPLATE, "-o", STACKS_DIR] + [option(name, value) for name, value in pairs])
     # A stack elsewhere (--out, OUT=) gets the CLI with its path: that works from where the user is.
-    elsewhere = stack is not None and not in_stacks_dir(stack)
-    if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs) and not elsewhere:
+    if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs) and (stack is None or in_stacks_dir(stack)):
         words = ["make", MAKE_TARGETS[cmd]] + ([f"STACK={shlex.quote(stack_value(stack))}"] if stack is not None else [])
         return " ".join(words + [option(name, value) for name, value in pairs])
     words = [program(), cmd] + ([shlex.quote(str(stack))] if stack is not None else [])
