@@ -14,7 +14,7 @@ yes = $(filter 1 yes true,$(1))
 ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 
 .PHONY: help venv stack test test-static test-unit test-bootstrap e2e bench golden clean
-.PHONY: up down status logs verify doctor reset upgrade hosts need-stack
+.PHONY: up down status logs verify doctor reset upgrade hosts need-stack snapshot restore snapshots
 
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
@@ -27,6 +27,9 @@ help:
 	@echo "make up|down|status|logs|verify|doctor|reset|upgrade STACK=xpro   operate stacks/<STACK>/ (or STACK=a/path)"
 	@echo "    (up: [SKIP_DOCTOR=1]; logs: SERVICE=lms [FOLLOW=1]; reset: DATA=1 [YES=1] deletes volumes and tutor/data/;"
 	@echo "     upgrade: [SUBNET=...] [LMS_PORT=...] [APP_PORT=...] [NEW_SECRETS=1])"
+	@echo "make snapshot STACK=xpro [NAME=wired] [TO=dir]   copy every datastore of the stack (stops it for the copy)"
+	@echo "make restore STACK=xpro NAME=wired [YES=1] [TO=dir]   put a snapshot's data back, all or nothing (asks first)"
+	@echo "make snapshots STACK=xpro [TO=dir]   list the snapshots: name, when, size, odl-stack version, images"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
 # A prerequisite is a list of words: the spaces of a checkout path such as "~/My Projects/odl-stack" are escaped.
@@ -108,6 +111,16 @@ upgrade: $(STAMP) need-stack
 	@$(ODL) upgrade $(STACK_DIR) $(if $(SUBNET),--subnet $(call q,$(SUBNET))) \
 		$(if $(LMS_PORT),--lms-port $(call q,$(LMS_PORT))) $(if $(APP_PORT),--app-port $(call q,$(APP_PORT))) \
 		$(if $(call yes,$(NEW_SECRETS)),--new-secrets)
+
+snapshot: $(STAMP) need-stack
+	@$(ODL) snapshot $(STACK_DIR) $(if $(NAME),$(call q,$(NAME))) $(if $(TO),--to $(call q,$(TO)))
+
+restore: $(STAMP) need-stack
+	@test -n "$(NAME)" || { echo "Error: NAME is required. Fix: make restore STACK=$(STACK) NAME=wired (list them: make snapshots STACK=$(STACK))" >&2; exit 2; }
+	@$(ODL) restore $(STACK_DIR) $(call q,$(NAME)) $(if $(TO),--to $(call q,$(TO))) $(if $(call yes,$(YES)),--yes)
+
+snapshots: $(STAMP) need-stack
+	@$(ODL) snapshots $(STACK_DIR) $(if $(TO),--to $(call q,$(TO)))
 
 hosts: $(STAMP)
 	@$(ODL) hosts $(if $(STACK),$(STACK_DIR))

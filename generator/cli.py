@@ -142,10 +142,17 @@ def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
 @click.option("--skip-doctor", is_flag=True, help="Start even if doctor finds a problem.")
 @HOSTS_FILE_OPT
 def up(stack: str, skip_doctor: bool, hosts_file: Path) -> None:
-    """Doctor, then build/pull and start STACK, follow the bootstrap until it exits, print the URLs."""
-    from generator import lifecycle
+    """Doctor, then build/pull and start STACK, follow the bootstrap until it exits, print the URLs
+    (and, while the stack has no snapshot, the command that takes one)."""
+    from generator import lifecycle, snapshots
 
-    _exit(lifecycle.up(_stack(stack), click.echo, check=not skip_doctor, hosts_file=hosts_file))
+    loaded = _stack(stack)
+    # A restore killed half-way is finished or undone before any datastore starts.
+    snapshots.recover_pending(loaded, click.echo)
+    code = lifecycle.up(loaded, click.echo, check=not skip_doctor, hosts_file=hosts_file)
+    if code == 0:
+        snapshots.offer(loaded, click.echo)
+    _exit(code)
 
 
 @cli.command()
@@ -195,6 +202,44 @@ def reset(stack: str, data: bool, yes: bool) -> None:
     from generator import lifecycle
 
     _exit(lifecycle.reset(_stack(stack), click.echo, data=data, confirm=lambda q: yes or click.confirm(q, default=False)))
+
+
+TO_OPT = click.option("--to", "to", type=click.Path(file_okay=False), help="Directory of the snapshots (default: STACK/snapshots/).")
+
+
+@cli.command()
+@click.argument("stack", type=click.Path(file_okay=False))
+@click.argument("name", required=False)
+@TO_OPT
+def snapshot(stack: str, name: str | None, to: str | None) -> None:
+    """Copy every datastore of STACK (its named volumes and tutor/data/) into snapshot NAME (default: the
+    UTC time). The stack is stopped for the copy and started again."""
+    from generator import snapshots
+
+    snapshots.take(_stack(stack), click.echo, name, to)
+
+
+@cli.command()
+@click.argument("stack", type=click.Path(file_okay=False))
+@click.argument("name")
+@TO_OPT
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+def restore(stack: str, name: str, to: str | None, yes: bool) -> None:
+    """Replace every datastore of STACK with snapshot NAME, all or nothing (asks first); a running stack is
+    started again and its bootstrap's checklist shown."""
+    from generator import snapshots
+
+    _exit(snapshots.restore(_stack(stack), click.echo, name, to, confirm=lambda q: yes or click.confirm(q, default=False)))
+
+
+@cli.command(name="snapshots")
+@STACK_ARG
+@TO_OPT
+def list_snapshots(stack: str, to: str | None) -> None:
+    """List STACK's snapshots: name, when, size, the odl-stack version and image references they were taken with."""
+    from generator import snapshots
+
+    _exit(snapshots.show(_stack(stack), click.echo, to))
 
 
 @cli.command()

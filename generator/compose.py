@@ -8,20 +8,55 @@ per long-running service, host aliases, published ports and start order.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
-from generator import course, templates
+from generator import course, secrets_store, templates
 from generator.openedx import OpenedxRender
 from generator.plan import NETWORK_NAME, OPENEDX_FRONT, StackPlan
 from generator.profiles import OPTIONAL_STEP_FAILED
-from generator.stackfiles import TUTOR_DIR
+from generator.stackfiles import TUTOR_DATA, TUTOR_DIR
 
 # Tutor's paths are relative to tutor/env/local/; ours to the stack directory.
 TUTOR_COMPOSE_DIR = f"{TUTOR_DIR}/env/local"
 OPENEDX_IMAGE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
+# Where an init one-shot records that it ran to the end, inside the data it wrote beside (tutor/data/,
+# the app's media volume): deleted with that data by `reset --data`, brought back with it by `restore`.
+INIT_STAMP_DIR = ".odl-init"
+# Tutor's jobs mount their service's tutor/data/<job> here.
+OPENEDX_JOB_DATA = "/openedx/data"
+APP_STAMP_DATA = "/var/media"
+
+
+def _stamp(name: str, image: str, script: str, data_dir: str, extra: str, secrets: Iterable[str] = ()) -> tuple[str, str, str]:
+    """(key, stamp file, the line that skips): the key is the image reference and the script (and
+    `extra`, e.g. the course's files), so another image or another script runs it again. Secrets in the
+    script are left out of it (same answers, same files; data made with other secrets is deleted with
+    its stamps, or refused by restore)."""
+    for value in sorted(secrets, key=len, reverse=True):
+        script = script.replace(value, "<secret>")
+    key = hashlib.sha256("\0".join([image, script, extra]).encode()).hexdigest()[:16]
+    stamp = f"{data_dir}/{INIT_STAMP_DIR}/{name}"
+    skip = (f'if [ "$(cat {stamp} 2>/dev/null)" = {key} ]; then echo "odl-stack: {name} already ran to the end on this data'
+            f' at this image (stamp {key} in {stamp}): skipped"; exit 0; fi')
+    return key, stamp, skip
+
+
+def once(name: str, image: str, script: str, data_dir: str = OPENEDX_JOB_DATA, extra: str = "", secrets: Iterable[str] = ()) -> str:
+    """A one-shot's shell script that skips `script` when the data records it already succeeded at this
+    image, and records it after it succeeds. `$` escaped for Compose."""
+    key, stamp, skip = _stamp(name, image, script, data_dir, extra, secrets)
+    text = f"{skip}\n(\n{script}\n)\nmkdir -p {data_dir}/{INIT_STAMP_DIR} && echo {key} > {stamp}\n"
+    return text.replace("$", "$$")
+
+
+def once_line(name: str, image: str, script: str, data_dir: str = APP_STAMP_DATA) -> str:
+    """`once` on one line (the app's init is a folded YAML scalar)."""
+    key, stamp, skip = _stamp(name, image, script, data_dir, "")
+    return f"{skip}; ( {script} ) && mkdir -p {data_dir}/{INIT_STAMP_DIR} && echo {key} > {stamp}".replace("$", "$$")
 
 
 def _rebase_volume(volume: str) -> str:
@@ -62,6 +97,7 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
     """Tutor's `do init` tasks as a chain of one-shot services, in Tutor's order."""
     services: dict[str, dict[str, Any]] = {}
     previous = None
+    secrets = [v for v in secrets_store.tutor_secrets(render.config).values() if v]
     for index, (job, script) in enumerate(render.init_tasks, start=1):
         service = _tutor_service(render.jobs[f"{job}-job"])
         depends = service.get("depends_on", {})
@@ -70,16 +106,20 @@ def init_services(render: OpenedxRender) -> dict[str, dict[str, Any]]:
         if job != "mysql":
             depends["permissions"] = {"condition": "service_completed_successfully"}
         service["depends_on"] = depends
-        # `$` would be read by Compose as interpolation; the scripts mean shell variables.
-        service["command"] = ["sh", "-e", "-c", script.replace("$", "$$")]
-        service["restart"] = "no"
         name = f"openedx-init-{index}-{job}"
+        # `$` would be read by Compose as interpolation; the scripts mean shell variables. Each job
+        # skips what its data records as done; Tutor's mysql job has no data directory, so it gets one
+        # (its wait for MySQL sleeps 10 s a try, and its users and grants live in MySQL's data).
+        if not any(str(v).split(":")[1] == OPENEDX_JOB_DATA for v in service.get("volumes", [])):
+            service["volumes"] = [*service.get("volumes", []), f"./{TUTOR_DATA}/{job}-job:{OPENEDX_JOB_DATA}:z"]
+        service["command"] = ["sh", "-e", "-c", once(name, str(service["image"]), script, secrets=secrets)]
+        service["restart"] = "no"
         services[name] = service
         previous = name
     return services
 
 
-def course_import_service(plan: StackPlan, render: OpenedxRender, after: str) -> dict[str, Any]:
+def course_import_service(plan: StackPlan, render: OpenedxRender, after: str, files: dict[str, str]) -> dict[str, Any]:
     """The stack's course, imported by a CMS one-shot built from Tutor's own `cms-job`
     (its image, settings and mounts), after Tutor's init chain, like Tutor's init jobs."""
     facts = plan.bootstrap["course"]
@@ -90,7 +130,9 @@ def course_import_service(plan: StackPlan, render: OpenedxRender, after: str) ->
     if isinstance(environment, list):
         environment = dict(item.split("=", 1) for item in environment)
     service["environment"] = {**environment, **course.environment(facts)}
-    service["command"] = course.command()
+    shell, flags, _c, script = course.command()
+    digest = hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest()
+    service["command"] = [shell, flags, "-c", once(course.SERVICE, str(service["image"]), script, extra=digest)]
     service["restart"] = "no"
     return service
 
@@ -110,12 +152,15 @@ def _our_services(template: str, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def init_script(plan: StackPlan) -> str:
-    """The app's init steps: required ones chained with `&&`, then optional ones that never stop it."""
+    """The app's init steps: required ones chained with `&&`, then optional ones that never stop it;
+    from published images, skipped when the data records them done at this image (from a checkout the
+    code changes under the same image, so they always run)."""
     required = " && ".join(" ".join(cmd) for cmd in plan.app.init_commands)
     optional = [
         f"{{ {' '.join(cmd)} || echo '{OPTIONAL_STEP_FAILED} {' '.join(cmd)}'; }}" for cmd in plan.app.optional_init_commands
     ]
-    return " && ".join([required, *optional])
+    script = " && ".join([required, *optional])
+    return script if plan.spec.app_src else once_line("app-init", app_image_ref(plan), script)
 
 
 def app_image_ref(plan: StackPlan) -> str:
@@ -146,7 +191,7 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
     for name in OPENEDX_IMAGE_SERVICES:
         services[name]["env_file"] = ["secrets/openedx.env"]
     services.update(inits)
-    services[course.SERVICE] = course_import_service(plan, render, last_init)
+    services[course.SERVICE] = course_import_service(plan, render, last_init, course.files(context))
     services[course.DEMO_SERVICE] = demo_course_service(render)
     # Tutor's job services stay usable (`docker compose run --rm lms-job ...`) but don't start on `up`.
     for name, definition in render.jobs.items():
@@ -178,9 +223,6 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
         if service.get("image") in built:
             service["pull_policy"] = "never"
 
-    volumes = {"app-db-data": None, "app-static": None, "app-media": None}
-    if plan.spec.apisix:
-        volumes["keycloak-db-data"] = None
     return {
         "name": plan.project,
         "services": services,
@@ -194,8 +236,21 @@ def assemble(plan: StackPlan, render: OpenedxRender, context: dict[str, Any]) ->
                 },
             }
         },
-        "volumes": volumes,
+        "volumes": named_volumes(services),
     }
+
+
+def named_volumes(services: dict[str, Any]) -> dict[str, None]:
+    """Every named volume a service mounts, declared once (sorted): a template that mounts a
+    new one needs no other change, and snapshots find it here too."""
+    found: dict[str, None] = {}
+    for service in services.values():
+        for mount in service.get("volumes") or []:
+            source = mount.get("source", "") if isinstance(mount, dict) else str(mount).split(":")[0]
+            if ":" in str(mount) or isinstance(mount, dict):
+                if source and not source.startswith((".", "/", "$")):
+                    found[source] = None
+    return dict(sorted(found.items()))
 
 
 class _Dumper(yaml.SafeDumper):

@@ -6,6 +6,7 @@ Reading happens here; writing is left to render, the only stage that writes.
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from pathlib import Path
@@ -15,6 +16,13 @@ from generator import statefile
 from generator.stackfiles import SECRETS_FILE
 
 _ALNUM = string.ascii_letters + string.digits
+# Tutor's config keys that hold secrets (the rest are settings: hosts, image names).
+_TUTOR_SECRET = re.compile(r"PASSWORD|SECRET|_KEY|^ID$")
+
+
+def tutor_secrets(config: Mapping[str, object]) -> dict[str, str]:
+    """The secrets among Tutor's config values, by key."""
+    return {key: str(value) for key, value in config.items() if _TUTOR_SECRET.search(key)}
 
 
 def client_id() -> str:

@@ -77,14 +77,16 @@ class Stack:
             files.append(self.path / OVERRIDE_FILE)
         return files
 
-    def _models(self) -> list[dict[str, Any]]:
+    @property
+    def models(self) -> list[dict[str, Any]]:
+        """The compose files' contents, in the order Compose reads them."""
         return [self.compose] + ([self.override] if self.override else [])
 
     @property
     def published(self) -> list[Published]:
         """Every host port the stack publishes (ours and the override's)."""
         found: dict[tuple[str, str, int], Published] = {}
-        for model in self._models():
+        for model in self.models:
             for service, body in (model.get("services") or {}).items():
                 if body and body.get("profiles"):
                     continue  # profiled jobs are never started by `up`
@@ -97,7 +99,7 @@ class Stack:
     def volumes(self) -> list[str]:
         """Full Docker names of the stack's named volumes (`<project>_<volume>`)."""
         names: set[str] = set()
-        for model in self._models():
+        for model in self.models:
             for key, body in (model.get("volumes") or {}).items():
                 body = body or {}
                 if body.get("external"):

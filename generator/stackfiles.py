@@ -19,3 +19,7 @@ OVERRIDE_FILE = "docker-compose.override.yml"
 DATA_STAMP = ".odl-stack/data.json"
 # Tutor's bind-mounted data; mysql is the part that keeps passwords.
 TUTOR_DATA = "tutor/data"
+# Snapshots of the stack's data (`odl-stack snapshot`); the generator never writes or removes them.
+SNAPSHOTS_DIR = "snapshots"
+# Written by `odl-stack restore` while it swaps data in: what to finish or undo after a kill.
+RESTORE_JOURNAL = ".odl-stack/restore.json"

@@ -41,10 +41,12 @@ MAKE_VARS = {
     "--yes": "YES=1",
     "--follow": "FOLLOW=1",
     "--skip-doctor": "SKIP_DOCTOR=1",
+    "--to": "TO",
 }
 # CLI command -> make target; commands without one are given as CLI commands.
 MAKE_TARGETS = {"new": "stack", "up": "up", "down": "down", "status": "status", "logs": "logs", "verify": "verify",
-                "doctor": "doctor", "reset": "reset", "upgrade": "upgrade"}
+                "doctor": "doctor", "reset": "reset", "upgrade": "upgrade",
+                "snapshot": "snapshot", "restore": "restore", "snapshots": "snapshots"}
 STACKS_DIR = "stacks"
 COOKIECUTTER_TEMPLATE = "cookiecutter-template"
 

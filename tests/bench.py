@@ -52,6 +52,9 @@ def main() -> int:
     print(f"tutor config save : median {tutor_median:.3f} s over {ROUNDS} runs (min {min(tutors):.3f})")
     print(f"odl-stack new     : median {ours_median:.3f} s over {ROUNDS} runs (min {min(ours):.3f})")
     print(f"ratio odl-stack/tutor = {ratio:.2f} (target <= {TARGET})")
+    import bench_snapshots
+
+    bench_snapshots.main()
     return 0
 
 

@@ -162,6 +162,9 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     assert "Open edX LMS   http://openedx.odl.local:8000" in out and "MIT xPro       http://xpro.odl.local:8053" in out
     assert "Studio         http://studio.openedx.odl.local:8000" in out
     assert "Learning MFE   http://apps.openedx.odl.local:8000/learning" in out
+    # The first green up offers the one command that snapshots this state (it takes none itself).
+    assert f"Snapshot this wired state, to come back to it in seconds: odl-stack snapshot {stack} wired" in out
+    assert not (stack / "snapshots").exists()
     # The data now goes with these passwords: doctor says so later.
     loaded = stackdir.load(stack)
     assert set(loaded.data_stamp()) == {"mysql", "app-db"}
