@@ -1,13 +1,15 @@
 # odl-stack: the two commands a newcomer needs are `make stack APP=...` and `make test`.
 PYTHON ?= python3
+# A value as one shell word, whatever it holds (NAME="my stack" reaches odl-stack's own validation).
+q = '$(subst ','\'',$(1))'
 # The repo, so `make -f <repo>/Makefile` also works from another directory (stacks/ is then created there).
-ROOT := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
+# Worked out by the shell from the whole list: make's word functions would split a path with a space
+# ("~/My Projects/odl-stack"), and this Makefile includes no other.
+ROOT := $(shell cd "$$(dirname $(call q,$(strip $(MAKEFILE_LIST))))" && pwd)/
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-odl-stack
 yes = $(filter 1 yes true,$(1))
-# A value as one shell word, whatever it holds (NAME="my stack" reaches odl-stack's own validation).
-q = '$(subst ','\'',$(1))'
 # odl-stack words its fix lines as make variables (FORCE=1, STACK=...) when run from here.
 ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 
@@ -17,7 +19,7 @@ ODL := ODL_STACK_VIA=make ODL_STACK_TYPED=$(call q,$(STACK)) $(BIN)/odl-stack
 help:
 	@echo "make stack APP=xpro|mitxonline [APISIX=1] [PROFILE=tutor|devstack] [NAME=...] [SUBNET=...]"
 	@echo "           [LMS_PORT=...] [APP_PORT=...] [APP_SRC=checkout] [IMAGES=file.yml] [OUT=dir]"
-	@echo "           [IP='service=address ...'] [OPENEDX_PLUGIN_SRC='checkout ...'] [FORCE=1 [NEW_SECRETS=1]]"
+	@echo "           [IP='service=address ...'] [OPENEDX_PLUGIN_SRC='checkout ...'] [FORCE=1 [NEW_SECRETS=1] [CHANGE_KIND=1]]"
 	@echo "           generate stacks/<name>/ (or OUT/<name>/)"
 	@echo "make test      the whole test suite (static checks, unit, golden, compose contract, bootstrap, engine tier with a browser)"
 	@echo "make e2e REAL=1   the engine scenarios and browser journeys on the published images (needs the registries)"
@@ -31,7 +33,10 @@ help:
 	@echo "make snapshots STACK=xpro [TO=dir]   list the snapshots: name, when, size, odl-stack version, images"
 
 # The project's virtualenv, created on first use and refreshed when pyproject.toml changes.
-$(STAMP): $(ROOT)pyproject.toml
+# A prerequisite is a list of words: the spaces of a checkout path such as "~/My Projects/odl-stack" are escaped.
+empty :=
+space := $(empty) $(empty)
+$(STAMP): $(subst $(space),\ ,$(ROOT))pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '$(ROOT).[test]'
@@ -47,7 +52,7 @@ stack: $(STAMP)
 		$(if $(APP_SRC),--app-src $(call q,$(APP_SRC))) $(if $(IMAGES),--images $(call q,$(IMAGES))) \
 		$(if $(OUT),--out $(call q,$(OUT))) $(foreach a,$(IP),--ip $(call q,$(a))) \
 		$(foreach p,$(OPENEDX_PLUGIN_SRC),--openedx-plugin-src $(call q,$(p))) \
-		$(if $(call yes,$(FORCE)),--force) $(if $(call yes,$(NEW_SECRETS)),--new-secrets)
+		$(if $(call yes,$(FORCE)),--force) $(if $(call yes,$(NEW_SECRETS)),--new-secrets) $(if $(call yes,$(CHANGE_KIND)),--change-kind)
 
 test: test-static test-unit test-bootstrap e2e
 

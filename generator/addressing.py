@@ -79,18 +79,6 @@ def assign(subnet: str, services: Sequence[str], overrides: Mapping[str, str] | 
     return {service: result[service] for service in services}
 
 
-def check_no_overlap(subnet: str, others: Mapping[str, str]) -> None:
-    """Stacks meant to run side by side must not share address space."""
-    net = ipaddress.ip_network(subnet)
-    for name, other in sorted(others.items()):
-        if net.overlaps(ipaddress.ip_network(other)):
-            raise StackError(
-                wording.field("--subnet"),
-                f"{subnet} overlaps {other} of the stack '{name}' next to it",
-                f"pass {wording.option('--subnet', next_free_subnet(subnet, others.values()))} (or another range no other stack uses)",
-            )
-
-
 def next_free_subnet(start: str, taken: Iterable[str]) -> str:
     """`start`, or the first network of its size after it that overlaps none of `taken`
     (wrapping around inside the private range that holds it)."""

@@ -74,12 +74,13 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
 @click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
-def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, **answers: Any) -> None:
+@click.option("--change-kind", is_flag=True, help="With --force: let the regeneration change the stack's --profile or --apisix (hostnames, ports and files change; data made for the old kind is left behind, and listed). Without it such a change is refused.")
+def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, change_kind: bool, **answers: Any) -> None:
     """Write a complete, self-contained stack into OUT/NAME."""
     from generator import new as new_mod
 
     answers["addresses"] = _parse_addresses(addresses)
-    new_mod.generate(answers, out, force, echo=click.echo, new_secrets=new_secrets)
+    new_mod.generate(answers, out, force, echo=click.echo, new_secrets=new_secrets, change_kind=change_kind)
 
 
 # ------------------------------------------------------------------ operating a stack
@@ -163,7 +164,15 @@ def down(stack: str) -> None:
     """Stop STACK and remove its containers and network (data and secrets are kept)."""
     from generator import lifecycle
 
-    _exit(lifecycle.down(_stack(stack), click.echo))
+    try:
+        loaded = _stack(stack)
+    except StackError as exc:
+        if not Path(stack).exists():
+            # Doctor names the Compose projects it finds on the engine; one odl-stack did not make here is no STACK.
+            name = Path(stack).name
+            raise StackError(exc.field, exc.problem, f"{exc.fix}; a Compose project named {name} that no stack here made is stopped with: docker compose -p {name} down") from None
+        raise
+    _exit(lifecycle.down(loaded, click.echo))
 
 
 @cli.command()
@@ -296,6 +305,9 @@ def main() -> None:
     # A closed terminal or `kill` unwinds like Ctrl-C, so staging directories are removed and a
     # half-done swap is put back.
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C is KeyboardInterrupt (exit 130) even when this process was started with SIGINT ignored
+    # (a shell's background job, some test runners), which Python would otherwise keep.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # Without standalone mode click returns an Exit's code instead of exiting with it.
         code = cli.main(standalone_mode=False)

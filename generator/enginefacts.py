@@ -225,7 +225,19 @@ def engine_url() -> str:
                 return found
         except (OSError, subprocess.SubprocessError):
             pass
-    return "unix:///var/run/docker.sock"
+    return f"unix://{DEFAULT_SOCKET}"
+
+
+DEFAULT_SOCKET = "/var/run/docker.sock"
+# The variable the bootstrap's socket mount reads (templates/compose/bootstrap.yml.j2).
+SOCKET_ENV = "ODL_DOCKER_SOCKET"
+
+
+def engine_socket(url: str | None = None) -> str | None:
+    """The host path of the engine's unix socket (from engine_url()); None when the engine is reached
+    another way (tcp://, ssh://), so there is no socket on this host to mount."""
+    url = url or engine_url()
+    return url.removeprefix("unix://") if url.startswith("unix://") else None
 
 
 def compose_version(client_call: Sequence[str] | None = None) -> str:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Callable, Concatenate, Iterable, ParamSpec, Se
 from generator import datastamp, doctor, wording
 from generator.dockercli import client_call, require_docker_cli
 from generator.hosts import DEFAULT_HOSTS_FILE
-from generator.stackdir import Stack, siblings
+from generator.neighbours import siblings_of
+from generator.stackdir import Stack
 from generator.stackfiles import DATA_STAMP, TUTOR_DATA
 from generator.wording import Echo
 
@@ -42,6 +43,13 @@ def client(stack: Stack) -> DockerClient:
     # Compose >= 2.36 may build with Bake and warns when buildx is missing; the classic builder
     # builds the stack's two small images the same way, without the warning.
     os.environ.setdefault("COMPOSE_BAKE", "false")
+    # The bootstrap mounts the socket of the engine this talks to (DOCKER_HOST or the docker context),
+    # unless the user chose one; generated files stay free of host paths (bootstrap.yml.j2's default).
+    from generator.enginefacts import SOCKET_ENV, engine_socket
+
+    socket = engine_socket()
+    if socket and not os.environ.get(SOCKET_ENV):
+        os.environ[SOCKET_ENV] = socket
     return DockerClient(
         client_call=require_docker_cli(),
         compose_files=[str(f) for f in stack.compose_files],
@@ -107,7 +115,7 @@ def print_urls(stack: Stack, echo: Echo) -> None:
 
 
 def run_doctor(stack: Stack, echo: Echo, hosts_file: Path = DEFAULT_HOSTS_FILE) -> bool:
-    findings = doctor.diagnose(stack, hosts_file=hosts_file, siblings=siblings(stack))
+    findings = doctor.diagnose(stack, hosts_file=hosts_file, siblings=siblings_of(stack.path))
     echo(doctor.format_findings(findings))
     return not any(f.failed for f in findings)
 
@@ -234,17 +242,28 @@ def reset(stack: Stack, echo: Echo, data: bool = False, confirm: Callable[[str],
         if not confirm("Delete them?"):
             echo("Nothing deleted.")
             return 0  # an answer, not a failure
+        import sys
+
+        from generator import stacklock
+
+        # It deletes tutor/data/ and the data stamp: not while `upgrade` or `new --force` writes the stack.
+        with stacklock.hold(stack.path, lambda line: print(line, file=sys.stderr)):
+            return _reset_data(stack, echo)
     docker = client(stack)
-    compose(stack, docker, echo, ["down", "--remove-orphans", *(["--volumes"] if data else [])])
-    if data:
-        for volume in stack.volumes:
-            if docker.volume.exists(volume):
-                docker.volume.remove(volume)
-        _remove_tutor_data(stack, docker)
-        (stack.path / DATA_STAMP).unlink(missing_ok=True)
-        echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
-    else:
-        echo(f"Stack {stack.project} reset: containers and network removed; volumes, {TUTOR_DATA}/ and secrets kept.")
+    compose(stack, docker, echo, ["down", "--remove-orphans"])
+    echo(f"Stack {stack.project} reset: containers and network removed; volumes, {TUTOR_DATA}/ and secrets kept.")
+    return 0
+
+
+def _reset_data(stack: Stack, echo: Echo) -> int:
+    docker = client(stack)
+    compose(stack, docker, echo, ["down", "--remove-orphans", "--volumes"])
+    for volume in stack.volumes:
+        if docker.volume.exists(volume):
+            docker.volume.remove(volume)
+    _remove_tutor_data(stack, docker)
+    (stack.path / DATA_STAMP).unlink(missing_ok=True)
+    echo(f"Stack {stack.project} reset: containers, network, volumes and {TUTOR_DATA}/ removed; secrets kept.")
     return 0
 
 

@@ -8,7 +8,6 @@ imported when a stack is written, so `upgrade`'s and `status`'s imports stay lig
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import re
 from importlib import metadata
@@ -17,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from generator import addressing, plugin_checkouts, stackdir, versions, wording
+from generator import neighbours, plugin_checkouts, stackdir, versions, wording
 from generator import kept as kept_state
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
@@ -65,6 +64,8 @@ def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None,
         images=images,
         ports={**(kept.get("ports") or {}), **given_ports(answers)},
         addresses=answers.get("addresses") or {},
+        # Ports the generator picked itself: kept while the stack stays of its kind, never as chosen ones.
+        picked_ports={**(kept.get("picked_ports") or {}), **(answers.get("picked_ports") or {})},
     )
 
 
@@ -135,11 +136,13 @@ def generate(
     networks: Callable[[], Sequence[Any] | None] | None = None,
     new_secrets: bool = False,
     volumes: kept_state.VolumeLister | None = None,
+    change_kind: bool = False,
 ) -> Path:
     """answers -> StackSpec -> StackPlan -> files in OUT/NAME; the stack directory.
 
     `networks` lists the Docker engine's networks (default: ask the engine; None when none answers);
-    `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check).
+    `volumes` its volume names, asked only when a regeneration finds its secrets gone (kept_state.check);
+    `change_kind`: a regeneration may change the profile or the gateway (see _check_kind).
     """
     from generator import stacklock
 
@@ -151,7 +154,7 @@ def generate(
     # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
     stack_dir = out / name
     with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
-        return _generate(answers, out, stack_dir, force, echo, networks, new_secrets, volumes)
+        return _generate(answers, out, stack_dir, force, echo, networks, new_secrets, volumes, change_kind)
 
 
 def _generate(
@@ -163,6 +166,7 @@ def _generate(
     networks: Callable[[], Sequence[Any] | None] | None,
     new_secrets: bool,
     volumes: kept_state.VolumeLister | None,
+    change_kind: bool = False,
 ) -> Path:
     from generator import render, secrets_store
     from generator.plan import make_plan
@@ -181,12 +185,20 @@ def _generate(
     spec = spec_from_answers(answers, stack_dir, kept)
     if kept and kept.get("app") != spec.app:
         _refuse_app_change(stack_dir, out, kept, spec)
-    spec, picked = _side_by_side(spec, out, fixed_subnet=bool(answers.get("subnet") or kept.get("subnet")),
-                                 fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
+    kind_lines: list[str] = []
+    if kept and _kind(kept) != spec.kind:
+        kind_lines = _check_kind(stack_dir, out, kept, spec, change_kind)
+        # What the generator picked for the old kind, and the ports of services the new kind lacks, go.
+        kept = {**kept, "picked_ports": {}, "ports": {k: v for k, v in (kept.get("ports") or {}).items() if k in _port_answers(spec)}}
+        spec = spec_from_answers(answers, stack_dir, kept)
+    spec, picked = _side_by_side(spec, stack_dir, given_subnet=bool(answers.get("subnet")), kept_subnet=bool(kept.get("subnet")),
+                                 given=given_ports(answers), fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
     renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
+    if not existing:
+        picked += _same_name_elsewhere(spec.name, stack_dir, volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
-    for line in picked + renewed:
+    for line in kind_lines + picked + renewed:
         echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)
     if existing:
@@ -221,38 +233,96 @@ def _refuse_app_change(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec
     )
 
 
+def _same_name_elsewhere(name: str, stack_dir: Path, volumes: kept_state.VolumeLister | None) -> list[str]:
+    """Compose names a stack's project, containers, network and volumes after the stack's name, whatever
+    its directory: a second stack of one name elsewhere shares them. Said before the first start."""
+    from generator import enginefacts
+
+    lines = []
+    other = Path(wording.STACKS_DIR) / name
+    if stackdir.is_stack(other) and other.resolve() != stack_dir.resolve():
+        lines.append(f"warning: {other} is a stack of the same name; both are Compose project '{name}' and would share its containers,"
+                     f" network and volumes: run one at a time, or choose another {wording.option('--name')}")
+    present = (volumes or enginefacts.engine_volumes)() or set()
+    theirs = sorted(v for v in present if v.startswith(f"{name}_"))
+    if theirs:
+        lines.append(f"warning: the Docker engine already has volumes of a Compose project '{name}' ({', '.join(theirs[:3])}"
+                     f"{', ...' if len(theirs) > 3 else ''}), from another stack of this name or an earlier one: this stack would"
+                     f" start on that data, made with other passwords; choose another {wording.option('--name')}, or delete them first")
+    return lines
+
+
+def _kind(answers: Mapping[str, Any]) -> tuple[str, bool, str]:
+    return (str(answers.get("app")), bool(answers.get("apisix")), str(answers.get("profile") or "tutor"))
+
+
+def _port_answers(spec: StackSpec) -> set[str]:
+    """The port answers a stack of this kind has (the gateway's only with APISIX)."""
+    from generator.plan import make_plan
+
+    return {BY_PLAN_KEY[key].answer for key in make_plan(dataclasses.replace(spec, ports={}, picked=frozenset())).ports}
+
+
+def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: StackSpec, change_kind: bool) -> list[str]:
+    """A regeneration that changes the profile or the gateway: refused unless asked for with
+    --change-kind, because it moves hostnames and ports and leaves data made for the old kind. The
+    refusal and the lines printed when asked say what changes and what is left behind."""
+    from generator.profiles import ERAS
+
+    old_era, new_era = ERAS[_kind(kept)[2]], ERAS[spec.profile]
+    changes, left = [], []
+    if old_era.name != new_era.name:
+        changes.append(f"profile {old_era.name} -> {new_era.name}: Open edX moves from {old_era.lms_hostname}:{old_era.lms_port}"
+                       f" to {new_era.lms_hostname}:{new_era.lms_port} (its login backend from {old_era.backend_name} to {new_era.backend_name})")
+        left.append(f"the LMS database's {old_era.name}-era Site and provider records, and its learners' links through {old_era.backend_name}")
+    if bool(kept.get("apisix")) != spec.apisix:
+        if spec.apisix:
+            changes.append("APISIX on: the app is served through APISIX + Keycloak (apisix/ and keycloak/ are added)")
+        else:
+            changes.append("APISIX off: apisix/ and keycloak/ and their ports are removed")
+            left.append(f"Keycloak's database (volume {spec.name}_keycloak-db-data; docker volume rm it when done)")
+    if change_kind:
+        return [f"changing the kind of stack (asked with {wording.option('--change-kind')}): {'; '.join(changes)}"] + (
+            [f"left unused: {'; '.join(left)}"] if left else [])
+    base = default_name(*spec.kind)
+    new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
+    field = "--apisix" if bool(kept.get("apisix")) != spec.apisix else "--profile"
+    beside = wording.command("new", None, ("--app", spec.app), *([("--apisix")] if spec.apisix else []),
+                             ("--profile", spec.profile), ("--name", new_name))
+    confirm = "" if wording.via_cookiecutter() else f", or change this one and leave that data behind: add {wording.option('--change-kind')}"
+    raise StackError(
+        wording.field(field),
+        f"regenerating {stack_dir} would change what kind of stack it is ({'; '.join(changes)})" + (f" and leave unused: {'; '.join(left)}" if left else ""),
+        f"start a new stack beside it: {beside}{confirm}",
+    )
+
+
 def _side_by_side(
-    spec: StackSpec, out: Path, fixed_subnet: bool, fixed_ports: set[str], networks: Callable[[], Sequence[Any] | None] | None
+    spec: StackSpec,
+    stack_dir: Path,
+    given_subnet: bool,
+    kept_subnet: bool,
+    given: Mapping[str, Any],
+    fixed_ports: set[str],
+    networks: Callable[[], Sequence[Any] | None] | None,
 ) -> tuple[StackSpec, list[str]]:
     """Next to other stacks (and the engine's networks, when it answers): a subnet or port the user
-    did not choose moves to the next free one, and says so; one they chose is refused when taken."""
+    did not choose moves to the next free one, and says so; one they chose now is refused when taken
+    (neighbours.settle_subnet, check_given_ports); the subnet a stack has already stays."""
     from generator.enginefacts import engine_networks
     from generator.plan import NETWORK_NAME, make_plan
 
-    neighbours = stackdir.neighbour_subnets(out, spec.name)
-    own_network = f"{spec.name}_{NETWORK_NAME}"
-    engine = [n for n in ((networks or engine_networks)() or []) if n.name != own_network]
-    # The stacks next to this one first: they are the likelier reason, and the user knows them.
-    taken = sorted((f"stack '{k}'", v) for k, v in neighbours.items()) + sorted((f"Docker network '{n.name}'", s) for n in engine for s in n.subnets)
-    subnets = [other for _who, other in taken]
-    picked = []
-    mine = ipaddress.ip_network(spec.subnet)
-    clash = next(((who, other) for who, other in taken if mine.overlaps(ipaddress.ip_network(other, strict=False))), None)
-    if clash and fixed_subnet:
-        raise StackError(
-            wording.field("--subnet"),
-            f"{spec.subnet} overlaps {clash[1]} of {clash[0]}; Compose would fail with 'Pool overlaps'",
-            f"pass {wording.option('--subnet', addressing.next_free_subnet(spec.subnet, subnets))} (or another range nothing uses)",
-        )
-    if clash:
-        free = addressing.next_free_subnet(spec.subnet, subnets)
-        picked.append(f"subnet {free} ({spec.subnet} is used by {clash[0]})")
-        spec = dataclasses.replace(spec, subnet=free)
+    taken = neighbours.subnets_taken(stack_dir, spec.name, f"{spec.name}_{NETWORK_NAME}", (networks or engine_networks)())
+    subnet, picked = neighbours.settle_subnet(spec.subnet, taken, given=given_subnet, kept=kept_subnet, stack_dir=stack_dir)
+    if subnet != spec.subnet:
+        spec = dataclasses.replace(spec, subnet=subnet)
+    check_given_ports(stack_dir, given)
 
-    used = _neighbour_ports(out, spec)
+    used = neighbours.published_ports(stack_dir, spec.kind)
     ports = dict(spec.ports)
     defaults = make_plan(spec).ports
     own_ports = set(defaults.values())
+    chosen_by_us = set(spec.picked)
     for service, port in defaults.items():
         key = BY_PLAN_KEY[service].answer
         if key in fixed_ports or port not in used:
@@ -262,27 +332,27 @@ def _side_by_side(
             new += 1
         own_ports.add(new)
         ports[key] = new
+        chosen_by_us.add(key)
         picked.append(f"{key} port {new} ({port} is published by stack '{used[port]}')")
     if ports != dict(spec.ports):
-        spec = dataclasses.replace(spec, ports=ports)
+        spec = dataclasses.replace(spec, ports=ports, picked=frozenset(chosen_by_us))
     return spec, picked
 
 
-def _neighbour_ports(out: Path, spec: StackSpec) -> dict[int, str]:
-    """Host ports published by the other stacks of the same kind (app, gateway, profile) in the same
-    output directory: a second xPro stack is meant to run beside the first. Stacks of different kinds
-    share the LMS port by default and run one at a time (doctor says so)."""
-    kind = (spec.app, spec.apisix, spec.profile)
-    found: dict[int, str] = {}
-    for path in sorted(out.iterdir()) if out.is_dir() else []:
-        if path.name != spec.name and path.is_dir() and stackdir.is_stack(path):
-            try:
-                stack = stackdir.load(path)
-            except (StackError, OSError, ValueError, KeyError):
-                continue
-            answers = stack.answers
-            if (answers.get("app"), bool(answers.get("apisix")), answers.get("profile") or "tutor") != kind:
-                continue
-            for pub in stack.published:
-                found.setdefault(pub.port, stack.project)
-    return found
+def check_given_ports(stack_dir: Path, given: Mapping[str, Any]) -> None:
+    """A port the user gives now that a stack beside this one publishes is refused (whatever its kind:
+    the two could then never run together)."""
+    used = neighbours.all_published_ports(stack_dir)
+    for key, value in sorted(given.items()):
+        try:
+            port = int(value)
+        except (TypeError, ValueError):
+            continue  # make_spec has refused it already
+        if port in used:
+            option = next((p.option for p in BY_PLAN_KEY.values() if p.answer == key), None)
+            free = next(p for p in range(port + 1, 65536) if p not in used)
+            raise StackError(
+                wording.field(option) if option else f"{key} port",
+                f"port {port} is published by stack '{used[port]}' beside this one; the two could never run at the same time",
+                f"pass {wording.option(option, free) if option else f'another {key} port, e.g. {free}'} (or another port no stack publishes)",
+            )

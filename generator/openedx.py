@@ -129,6 +129,22 @@ def _relative_mounts(local: Path, checkouts: tuple[str, ...]) -> None:
         path.write_text(text)
 
 
+# Tutor's LMS init task (tutor 22.0.3 templates/jobs/init/lms.sh:34) registers a second Studio SSO client,
+# cms-sso-dev, for `tutor dev`'s Studio on port 8001 by appending ":8001" to CMS_HOST. Our CMS_HOST carries
+# the front's port (see the module docstring), which made that redirect "studio...:8000:8001/": two ports.
+# The dev client gets Studio's bare hostname, as Tutor means it; the client Studio signs in with here is
+# cms-sso (lms.sh:26, CMS_HOST with our port), which is unchanged.
+STUDIO_DEV_REDIRECT = ("://{{ CMS_HOST }}:8001/", "://{{ CMS_HOST.rsplit(':', 1)[0] }}:8001/")
+
+
+def _studio_dev_redirect(tasks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    old, new = STUDIO_DEV_REDIRECT
+    if not any(service == "lms" and old in script for service, script in tasks):
+        # Another Tutor: its template moved; fail here rather than render two ports again.
+        raise AssertionError(f"Tutor's lms init task no longer contains {old!r}; review STUDIO_DEV_REDIRECT")
+    return [(service, script.replace(old, new) if service == "lms" else script) for service, script in tasks]
+
+
 def _leave_out_mfes(apps: dict[str, Any]) -> dict[str, Any]:
     for name in LEFT_OUT_MFES:
         apps.pop(name, None)
@@ -210,6 +226,8 @@ def render(plan: StackPlan, kept_config: dict[str, Any], tutor_root: Path, templ
                 hooks.Filters.ENV_PATCHES.add_item((name, text))
             MFE_APPS.add()(_leave_out_mfes)
             mounts = _mount_checkouts(plan.spec.openedx_plugin_src)
+            # After Tutor's own items (added at the default priority on CORE_READY).
+            hooks.Filters.CLI_DO_INIT_TASKS.add(priority=hooks.priorities.LOW)(_studio_dev_redirect)
         _clear_caches()
 
         base = dict(kept_config)

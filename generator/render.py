@@ -55,7 +55,8 @@ def _credentials(plan: StackPlan) -> str:
         f"  test learner    {b['app']['learner']['username']} ({b['app']['learner']['email']}) / {s['learner_password']}",
         f"Service worker    {b['openedx']['service_worker']['username']} (Open edX staff user the app calls the LMS API as;",
         "                  its token is OPENEDX_SERVICE_WORKER_API_TOKEN in app.env)",
-        f"Check the wiring  make verify STACK={plan.project}   (the bootstrap's ✓/✗ checklist, from the odl-stack checkout)",
+        # Run in the stack's directory, wherever it is (a stack made with --out lives outside stacks/).
+        "Check the wiring  docker compose run --rm --no-deps bootstrap verify   (in the stack's directory: the bootstrap's ✓/✗ checklist)",
     ]
     if plan.spec.apisix:
         lines += [
@@ -119,8 +120,15 @@ def _generated_files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
+def _optional_files() -> tuple[str, ...]:
+    """Files only some kinds of stack have (the gateway's): a regeneration into another kind removes them."""
+    from generator import apisix
+
+    return apisix.FILES
+
+
 def changed_files(stage: Path, stack_dir: Path) -> list[tuple[str, str]]:
-    """(status, path) for each generated file that is new or differs."""
+    """(status, path) for each generated file that is new, differs, or is no longer generated."""
     changes = []
     for relative in _generated_files(stage):
         old = stack_dir / relative
@@ -128,6 +136,9 @@ def changed_files(stage: Path, stack_dir: Path) -> list[tuple[str, str]]:
             changes.append(("added", relative))
         elif old.read_bytes() != (stage / relative).read_bytes():
             changes.append(("changed", relative))
+    for relative in _optional_files():
+        if (stack_dir / relative).is_file() and not (stage / relative).exists():
+            changes.append(("removed", relative))
     return changes
 
 
@@ -180,14 +191,14 @@ def _place(source: Path, target: Path) -> None:
         raise OSError(exc.errno, exc.strerror, str(target)) from None
 
 
-def _swap(new: Path, backups: Path, stack_dir: Path, changed: list[str]) -> None:
-    """Move the changed files of `new` into `stack_dir`; on any failure put back what was moved,
-    so the stack is as it was. An unchanged file keeps its inode and mtime (make, editors,
+def _swap(new: Path, backups: Path, stack_dir: Path, changed: list[str], removed: list[str]) -> None:
+    """Move the changed files of `new` into `stack_dir` and take out the `removed` ones (which `new`
+    lacks); on any failure put back what was moved, so the stack is as it was. An unchanged file keeps its inode and mtime (make, editors,
     Compose watch)."""
     moved: list[tuple[Path, Path | None]] = []  # (target, the old file's backup, if it had one)
     made: list[Path] = []
     try:
-        for relative in changed:
+        for relative in changed + removed:
             target = stack_dir / relative
             for parent in reversed(Path(relative).parents[:-1]):
                 directory = stack_dir / parent
@@ -200,7 +211,10 @@ def _swap(new: Path, backups: Path, stack_dir: Path, changed: list[str]) -> None
                 backup = backups / relative
                 backup.parent.mkdir(parents=True, exist_ok=True)
                 os.link(target, backup)  # the old inode, so a rollback restores it, mtime and all
-            _place(new / relative, target)
+            if relative in removed:  # no longer generated: the backup holds it until the swap is over
+                target.unlink()
+            else:
+                _place(new / relative, target)
             moved.append((target, backup))
     except BaseException:
         for target, backup in reversed(moved):
@@ -213,6 +227,11 @@ def _swap(new: Path, backups: Path, stack_dir: Path, changed: list[str]) -> None
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
+    # Directories a removed file leaves empty go too (apisix/, keycloak/import/, keycloak/); a user's file keeps its one.
+    for relative in removed:
+        for parent in Path(relative).parents[:-1]:
+            with contextlib.suppress(OSError):
+                (stack_dir / parent).rmdir()
 
 
 def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
@@ -243,10 +262,10 @@ def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
                 if fresh:
                     _place(new, stack_dir)
                 else:
-                    _swap(new, backups, stack_dir, [relative for _status, relative in changes])
+                    _swap(new, backups, stack_dir, [r for s, r in changes if s != "removed"], [r for s, r in changes if s == "removed"])
             if not fresh:
                 _chmod(stack_dir, 0o700)
-                for relative in _generated_files(new) + [r for _s, r in changes]:
+                for relative in _generated_files(new) + [r for s, r in changes if s != "removed"]:
                     _chmod(stack_dir / relative, SECRET_MODE if _is_secret(relative) else 0o644)
                     for parent in Path(relative).parents[:-1]:
                         _chmod(stack_dir / parent, 0o700 if str(parent) == "secrets" else 0o755)

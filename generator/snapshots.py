@@ -123,7 +123,10 @@ def _mounts(body: dict[str, Any]) -> Iterator[tuple[str, bool]]:
             if mount.get("source") and mount.get("type", "volume") in ("volume", "bind"):
                 yield str(mount["source"]), bool(mount.get("read_only"))
             continue
-        parts = str(mount).split(":")
+        text = str(mount)
+        # A source Compose interpolates (${ODL_DOCKER_SOCKET:-/var/run/docker.sock}) holds ':' itself.
+        head = text[: text.index("}") + 1] if text.startswith("${") and "}" in text else ""
+        parts = ([head] + text[len(head) + 1:].split(":")) if head else text.split(":")
         if len(parts) < 2:
             continue  # an anonymous volume: nothing a snapshot can name
         options = parts[2].split(",") if len(parts) > 2 else []
@@ -141,8 +144,8 @@ def stores(stack: Stack) -> list[Store]:
             declared[key] = {**declared.get(key, {}), **(body or {})}
         for service, body in (model.get("services") or {}).items():
             for source, read_only in _mounts(body or {}):
-                if source.startswith("/") or read_only:
-                    continue  # host paths outside the stack (the docker socket), or config mounts
+                if source.startswith(("/", "${")) or read_only:
+                    continue  # host paths outside the stack (the docker socket, ${ODL_DOCKER_SOCKET:-...}), or config mounts
                 if source.startswith("."):
                     relative = Path(os.path.normpath(source))
                     if relative.parts[:1] == ("..",) or (stack.path / relative).is_file():

@@ -28,13 +28,18 @@ class StackSpec:
     openedx_plugin_src: tuple[str, ...] = ()  # Open edX plugin checkouts, relative to the stack directory
     images: Mapping[str, str] = field(default_factory=dict)
     ports: Mapping[str, int] = field(default_factory=dict)  # host = container port overrides
+    # The keys of `ports` the generator picked itself (a default taken by a stack beside it), not the user:
+    # recorded apart, so they are re-picked when the kind of stack changes and never count as chosen.
+    picked: frozenset[str] = frozenset()
     addresses: Mapping[str, str] = field(default_factory=dict)  # service -> static IP overrides
 
     def answers(self) -> dict[str, Any]:
         """The answers as plain data, recorded in the stack (stack.json)."""
         # Recorded only when given, so stacks without plugin checkouts keep their stack.json.
         plugins = {"openedx_plugin_src": list(self.openedx_plugin_src)} if self.openedx_plugin_src else {}
-        return {
+        chosen = {k: v for k, v in sorted(self.ports.items()) if k not in self.picked}
+        picked = {k: v for k, v in sorted(self.ports.items()) if k in self.picked}
+        answers = {
             "app": self.app,
             "apisix": self.apisix,
             "profile": self.profile,
@@ -42,10 +47,18 @@ class StackSpec:
             "subnet": self.subnet,
             "app_src": self.app_src,
             "images": dict(sorted(self.images.items())),
-            "ports": dict(sorted(self.ports.items())),
+            "ports": chosen,
             "addresses": dict(sorted(self.addresses.items())),
             **plugins,
         }
+        if picked:  # only then, so the stacks of users who chose every port record what they did before
+            answers["picked_ports"] = picked
+        return answers
+
+    @property
+    def kind(self) -> tuple[str, bool, str]:
+        """What kind of stack it is: regenerating never changes it unasked (app, gateway, profile)."""
+        return (self.app, self.apisix, self.profile)
 
 
 def default_subnet(app: str, apisix: bool, profile: str) -> str:
@@ -88,6 +101,7 @@ def make_spec(
     images: Mapping[str, str] | None = None,
     ports: Mapping[str, Any] | None = None,
     addresses: Mapping[str, str] | None = None,
+    picked_ports: Mapping[str, Any] | None = None,
 ) -> StackSpec:
     """Validate raw answers (from CLI flags or cookiecutter) into a StackSpec."""
     check_choices(app, profile)
@@ -109,7 +123,9 @@ def make_spec(
     if not net.is_private or net.is_loopback or net.is_link_local or net.is_multicast:
         raise StackError("subnet", f"{subnet} is not a private network", "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
     clean_ports: dict[str, int] = {}
-    for key, value in (ports or {}).items():
+    # Picked ports first: a port the user gives replaces the one the generator picked.
+    picked = {k: v for k, v in (picked_ports or {}).items() if k not in (ports or {})}
+    for key, value in {**picked, **(ports or {})}.items():
         if key not in PORT_NAMES:
             raise StackError("ports", f"'{key}' is not a port name", f"use one of: {', '.join(PORT_NAMES)}")
         try:
@@ -127,4 +143,5 @@ def make_spec(
         images=dict(images or {}),
         ports=clean_ports,
         addresses=dict(addresses or {}),
+        picked=frozenset(picked),
     )

@@ -123,17 +123,6 @@ class Stack:
         return json.loads(path.read_text()) if path.exists() else {}
 
 
-def neighbour_subnets(out: Path, own: str, own_dir: Path | None = None) -> dict[str, str]:
-    """Subnets of the other stacks in the directory `out`, by stack directory name (leaving out the stack
-    named `own`, and the directory `own_dir`)."""
-    found = {}
-    for plan_file in sorted(out.glob(f"*/{PLAN_FILE}")):
-        other = plan_file.parent
-        if other.name != own and (own_dir is None or other.resolve() != own_dir.resolve()):
-            found[other.name] = json.loads(plan_file.read_text())["network"]["subnet"]
-    return found
-
-
 def parse_port(service: str, entry: Any) -> list[Published]:
     """Compose `ports:` entry (short or long syntax) -> published host ports."""
     if isinstance(entry, dict):
@@ -185,7 +174,7 @@ def recorded(path: Path) -> dict[str, Any]:
 _ANSWER_TYPES: dict[str, tuple[type, ...]] = {
     **{key: (str, type(None)) for key in ("app", "profile", "name", "subnet", "app_src")},
     "apisix": (bool, type(None)),
-    **{key: (dict, type(None)) for key in ("images", "ports", "addresses")},
+    **{key: (dict, type(None)) for key in ("images", "ports", "picked_ports", "addresses")},
     "openedx_plugin_src": (list, type(None)),
 }
 
@@ -217,32 +206,30 @@ def _which_stacks(path: Path) -> str:
     """The fix for a STACK that is none: the stacks that exist, as the user would name them."""
     found: list[Path] = []
     for where in dict.fromkeys([path.parent, Path(wording.STACKS_DIR)]):
-        if where.is_dir():
-            found += [p for p in sorted(where.iterdir()) if p.is_dir() and is_stack(p) and p not in found]
+        found += [p for p in stack_dirs(where) if p not in found]
     if not found:
         return f"create one first: {wording.command('new', None, ('--app', 'xpro'))}"
     names = ", ".join(wording.stack_value(p) if wording.via_make() else str(p) for p in found)
     return f"use one of the stacks that exist: {names}"
 
 
-def siblings(stack: Stack) -> list[Stack]:
-    """The other stacks in the same parent directory (e.g. stacks/), for side-by-side checks."""
-    found = []
-    # Siblings are named the way this stack was (relative stays relative), so fix lines agree.
-    parent = stack.path.parent if stack.path.name not in ("", "..") else stack.path.resolve().parent
-    for candidate in sorted(parent.iterdir()):
-        if candidate.resolve() != stack.path.resolve() and candidate.is_dir() and is_stack(candidate):
-            try:
-                found.append(load(candidate))
-            except (StackError, OSError, ValueError, KeyError):
-                continue
-    return found
+def beside(path: Path) -> Path:
+    """The directory that holds the stack `path`, named the way `path` was (relative stays relative),
+    so fix lines about its neighbours agree with the ones about it."""
+    return path.parent if path.name not in ("", "..") else path.resolve().parent
+
+
+def stack_dirs(where: Path, leave_out: Path | None = None) -> list[Path]:
+    """The stack directories directly in `where`, by name, leaving out `leave_out`: the one scan of a
+    directory for stacks (siblings, neighbours' subnets and ports, the list of stacks in a fix line)."""
+    if not where.is_dir():
+        return []
+    skip = leave_out.resolve() if leave_out is not None else None
+    return [p for p in sorted(where.iterdir()) if p.is_dir() and is_stack(p) and p.resolve() != skip]
 
 
 def find_stacks(default_root: Path = Path("stacks")) -> list[Path]:
     """STACK when none is given: the current directory if it is a stack, else every stack under stacks/."""
     if is_stack(Path(".")):
         return [Path(".")]
-    if default_root.is_dir():
-        return [p for p in sorted(default_root.iterdir()) if p.is_dir() and is_stack(p)]
-    return []
+    return stack_dirs(default_root)

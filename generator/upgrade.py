@@ -11,34 +11,51 @@ docker-compose.yml).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from generator import __version__, kept, wording
 from generator.errors import StackError
 from generator.stackfiles import OVERRIDE_FILE, STACK_FILE
 from generator.wording import Echo
 
+if TYPE_CHECKING:
+    from generator.enginefacts import DockerNetwork
+
 
 def upgrade(
-    stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None = None, new_secrets: bool = False, volumes: kept.VolumeLister | None = None
+    stack_dir: Path,
+    echo: Echo,
+    changes: Mapping[str, Any] | None = None,
+    new_secrets: bool = False,
+    volumes: kept.VolumeLister | None = None,
+    networks: Callable[[], Sequence[DockerNetwork] | None] | None = None,
 ) -> list[tuple[str, str]]:
     """Re-render `stack_dir` with this generator; `changes` may set ports (lms/app) or the subnet.
-    Secrets are kept; where their files are gone, see kept.check (`volumes` lists the engine's volumes)."""
+    Secrets are kept; where their files are gone, see kept.check (`volumes` lists the engine's volumes,
+    `networks` its networks: default, ask the engine)."""
     import click
 
     from generator import stacklock
 
     # One writer at a time: the answers and secrets read here are the ones the render replaces.
     with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
-        return _upgrade(stack_dir, echo, changes, new_secrets, volumes)
+        return _upgrade(stack_dir, echo, changes, new_secrets, volumes, networks)
 
 
 def _upgrade(
-    stack_dir: Path, echo: Echo, changes: Mapping[str, Any] | None, new_secrets: bool, volumes: kept.VolumeLister | None
+    stack_dir: Path,
+    echo: Echo,
+    changes: Mapping[str, Any] | None,
+    new_secrets: bool,
+    volumes: kept.VolumeLister | None,
+    networks: Callable[[], Sequence[DockerNetwork] | None] | None,
 ) -> list[tuple[str, str]]:
-    from generator import addressing, render, secrets_store, stackdir
-    from generator.new import spec_from_answers
-    from generator.plan import make_plan
+    import dataclasses
+
+    from generator import neighbours, render, secrets_store, stackdir
+    from generator.enginefacts import engine_networks
+    from generator.new import check_given_ports, spec_from_answers
+    from generator.plan import NETWORK_NAME, make_plan
 
     record = stackdir.recorded(stack_dir)
     answers = dict(record.get("answers") or {})
@@ -51,13 +68,17 @@ def _upgrade(
         answers["addresses"] = {}
     answers.update(lms_port=changes.get("lms"), app_port=changes.get("app"))
     spec = spec_from_answers(answers)
-    addressing.check_no_overlap(spec.subnet, stackdir.neighbour_subnets(stack_dir.resolve().parent, spec.name, stack_dir))
+    # The same rule as `new --force`: a subnet given now must be free, the one the stack has stays.
+    taken = neighbours.subnets_taken(stack_dir, spec.name, f"{spec.name}_{NETWORK_NAME}", (networks or engine_networks)())
+    subnet, warnings = neighbours.settle_subnet(spec.subnet, taken, given=bool(changes.get("subnet")), kept=True, stack_dir=stack_dir)
+    spec = dataclasses.replace(spec, subnet=subnet)
+    check_given_ports(stack_dir, {k: v for k, v in (("lms", changes.get("lms")), ("app", changes.get("app"))) if v not in (None, "")})
     renewed = kept.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     old_version = record.get("generator_version", "?")
     echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__})"
          + ("; secrets and data are kept." if not renewed else "."))
-    for line in renewed:
+    for line in warnings + renewed:
         echo(f"  {line}")
     changed = render.write_stack(plan, stack_dir)
     for status, path in changed:

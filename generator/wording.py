@@ -10,6 +10,7 @@ runnable from the repo root.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ MAKE_VARS = {
     "--subnet": "SUBNET",
     "--force": "FORCE=1",
     "--new-secrets": "NEW_SECRETS=1",
+    "--change-kind": "CHANGE_KIND=1",
     "--lms-port": "LMS_PORT",
     "--app-port": "APP_PORT",
     "--app-src": "APP_SRC",
@@ -118,13 +120,19 @@ def stack_value(path: str | Path) -> str:
     return name if str(parent) == STACKS_DIR else text
 
 
+def in_stacks_dir(stack: str | Path) -> bool:
+    """The stack is in ./stacks/, where the Makefile's STACK=<name> finds it."""
+    return Path(stack).resolve().parent == (Path.cwd() / STACKS_DIR).resolve()
+
+
 def command(cmd: str, stack: str | Path | None = None, *options: tuple[str, object] | str) -> str:
     """A runnable command: `make up STACK=xpro` under make, `odl-stack up stacks/xpro` otherwise."""
     pairs = [(o, None) if isinstance(o, str) else o for o in options]
     if via_cookiecutter() and cmd == "new":
         return " ".join(["cookiecutter", COOKIECUTTER_TEMPLATE, "-o", STACKS_DIR] + [option(name, value) for name, value in pairs])
-    if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs):
-        words = ["make", MAKE_TARGETS[cmd]] + ([f"STACK={stack_value(stack)}"] if stack is not None else [])
+    # A stack elsewhere (--out, OUT=) gets the CLI with its path: that works from where the user is.
+    if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs) and (stack is None or in_stacks_dir(stack)):
+        words = ["make", MAKE_TARGETS[cmd]] + ([f"STACK={shlex.quote(stack_value(stack))}"] if stack is not None else [])
         return " ".join(words + [option(name, value) for name, value in pairs])
-    words = [program(), cmd] + ([str(stack)] if stack is not None else [])
+    words = [program(), cmd] + ([shlex.quote(str(stack))] if stack is not None else [])
     return " ".join(words + [name if value is None else f"{name} {value}" for name, value in pairs])

@@ -44,11 +44,11 @@ def poll(what: str, check: Callable[[], Any], bound: float = POLL_BOUND) -> Any:
 
 
 def popen_cli(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
-    # SIGINT back to its default in the child: a shell starts background jobs with it ignored, and
-    # Python then never turns it into KeyboardInterrupt.
+    # Started with SIGINT ignored, as a shell starts a background job: the CLI installs Python's
+    # KeyboardInterrupt handler itself, so Ctrl-C still gives 130 (the SIGINT case below).
     return subprocess.Popen(
         [sys.executable, "-m", "generator", *args], stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
 
 
@@ -184,3 +184,27 @@ def test_three_news_of_one_stack_at_once_make_it_once(tmp_path: Path) -> None:
     assert codes == [0, 2, 2], results
     assert sum("Generating" in out for _c, out, _e in results) == 1, results
     assert all("already holds a stack" in err for code, _o, err in results if code == 2), results
+
+
+def test_reset_data_waits_for_a_writer_of_the_stack(tmp_path: Path) -> None:
+    from generator.stacklock import lock_path
+
+    stack = make_stack(tmp_path, app="xpro")
+    (stack / "tutor" / "data" / "mysql").mkdir(parents=True)
+    (stack / "tutor" / "data" / "mysql" / "ibdata1").write_text("data\n")
+    before = checksums(stack)
+    fd = os.open(lock_path(stack), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # as an `upgrade` of this stack would
+    err_file = tmp_path / "stderr.txt"
+    try:
+        with err_file.open("w") as err:
+            proc = popen_cli("reset", str(stack), "--data", "--yes", stderr=err)
+        try:
+            poll("the waiting line", lambda: "Waiting: another odl-stack" in err_file.read_text())
+            assert proc.poll() is None and checksums(stack) == before
+        finally:
+            proc.terminate()
+            proc.communicate(timeout=POLL_BOUND)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 143 and checksums(stack) == before

@@ -4,6 +4,7 @@ a route table, Docker's network list, an unreachable engine) and the matching pa
 from __future__ import annotations
 
 import ipaddress
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from helpers import make_stack, run_cli
-from generator import datastamp, doctor, enginefacts, stackdir
+from generator import datastamp, doctor, enginefacts, neighbours, stackdir
 from generator.doctor import FAIL, OK, WARN, checks
 from generator.doctor.checks import PortHolder
 from generator.enginefacts import DockerNetwork, Route
@@ -50,7 +51,10 @@ def test_port_free_after_the_listener_closes(listener):
     assert checks.check_port(Published("lms", "127.0.0.1", port), "xpro", holders=[]).status == OK
 
 
-def test_port_held_by_this_stack_is_fine_and_by_another_stack_is_explained(listener):
+def test_port_held_by_this_stack_is_fine_and_by_another_stack_is_explained(listener, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_stack(Path("stacks"), app="xpro")
+    make_stack(Path("stacks"), app="mitxonline")
     pub = Published("app-nginx", "127.0.0.1", listener)
     mine = checks.check_port(pub, "xpro", [PortHolder("xpro-app-nginx-1", "xpro")])
     assert mine.status == OK and "held by this stack" in mine.message
@@ -59,6 +63,19 @@ def test_port_held_by_this_stack_is_fine_and_by_another_stack_is_explained(liste
     assert "mitxonline-app-nginx-1 (compose project 'mitxonline')" in theirs.message
     assert "odl-stack down stacks/mitxonline" in theirs.fix
     assert f"odl-stack upgrade stacks/xpro --app-port {listener + 1}" in theirs.fix
+
+
+def test_a_compose_project_that_is_no_stack_here_gets_composes_own_command(listener, tmp_path, monkeypatch):
+    """E.g. the engine tier's odl-e2e-xpro: `make down STACK=odl-e2e-xpro` would name no stack."""
+    monkeypatch.chdir(tmp_path)
+    make_stack(Path("stacks"), app="xpro")
+    monkeypatch.setenv("ODL_STACK_VIA", "make")
+    pub = Published("app-nginx", "127.0.0.1", listener)
+    theirs = checks.check_port(pub, "xpro", [PortHolder("odl-e2e-xpro-app-nginx-1", "odl-e2e-xpro")], "stacks/xpro")
+    assert "make down" not in theirs.fix and "STACK=odl-e2e-xpro" not in theirs.fix, theirs.fix
+    assert "docker compose -p odl-e2e-xpro down, from wherever it was started: no stack named odl-e2e-xpro is beside this one" in theirs.fix
+    net = checks.check_subnet_networks("172.28.53.0/24", [DockerNetwork("odl-e2e-xpro_odl", ("172.28.53.0/24",), "odl-e2e-xpro")], "xpro_odl", "stacks/xpro")
+    assert net.status == FAIL and "docker compose -p odl-e2e-xpro down" in net.fix and "STACK=odl-e2e-xpro" not in net.fix, net.fix
 
 
 def test_port_without_engine_says_docker_was_not_asked(listener):
@@ -222,7 +239,7 @@ def test_stale_volume_without_record_warns_and_a_container_with_other_password_f
 def test_side_by_side_clash_is_explained(tmp_path):
     xpro = _fresh(tmp_path, app="xpro")
     mitx = _fresh(tmp_path, app="mitxonline")
-    stopped = checks.check_siblings(xpro, stackdir.siblings(xpro), running=set())
+    stopped = checks.check_siblings(xpro, neighbours.siblings_of(xpro.path), running=set())
     assert [f.status for f in stopped] == [WARN]
     assert "port 8000 is published by this stack (caddy) and by stack 'mitxonline' (caddy)" in stopped[0].message
     running = checks.check_siblings(xpro, [mitx], running={"mitxonline"})
@@ -230,7 +247,7 @@ def test_side_by_side_clash_is_explained(tmp_path):
     # Moved to its own port: no clash left.
     run = run_cli("upgrade", str(mitx.path), "--lms-port", "8001")
     assert run.returncode == 0, run.stderr
-    assert [f.status for f in checks.check_siblings(xpro, stackdir.siblings(xpro), running={"mitxonline"})] == [OK]
+    assert [f.status for f in checks.check_siblings(xpro, neighbours.siblings_of(xpro.path), running={"mitxonline"})] == [OK]
 
 
 def test_side_by_side_subnet_clash(tmp_path):
@@ -299,7 +316,8 @@ def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
-    kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""))
+    kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""),
+                  socket_url=lambda: "unix:///var/run/docker.sock")
     green = doctor.diagnose(stack, engine=_engine(), **kwargs)
     assert [f for f in green if f.status != OK] == [], doctor.format_findings(green)
     assert doctor.format_findings(green).endswith("0 ⚠  0 ✗")
@@ -326,3 +344,32 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
 def test_cli_doctor_refuses_a_non_stack(tmp_path):
     result = run_cli("doctor", str(tmp_path))
     assert result.returncode == 2 and "is not an odl-stack stack" in result.stderr
+
+
+def test_the_bootstrap_mounts_the_socket_of_the_engine_the_stack_runs_on(monkeypatch, tmp_path):
+    """bootstrap.yml.j2 mounts ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}; doctor says when the default is not the engine's."""
+    rootless = "unix:///run/user/1000/docker.sock"
+    default = checks.check_engine_socket("unix:///var/run/docker.sock", None, lambda p: True, "stacks/xpro")
+    assert default.status == OK
+    moved = checks.check_engine_socket(rootless, None, lambda p: True, "stacks/xpro")
+    assert moved.status == WARN and "the engine's socket is /run/user/1000/docker.sock" in moved.message
+    assert moved.fix == ("for `docker compose` in the stack's directory, put ODL_DOCKER_SOCKET=/run/user/1000/docker.sock in its .env"
+                         " (Compose reads it) or export it")
+    wrong = checks.check_engine_socket(rootless, "/nowhere.sock", lambda p: False, "stacks/xpro")
+    assert wrong.status == FAIL and wrong.fix == "set ODL_DOCKER_SOCKET=/run/user/1000/docker.sock (the engine at unix:///run/user/1000/docker.sock), or unset it"
+    assert checks.check_engine_socket(rootless, "/run/user/1000/docker.sock", lambda p: True).status == OK
+    assert checks.check_engine_socket("tcp://10.0.0.5:2375", None, lambda p: False).status == WARN
+    # `odl-stack up` (lifecycle.client) passes the engine's socket to Compose, unless the user chose one.
+    from generator import lifecycle
+
+    monkeypatch.setenv("DOCKER_HOST", rootless)
+    monkeypatch.delenv("ODL_DOCKER_SOCKET", raising=False)
+    monkeypatch.setenv("ODL_STACK_DOCKER", "true")  # no docker CLI is run
+    stack = stackdir.load(make_stack(tmp_path, app="xpro"))
+    lifecycle.client(stack)
+    assert os.environ["ODL_DOCKER_SOCKET"] == "/run/user/1000/docker.sock"
+    monkeypatch.setenv("ODL_DOCKER_SOCKET", "/mine.sock")
+    lifecycle.client(stack)
+    assert os.environ["ODL_DOCKER_SOCKET"] == "/mine.sock"
+    # The generated file names no host path but the default, so it stays the same for every engine.
+    assert "- ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock\n" in (stack.path / "docker-compose.yml").read_text()

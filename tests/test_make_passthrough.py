@@ -12,7 +12,7 @@ VARIABLES = {
     "--app": "APP=xpro", "--apisix": "APISIX=1", "--profile": "PROFILE=tutor", "--name": "NAME=n",
     "--subnet": "SUBNET=10.9.0.0/24", "--out": "OUT=o", "--app-src": "APP_SRC=../src", "--images": "IMAGES=i.yml",
     "--lms-port": "LMS_PORT=8100", "--app-port": "APP_PORT=8200", "--ip": "IP=lms=10.9.0.5", "--force": "FORCE=1",
-    "--new-secrets": "NEW_SECRETS=1", "--openedx-plugin-src": "OPENEDX_PLUGIN_SRC=../plugin",
+    "--new-secrets": "NEW_SECRETS=1", "--openedx-plugin-src": "OPENEDX_PLUGIN_SRC=../plugin", "--change-kind": "CHANGE_KIND=1",
 }
 
 

@@ -178,7 +178,9 @@ def test_doctor_fix_lines_under_make_are_make_commands(monkeypatch: pytest.Monke
     finding = checks.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     assert finding.fix == "give this stack a free range: make upgrade STACK=xpro SUBNET=172.18.1.0/24"
     other = checks.check_subnet_networks("172.18.0.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
-    assert other.fix.endswith(", or stop the stack that owns it (make down STACK=other)")
+    # No stack named "other" is beside stacks/xpro: `make down STACK=other` would name none.
+    assert other.fix.endswith(", or stop the stack that owns it (docker compose -p other down, from wherever it was started:"
+                              " no stack named other is beside this one)")
 
 
 # ------------------------------------------------------------------ 5. safe regeneration
@@ -268,10 +270,11 @@ def test_reset_data_answered_no_is_not_an_error(tmp_path: Path) -> None:
 
 def test_stack_readme_and_credentials_say_how_to_upgrade_and_verify(stacks: dict[str, Path]) -> None:
     readme = (stacks["xpro"] / "README.md").read_text()
-    assert "`make upgrade STACK=xpro`" in readme and "odl-stack new" not in readme
+    # Commands that work wherever the stack is (in stacks/ or made with --out elsewhere).
+    assert "`odl-stack upgrade .`" in readme and "`make upgrade STACK=<this directory>`" in readme and "odl-stack new" not in readme
     credentials = (stacks["xpro"] / "secrets/credentials.txt").read_text()
     assert "Service worker    mitserviceworker " in credentials
-    assert "make verify STACK=xpro" in credentials
+    assert "docker compose run --rm --no-deps bootstrap verify   (in the stack's directory" in credentials
 
 
 # ------------------------------------------------------------------ 10. app env hygiene

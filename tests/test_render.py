@@ -202,9 +202,9 @@ def test_start_order(stacks: dict[str, Path]) -> None:
     assert services["app-db"]["healthcheck"]["test"][1:4] == ["pg_isready", "-h", "127.0.0.1"]
     assert "configure_wagtail" in services["app-init"]["command"][-1]
     boot = services["bootstrap"]
-    assert boot["restart"] == "no" and "/var/run/docker.sock:/var/run/docker.sock" in boot["volumes"]
+    assert boot["restart"] == "no" and "${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock" in boot["volumes"]
     assert set(boot["depends_on"]) >= {"lms", "app-web"}
-    assert "build" in boot and all(v.startswith(("./", "/var/run/docker.sock")) for v in boot["volumes"])
+    assert "build" in boot and all(v.startswith(("./", "${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:")) for v in boot["volumes"])
 
 
 def test_thin_openedx_image_is_used_by_every_openedx_service(stacks: dict[str, Path]) -> None:
@@ -344,3 +344,16 @@ def test_plan_names_the_learner_dashboard_url_tutor_renders(stacks: dict[str, Pa
         rendered = re.search(r'^LEARNER_HOME_MICROFRONTEND_URL = "([^"]+)"$', settings, re.M)
         plan = json.loads((stacks[name] / "plan.json").read_text())
         assert rendered and plan["openedx"]["front"]["learner_dashboard_url"] == rendered.group(1), name
+
+
+def test_every_studio_sso_redirect_names_one_port(tmp_path: Path) -> None:
+    """Tutor appends ":8001" to CMS_HOST for its dev Studio client; ours carries the LMS port, which made
+    "studio...:8000:8001/" (openedx.STUDIO_DEV_REDIRECT). Each redirect URI is a URL with one port."""
+    import re
+    from urllib.parse import urlsplit
+
+    stack = make_stack(tmp_path, app="xpro", lms_port=8100)
+    uris = re.findall(r'--redirect-uris "([^"]+)"', (stack / "docker-compose.yml").read_text())
+    assert uris == ["http://studio.openedx.odl.local:8100/complete/edx-oauth2/", "http://studio.openedx.odl.local:8001/complete/edx-oauth2/"], uris
+    for uri in uris:
+        assert urlsplit(uri).port in (8100, 8001), uri  # urlsplit raises on "host:8000:8001"

@@ -62,7 +62,7 @@ def test_upgrade_refuses_a_subnet_of_a_neighbour(tmp_path):
     make_stack(tmp_path / "stacks", app="xpro")
     mitx = make_stack(tmp_path / "stacks", app="mitxonline", lms_port=8001)
     result = run_cli("upgrade", str(mitx), "--subnet", "172.28.53.0/24")
-    assert result.returncode == 2 and "overlaps 172.28.53.0/24 of the stack 'xpro'" in result.stderr
+    assert result.returncode == 2 and "overlaps 172.28.53.0/24 of stack 'xpro'" in result.stderr
 
 
 def test_upgrade_refuses_a_directory_that_is_no_stack(tmp_path):

@@ -10,13 +10,13 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from generator import hosts as hosts_mod
-from generator import wording
+from generator import stackdir, wording
 from generator.addressing import next_free_subnet
 from generator.datastamp import DataStore, fingerprint
-from generator.enginefacts import DockerNetwork, Route
+from generator.enginefacts import DEFAULT_SOCKET, SOCKET_ENV, DockerNetwork, Route, engine_socket
 from generator.plugin_checkouts import PROJECT_FILES
 from generator.ports import option_for_service
 from generator.stackdir import Published, Stack
@@ -135,6 +135,31 @@ def check_plugin_checkouts(stack_path: Path, checkouts: Sequence[str]) -> list[F
 
 # ---------------------------------------------------------------- resources
 
+def check_engine_socket(url: str, chosen: str | None, exists: Callable[[str], bool], stack_path: str = "STACK") -> Finding:
+    """The bootstrap talks to the engine through its socket, bind-mounted from
+    ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}: that must be the socket of the engine the stack runs on.
+    `url`: where the engine is reached (enginefacts.engine_url); `chosen`: ODL_DOCKER_SOCKET, if set."""
+    name = "engine socket"
+    socket = engine_socket(url)
+    if chosen:
+        if socket is not None and not exists(chosen):
+            return fail(name, f"{SOCKET_ENV}={chosen}: no socket there, so the bootstrap could not reach the engine",
+                        f"set {SOCKET_ENV}={socket} (the engine at {url}), or unset it")
+        return ok(name, f"the bootstrap mounts {chosen} ({SOCKET_ENV})")
+    if socket is None:
+        # A bind mount is made on the engine's host: its default socket there is what gets mounted.
+        return warn(name, f"the engine is reached at {url}; the bootstrap mounts {DEFAULT_SOCKET} of the engine's host",
+                    f"if that host's socket is elsewhere (rootless Docker, Podman), set {SOCKET_ENV} to its path there")
+    if socket == DEFAULT_SOCKET:
+        return ok(name, f"the bootstrap mounts {DEFAULT_SOCKET}, the engine's socket")
+    return warn(
+        name,
+        f"the engine's socket is {socket} (rootless Docker, Podman or a context), not {DEFAULT_SOCKET}; {wording.command('up', stack_path)}"
+        f" mounts it, a plain `docker compose up` would mount {DEFAULT_SOCKET}",
+        f"for `docker compose` in the stack's directory, put {SOCKET_ENV}={socket} in its .env (Compose reads it) or export it",
+    )
+
+
 def check_memory(mem_total: int) -> Finding:
     gib = mem_total / 1024**3
     if mem_total < MIN_MEMORY:
@@ -240,8 +265,12 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
 
 
 def _stop(project: str, stack_path: str | Path) -> str:
-    """`down` for the stack of a compose project, assumed to sit next to this one."""
-    return wording.command("down", Path(stack_path).parent / project)
+    """How to stop a compose project: `down` on its stack when one of that name sits beside this one,
+    else Compose's own command (a project odl-stack did not make here, e.g. another checkout's)."""
+    other = stackdir.beside(Path(stack_path)) / project
+    if stackdir.is_stack(other):
+        return wording.command("down", other)
+    return f"docker compose -p {project} down, from wherever it was started: no stack named {project} is beside this one"
 
 
 # ---------------------------------------------------------------- /etc/hosts
@@ -272,7 +301,10 @@ def check_hosts(hosts_file: Path, hostnames: Sequence[str], stack_path: str = "S
 
 
 # ---------------------------------------------------------------- subnet
-def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK") -> Finding:
+def check_subnet_networks(
+    subnet: str, networks: Sequence[DockerNetwork], own_network: str, stack_path: str = "STACK", avoid: Sequence[str] = ()
+) -> Finding:
+    """`avoid`: the subnets of the stacks beside this one, which a suggested range must not take either."""
     net = ipaddress.ip_network(subnet)
     for other in networks:
         if other.name == own_network:
@@ -284,7 +316,7 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
                 continue
             if theirs.version == 4 and net.overlaps(theirs):
                 owner = f" (stack/compose project '{other.project}')" if other.project else ""
-                free = next_free_subnet(subnet, [s for n in networks if n.name != own_network for s in n.subnets])
+                free = next_free_subnet(subnet, [s for n in networks if n.name != own_network for s in n.subnets] + list(avoid))
                 move = wording.command("upgrade", stack_path, ("--subnet", free))
                 # Never suggest removing a network this stack does not own: move this stack instead.
                 fix = f"give this stack a free range: {move}"
@@ -294,7 +326,9 @@ def check_subnet_networks(subnet: str, networks: Sequence[DockerNetwork], own_ne
     return ok("subnet", f"{subnet} overlaps no other Docker network")
 
 
-def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = (), stack_path: str = "STACK") -> Finding:
+def check_subnet_routes(
+    subnet: str, routes: Sequence[Route], docker_ifaces: Iterable[str] = (), stack_path: str = "STACK", avoid: Sequence[str] = ()
+) -> Finding:
     """A host route into the subnet (VPN, LAN, another bridge) makes it unreachable or ambiguous."""
     net = ipaddress.ip_network(subnet)
     skip = set(docker_ifaces)
@@ -306,7 +340,7 @@ def check_subnet_routes(subnet: str, routes: Sequence[Route], docker_ifaces: Ite
             return fail(
                 "subnet",
                 f"{subnet} overlaps the host route {theirs} on {route.iface or '?'} (LAN, VPN or another bridge)",
-                f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')])))}",
+                f"give this stack a free range: {wording.command('upgrade', stack_path, ('--subnet', next_free_subnet(subnet, [r.network for r in routes if r.iface not in skip and r.iface != 'lo' and not r.network.endswith('/0')] + list(avoid))))}",
             )
     return ok("subnet", f"{subnet} overlaps no host route")
 
@@ -350,8 +384,9 @@ def check_stale_data(
 
 # ---------------------------------------------------------------- side by side
 
-def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None) -> list[Finding]:
-    """Stacks next to this one: shared host ports or overlapping subnets mean they cannot run together."""
+def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None, avoid: Sequence[str] = ()) -> list[Finding]:
+    """Stacks next to this one: shared host ports or overlapping subnets mean they cannot run together.
+    A suggested range avoids every sibling's subnet and `avoid` (the engine's other networks)."""
     running_set = set(running) if running is not None else None
     findings = []
     own_ports = {p.port: p for p in stack.published}
@@ -376,7 +411,7 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
                     "side by side",
                     f"subnet {stack.subnet} overlaps {other.subnet} of stack '{other.project}', which {state}",
                     f"stop it ({wording.command('down', other.path)}) or give this stack its own range: "
-                    f"{wording.command('upgrade', stack.path, ('--subnet', next_free_subnet(stack.subnet, [other.subnet])))}",
+                    f"{wording.command('upgrade', stack.path, ('--subnet', next_free_subnet(stack.subnet, [s.subnet for s in siblings] + list(avoid))))}",
                 )
             )
     if siblings and not findings:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 from generator import hosts as hosts_mod
+from generator import neighbours
 from generator.datastamp import PASSWORD_VARS, bind_has_data, data_stores
 from generator.dockercli import NoDockerCLI
 from generator.doctor.checks import (
@@ -13,6 +15,7 @@ from generator.doctor.checks import (
     PortHolder,
     check_arch,
     check_compose_version,
+    check_engine_socket,
     check_engine_version,
     check_hosts,
     check_memory,
@@ -26,7 +29,7 @@ from generator.doctor.checks import (
     fail,
     warn,
 )
-from generator.enginefacts import EngineFacts, EngineUnreachable, Route, compose_version, gather_engine, read_routes
+from generator.enginefacts import SOCKET_ENV, EngineFacts, EngineUnreachable, Route, compose_version, engine_url, gather_engine, read_routes
 from generator.stackdir import Stack
 
 
@@ -37,6 +40,7 @@ def diagnose(
     compose: Callable[[], str] = compose_version,
     routes: Callable[[], tuple[list[Route], str]] = read_routes,
     siblings: Sequence[Stack] = (),
+    socket_url: Callable[[], str] = engine_url,
 ) -> list[Finding]:
     findings: list[Finding] = []
     facts: EngineFacts | None = None
@@ -44,6 +48,7 @@ def diagnose(
     try:
         facts = engine(stack.images)
         findings.append(check_engine_version(facts.version))
+        findings.append(check_engine_socket(socket_url(), os.environ.get(SOCKET_ENV) or None, os.path.exists, str(stack.path)))
     except EngineUnreachable as exc:
         no_engine = exc
     try:
@@ -82,15 +87,19 @@ def diagnose(
     findings.append(check_hosts(hosts_file, stack.hostnames, str(stack.path)))
     findings.extend(check_plugin_checkouts(stack.path, stack.answers.get("openedx_plugin_src") or []))
 
-    docker_ifaces = []
-    if facts is not None:
-        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path)))
-        docker_ifaces = [n.iface for n in facts.networks if n.iface]
+    # One rule for a free range (neighbours): a suggestion avoids the stacks beside this one and the
+    # engine's other networks, never this stack's own.
+    beside = [s.subnet for s in siblings]
+    engine_taken = [] if facts is None else [s for _who, s in neighbours.network_subnets(facts.networks, stack.project, stack.network_name)]
+    docker_ifaces = [] if facts is None else [n.iface for n in facts.networks if n.iface]
     route_list, why = routes()
+    host_routes = [r.network for r in route_list if r.iface not in docker_ifaces and r.iface != "lo" and not r.network.endswith("/0")]
+    if facts is not None:
+        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path), avoid=beside + host_routes))
     if why:
         findings.append(warn("subnet", f"host routes not checked: {why}"))
     else:
-        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path)))
+        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path), avoid=beside + engine_taken))
 
     stamp = stack.data_stamp()
     for store in data_stores(stack):
@@ -117,7 +126,7 @@ def diagnose(
         )
 
     running = None if facts is None else {c.project for c in facts.containers if c.running}
-    findings.extend(check_siblings(stack, siblings, running))
+    findings.extend(check_siblings(stack, siblings, running, avoid=engine_taken + host_routes))
     return findings
 
 
