@@ -382,6 +382,18 @@ def test_lms_registration_rate_limit_is_the_stacks_and_counted_in_redis(stack: S
     assert limits == {"rate": "1000/h", "cache": "django_redis.cache.RedisCache"}, limits
 
 
+# The stack's one mail inbox (mail_checks.py), on these stacks rather than two more: its checklist lines,
+# the inbox on loopback, and a password reset through it in the browser. Bound here, so they run after the
+# sign-in journeys and before the re-run, verify and damaging scenarios below.
+import mail_checks  # noqa: E402
+
+test_checklist_mail_lines_pass_and_leave_the_inbox_as_found = mail_checks.test_checklist_mail_lines_pass_and_leave_the_inbox_as_found
+test_inbox_is_published_on_loopback_with_its_hostname = mail_checks.test_inbox_is_published_on_loopback_with_its_hostname
+test_person_resets_the_lms_password_through_the_inbox_and_signs_in = (
+    mail_checks.test_person_resets_the_lms_password_through_the_inbox_and_signs_in
+)
+
+
 def test_rerun_bootstrap_reports_every_step_unchanged(stack: Stack) -> None:
     proc = stack.compose("run", "--rm", "bootstrap", timeout=900)
     output = proc.stdout + proc.stderr

@@ -1,5 +1,5 @@
-"""The stack's one mail inbox (Mailpit; its stand-in here), on one stack per app: the checklist's
-mail lines, the inbox left as found, and a person's password reset through it in the browser.
+"""The stack's one mail inbox (Mailpit; its stand-in here), run by
+test_engine_scenarios.py on its stack of each app: the checklist's mail lines, the inbox left as found, and a person's password reset through it in the browser.
 
 Every URL comes from the stack's plan.json (the inbox's is printed by `new`, `up` and `status`
 and written in the stack's README); the host reaches the inbox only on its published loopback port.
