@@ -56,10 +56,11 @@ stack: $(STAMP)
 
 test: test-static test-unit test-bootstrap e2e
 
-# mypy --strict and ruff, configured in pyproject.toml (which files, and why three are left out).
+# mypy --strict, ruff's lint and its formatter, configured in pyproject.toml (which files, and why some are left out).
 test-static: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-unit: $(STAMP)
 	bash tests/system-deps.sh

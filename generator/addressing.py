@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence, cast
+from typing import cast
 
 from generator import wording
 from generator.errors import StackError
@@ -56,19 +57,29 @@ def assign(subnet: str, services: Sequence[str], overrides: Mapping[str, str] | 
         try:
             ip = ipaddress.ip_address(raw)
         except ValueError as exc:
-            raise StackError(f"address for '{service}'", f"'{raw}' is not an IP address", "give an IPv4 address inside the subnet") from exc
+            raise StackError(
+                f"address for '{service}'", f"'{raw}' is not an IP address", "give an IPv4 address inside the subnet"
+            ) from exc
         if ip not in net:
-            raise StackError(f"address for '{service}'", f"{ip} is outside the subnet {subnet}", f"pick an address inside {subnet}")
+            raise StackError(
+                f"address for '{service}'", f"{ip} is outside the subnet {subnet}", f"pick an address inside {subnet}"
+            )
         if ip == net.network_address or ip == net.broadcast_address:
-            raise StackError(f"address for '{service}'", f"{ip} is the network or broadcast address of {subnet}", "pick a host address")
+            raise StackError(
+                f"address for '{service}'", f"{ip} is the network or broadcast address of {subnet}", "pick a host address"
+            )
         if str(ip) == network.gateway:
             raise StackError(f"address for '{service}'", f"{ip} is the gateway of {subnet}", "pick another host address")
         if ip in ipaddress.ip_network(network.ip_range):
             raise StackError(
-                f"address for '{service}'", f"{ip} is in {network.ip_range}, kept for Docker's dynamic addresses", f"pick an address in {lower}"
+                f"address for '{service}'",
+                f"{ip} is in {network.ip_range}, kept for Docker's dynamic addresses",
+                f"pick an address in {lower}",
             )
         if ip in taken:
-            raise StackError(f"address for '{service}'", f"{ip} is already used by '{taken[ip]}'", "give each service its own address")
+            raise StackError(
+                f"address for '{service}'", f"{ip} is already used by '{taken[ip]}'", "give each service its own address"
+            )
         taken[ip] = service
         result[service] = str(ip)
     free = (ip for ip in candidates if ip not in taken)
@@ -90,7 +101,13 @@ def next_free_subnet(start: str, taken: Iterable[str]) -> str:
     count = block.num_addresses // net.num_addresses
     first = (int(net.network_address) - int(block.network_address)) // net.num_addresses
     for step in range(count):
-        candidate = ipaddress.ip_network((int(block.network_address) + ((first + step) % count) * net.num_addresses, net.prefixlen))
+        candidate = ipaddress.ip_network(
+            (int(block.network_address) + ((first + step) % count) * net.num_addresses, net.prefixlen)
+        )
         if not any(candidate.overlaps(o) for o in others):
             return str(candidate)
-    raise StackError(wording.field("--subnet"), f"no free /{net.prefixlen} left in {block}", f"pass {wording.option('--subnet')} with a range outside {block}")
+    raise StackError(
+        wording.field("--subnet"),
+        f"no free /{net.prefixlen} left in {block}",
+        f"pass {wording.option('--subnet')} with a range outside {block}",
+    )

@@ -64,17 +64,37 @@ _APP_PORTS_HELP = ", ".join(f"{app.port} ({app.name})" for app in APPS.values())
 @click.option("--name", help="Stack name and compose project (default: the app, e.g. xpro).")
 @click.option("--subnet", help="Private IPv4 subnet of the stack network (default differs per app).")
 @click.option("--out", default="stacks", show_default=True, help="Directory the stack directory is created in.")
-@click.option("--app-src", type=click.Path(file_okay=False), help="Run the app from this checkout of its repository, live: its development target, the checkout mounted, the dev server and Celery reloaded on change, its webpack watcher (see the README, \"Working on the app's code\").")
-@click.option("--openedx-plugin-src", multiple=True, metavar="PATH",
-              help="Mount this Open edX plugin checkout into lms, cms and their workers, installed editable (replacing its pinned"
-                   " wheel) and reloaded on change (repeatable).")
+@click.option(
+    "--app-src",
+    type=click.Path(file_okay=False),
+    help='Run the app from this checkout of its repository, live: its development target, the checkout mounted, the dev server and Celery reloaded on change, its webpack watcher (see the README, "Working on the app\'s code").',
+)
+@click.option(
+    "--openedx-plugin-src",
+    multiple=True,
+    metavar="PATH",
+    help="Mount this Open edX plugin checkout into lms, cms and their workers, installed editable (replacing its pinned"
+    " wheel) and reloaded on change (repeatable).",
+)
 @click.option("--images", "images_file", help="YAML file: image name -> reference, overriding the versions table.")
-@click.option("--lms-port", type=int, help=f"Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container); default per profile: {_LMS_PORTS_HELP}.")
+@click.option(
+    "--lms-port",
+    type=int,
+    help=f"Port of every Open edX URL: LMS, Studio, MFEs, Meilisearch (Tutor's Caddy; host and container); default per profile: {_LMS_PORTS_HELP}.",
+)
 @click.option("--app-port", type=int, help=f"App port (host and container); default per app: {_APP_PORTS_HELP}.")
 @click.option("--ip", "addresses", multiple=True, metavar="SERVICE=ADDRESS", help="Pin a service to an address (repeatable).")
 @click.option("--force", is_flag=True, help="Regenerate an existing stack (secrets, data and your override file are kept).")
-@click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
-@click.option("--change-kind", is_flag=True, help="With --force: let the regeneration change the stack's --profile or --apisix (hostnames, ports and files change; data made for the old kind is left behind, and listed). Without it such a change is refused.")
+@click.option(
+    "--new-secrets",
+    is_flag=True,
+    help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.",
+)
+@click.option(
+    "--change-kind",
+    is_flag=True,
+    help="With --force: let the regeneration change the stack's --profile or --apisix (hostnames, ports and files change; data made for the old kind is left behind, and listed). Without it such a change is refused.",
+)
 def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, change_kind: bool, **answers: Any) -> None:
     """Write a complete, self-contained stack into OUT/NAME."""
     from generator import new as new_mod
@@ -88,7 +108,11 @@ def new(addresses: tuple[str, ...], out: str, force: bool, new_secrets: bool, ch
 
 STACK_ARG = click.argument("stack", default=".", type=click.Path(file_okay=False))
 HOSTS_FILE_OPT = click.option(
-    "--hosts-file", type=click.Path(dir_okay=False, path_type=Path), default="/etc/hosts", show_default=True, help="The hosts file to check."
+    "--hosts-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="/etc/hosts",
+    show_default=True,
+    help="The hosts file to check.",
 )
 
 
@@ -124,7 +148,9 @@ def hosts(stacks: tuple[str, ...], write: bool, hosts_file: Path) -> None:
 
     paths = [Path(s) for s in stacks] or stackdir.find_stacks()
     if not paths:
-        raise StackError("STACK", "no stack found here or in stacks/", f"create one first: {wording.command('new', None, ('--app', 'xpro'))}")
+        raise StackError(
+            "STACK", "no stack found here or in stacks/", f"create one first: {wording.command('new', None, ('--app', 'xpro'))}"
+        )
     loaded = [stackdir.load(p) for p in paths]
     names = sorted({h for s in loaded for h in s.hostnames})
     if not write:
@@ -170,7 +196,11 @@ def down(stack: str) -> None:
         if not Path(stack).exists():
             # Doctor names the Compose projects it finds on the engine; one odl-stack did not make here is no STACK.
             name = Path(stack).name
-            raise StackError(exc.field, exc.problem, f"{exc.fix}; a Compose project named {name} that no stack here made is stopped with: docker compose -p {name} down") from None
+            raise StackError(
+                exc.field,
+                exc.problem,
+                f"{exc.fix}; a Compose project named {name} that no stack here made is stopped with: docker compose -p {name} down",
+            ) from None
         raise
     _exit(lifecycle.down(loaded, click.echo))
 
@@ -207,7 +237,9 @@ def reset(stack: str, data: bool, yes: bool) -> None:
     _exit(lifecycle.reset(_stack(stack), click.echo, data=data, confirm=lambda q: yes or click.confirm(q, default=False)))
 
 
-TO_OPT = click.option("--to", "to", type=click.Path(file_okay=False), help="Directory of the snapshots (default: STACK/snapshots/).")
+TO_OPT = click.option(
+    "--to", "to", type=click.Path(file_okay=False), help="Directory of the snapshots (default: STACK/snapshots/)."
+)
 
 
 @cli.command()
@@ -265,10 +297,16 @@ def verify(stack: str) -> None:
 
 @cli.command()
 @click.argument("stack", type=click.Path(file_okay=False))  # a missing STACK gets the list of stacks (stackdir.recorded)
-@click.option("--lms-port", type=int, help="Move every Open edX URL (LMS, Studio, MFEs, Meilisearch) to this port (host and container).")
+@click.option(
+    "--lms-port", type=int, help="Move every Open edX URL (LMS, Studio, MFEs, Meilisearch) to this port (host and container)."
+)
 @click.option("--app-port", type=int, help="Move the app to this port (host and container).")
 @click.option("--subnet", help="Move the stack to this private subnet (pinned addresses are re-derived).")
-@click.option("--new-secrets", is_flag=True, help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.")
+@click.option(
+    "--new-secrets",
+    is_flag=True,
+    help="Where secrets/secrets.json or tutor/config.yml is gone or empty and the stack has data, make new secrets anyway (then delete the data with `reset --data`); without data they are made anew unasked.",
+)
 def upgrade(stack: str, lms_port: int | None, app_port: int | None, subnet: str | None, new_secrets: bool) -> None:
     """Re-render STACK from the answers in its stack.json with this odl-stack; secrets, data and
     docker-compose.override.yml are kept. Shows what changed."""
@@ -335,12 +373,18 @@ def main() -> None:
     except OSError as exc:
         # E.g. files a container wrote (owned by its user) in a stack directory.
         what = f"{exc.filename}: {exc.strerror}" if exc.filename and exc.strerror else str(exc)
-        click.echo(f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)", err=True)
+        click.echo(
+            f"Error: {what}. Fix: check that path's owner and permissions (files containers wrote may need sudo to change)",
+            err=True,
+        )
         sys.exit(EXIT_FAILED)
     except Exception as exc:  # the one place an unexpected failure becomes one line
         if os.environ.get("ODL_STACK_DEBUG"):
             raise
         where = _write_traceback(exc)
-        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}. The full traceback is in {where}; please report it with that file", err=True)
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}: {exc}. The full traceback is in {where}; please report it with that file",
+            err=True,
+        )
         sys.exit(EXIT_FAILED)
     sys.exit(code if isinstance(code, int) else 0)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import yaml
 
@@ -42,12 +43,16 @@ def _stamp(name: str, image: str, script: str, data_dir: str, extra: str, secret
         script = script.replace(value, "<secret>")
     key = hashlib.sha256("\0".join([image, script, extra]).encode()).hexdigest()[:16]
     stamp = f"{data_dir}/{INIT_STAMP_DIR}/{name}"
-    skip = (f'if [ "$(cat {stamp} 2>/dev/null)" = {key} ]; then echo "odl-stack: {name} already ran to the end on this data'
-            f' at this image (stamp {key} in {stamp}): skipped"; exit 0; fi')
+    skip = (
+        f'if [ "$(cat {stamp} 2>/dev/null)" = {key} ]; then echo "odl-stack: {name} already ran to the end on this data'
+        f' at this image (stamp {key} in {stamp}): skipped"; exit 0; fi'
+    )
     return key, stamp, skip
 
 
-def once(name: str, image: str, script: str, data_dir: str = OPENEDX_JOB_DATA, extra: str = "", secrets: Iterable[str] = ()) -> str:
+def once(
+    name: str, image: str, script: str, data_dir: str = OPENEDX_JOB_DATA, extra: str = "", secrets: Iterable[str] = ()
+) -> str:
     """A one-shot's shell script that skips `script` when the data records it already succeeded at this
     image, and records it after it succeeds. `$` escaped for Compose."""
     key, stamp, skip = _stamp(name, image, script, data_dir, extra, secrets)
@@ -199,7 +204,16 @@ def live(plan: StackPlan) -> dict[str, Any] | None:
     watcher = ["python", RELOADER, "--root", dev.mount, *[f"--dependency={f}={cmd}" for f, cmd in needs], "--"]
     granian = ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", str(plan.app.web_port), "--workers", "2"]
     web = [*granian, *dev.web_reload, plan.app.wsgi] if dev.web_reload else [*watcher, *granian, plan.app.wsgi]
-    celery = ["celery", "-A", plan.app.celery_app, "worker", *(["-Q", plan.app.celery_queues] if plan.app.celery_queues else []), "-B", "-l", "INFO"]
+    celery = [
+        "celery",
+        "-A",
+        plan.app.celery_app,
+        "worker",
+        *(["-Q", plan.app.celery_queues] if plan.app.celery_queues else []),
+        "-B",
+        "-l",
+        "INFO",
+    ]
     return {
         "target": dev.target,
         "mount": f"{source}:{dev.mount}",

@@ -44,7 +44,11 @@ def template_context(plan: StackPlan) -> dict[str, Any]:
     dev = plan.app.dev
     context["dev_environment"] = dict(dev.environment) if dev and plan.spec.app_src else {}
     context["frontends"] = [
-        {"facts": f, "image": plan.images[f.image], "environment": {name: templates.render_string(value, context) for name, value in f.environment}}
+        {
+            "facts": f,
+            "image": plan.images[f.image],
+            "environment": {name: templates.render_string(value, context) for name, value in f.environment},
+        }
         for f in dev_frontends(plan.spec)
     ]
     # The app's own app.env lines (AppFacts.extra_env): templates too, rendered with this context.

@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from generator.stackdir import Stack
 from generator.stackfiles import DATA_STAMP

@@ -10,8 +10,8 @@ import shlex
 import shutil
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from generator.errors import StackError
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from generator.dockercli import require_docker_cli
 
@@ -66,12 +67,14 @@ def parse_ip_route(text: str) -> list[Route]:
             routes.append(Route(str(net), iface))
     return routes
 
+
 def read_routes() -> tuple[list[Route], str]:
     """Host routes from /proc/net/route (Linux); ([], why) when this host has none to read."""
     path = Path("/proc/net/route")
     if path.exists():
         return parse_proc_net_route(path.read_text()), ""
     return [], "no /proc/net/route on this host (the engine runs in a VM: host routes do not reach it)"
+
 
 class EngineUnreachable(Exception):
     """No engine answers; the message is the cause in words, `fix` what to do about it."""
@@ -180,7 +183,9 @@ def _networks(client: Any) -> list[DockerNetwork]:
         subnets = tuple(c.get("Subnet", "") for c in ((attrs.get("IPAM") or {}).get("Config") or []) if c.get("Subnet"))
         labels = attrs.get("Labels") or {}
         options = attrs.get("Options") or {}
-        iface = options.get("com.docker.network.bridge.name") or ("docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}")
+        iface = options.get("com.docker.network.bridge.name") or (
+            "docker0" if attrs.get("Name") == "bridge" else f"br-{attrs['Id'][:12]}"
+        )
         networks.append(DockerNetwork(attrs.get("Name", ""), subnets, labels.get("com.docker.compose.project", ""), iface))
     return networks
 
@@ -197,7 +202,6 @@ def engine_networks() -> list[DockerNetwork] | None:
         return None
 
 
-
 def engine_volumes() -> set[str] | None:
     """The engine's volume names, or None when no engine answers."""
     import docker
@@ -207,6 +211,7 @@ def engine_volumes() -> set[str] | None:
         return {v.name for v in docker.DockerClient(base_url=engine_url(), timeout=5).volumes.list()}
     except (DockerException, OSError):
         return None
+
 
 def engine_url() -> str:
     """Where the engine listens: DOCKER_HOST, else the docker CLI's current context
@@ -219,7 +224,10 @@ def engine_url() -> str:
     if shutil.which("docker"):
         try:
             found = subprocess.run(
-                ["docker", "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"], capture_output=True, text=True, timeout=10
+                ["docker", "context", "inspect", "--format", "{{.Endpoints.docker.Host}}"],
+                capture_output=True,
+                text=True,
+                timeout=10,
             ).stdout.strip()
             if found:
                 return found
@@ -250,6 +258,8 @@ def compose_version(client_call: Sequence[str] | None = None) -> str:
     try:
         return str(DockerClient(client_call=call).compose.version())
     except DockerException as exc:
-        raise RuntimeError((exc.stderr or str(exc)).strip().splitlines()[0] if (exc.stderr or "").strip() else f"exit code {exc.return_code}") from exc
+        raise RuntimeError(
+            (exc.stderr or str(exc)).strip().splitlines()[0] if (exc.stderr or "").strip() else f"exit code {exc.return_code}"
+        ) from exc
     except Exception as exc:  # ClientNotFoundError and friends: no docker CLI at all
         raise RuntimeError(str(exc).strip().splitlines()[0]) from exc

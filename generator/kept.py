@@ -6,8 +6,8 @@ stack's data still holds the old ones, so that happens only where the stack has 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from generator import datastamp, secrets_store, stackdir, statefile, wording
 from generator.errors import StackError
@@ -72,8 +72,12 @@ def check(stack_dir: Path, new_secrets: bool, retry: str, volumes: VolumeLister 
         )
     what = " and ".join(gone)
     if where:
-        return [f"new secrets made for {what} (--new-secrets); the data in {', '.join(where)} still has the old passwords:"
-                f" delete it before the next start: {wording.command('reset', stack_dir, '--data')}"]
+        return [
+            f"new secrets made for {what} (--new-secrets); the data in {', '.join(where)} still has the old passwords:"
+            f" delete it before the next start: {wording.command('reset', stack_dir, '--data')}"
+        ]
     unchecked = "" if checked else "; no Docker engine answered, so its volumes were not checked"
-    return [f"new secrets made for {what}: {'it was' if len(gone) == 1 else 'they were'} missing or empty, and the stack has no data in"
-            f" {stack_dir / TUTOR_DATA}/{unchecked}"]
+    return [
+        f"new secrets made for {what}: {'it was' if len(gone) == 1 else 'they were'} missing or empty, and the stack has no data in"
+        f" {stack_dir / TUTOR_DATA}/{unchecked}"
+    ]

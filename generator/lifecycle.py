@@ -16,8 +16,9 @@ import functools
 import os
 import shlex
 import shutil
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Concatenate, Iterable, ParamSpec, Sequence, cast
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, cast
 
 from generator import datastamp, doctor, wording
 from generator.dockercli import client_call, require_docker_cli
@@ -58,7 +59,9 @@ def client(stack: Stack) -> DockerClient:
     )
 
 
-def compose(stack: Stack, docker: DockerClient, echo: Echo, args: Sequence[str], *, stream: bool = False, capture: bool = False) -> str:
+def compose(
+    stack: Stack, docker: DockerClient, echo: Echo, args: Sequence[str], *, stream: bool = False, capture: bool = False
+) -> str:
     """Say a `docker compose` command, then run exactly that argv: one list, so what is shown is what runs.
 
     Shown as the user could type it from anywhere (Compose finds docker-compose.yml, then
@@ -75,7 +78,9 @@ def compose(stack: Stack, docker: DockerClient, echo: Echo, args: Sequence[str],
     return str(run(argv, capture_stdout=capture, capture_stderr=capture) or "")
 
 
-def _reports_failure(what: str) -> Callable[[Callable[Concatenate[Stack, Echo, P], int]], Callable[Concatenate[Stack, Echo, P], int]]:
+def _reports_failure(
+    what: str,
+) -> Callable[[Callable[Concatenate[Stack, Echo, P], int]], Callable[Concatenate[Stack, Echo, P], int]]:
     """A command whose docker/compose call fails says so in one line and returns that call's exit code
     (python-on-whales is imported only when a command runs: `odl-stack --help` need not load it)."""
 
@@ -159,7 +164,9 @@ def up(stack: Stack, echo: Echo, check: bool = True, hosts_file: Path = DEFAULT_
         datastamp.write_data_stamp(stack)
         echo(f"Stack {stack.project} is running and wired:")
     else:
-        echo(f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}")
+        echo(
+            f"The bootstrap exited with code {code}; see its checklist above. Re-run it: {wording.command('bootstrap', stack.path)}"
+        )
     print_urls(stack, echo)
     return 1 if code is None else code
 
@@ -198,7 +205,13 @@ def status(stack: Stack, echo: Echo) -> int:
 
 @_reports_failure("docker compose")
 def logs(stack: Stack, echo: Echo, service: str | None = None, follow: bool = False, tail: str | None = None) -> int:
-    args = ["logs", "--no-color", *(["--follow"] if follow else []), *(["--tail", tail] if tail else []), *([service] if service else [])]
+    args = [
+        "logs",
+        "--no-color",
+        *(["--follow"] if follow else []),
+        *(["--tail", tail] if tail else []),
+        *([service] if service else []),
+    ]
     compose(stack, client(stack), echo, args, stream=True)
     return 0
 
@@ -228,7 +241,9 @@ def verify(stack: Stack, echo: Echo) -> int:
 
 def data_paths(stack: Stack) -> list[str]:
     """Exactly what `reset --data` deletes, in words."""
-    return [f"Docker volume {v}" for v in stack.volumes] + [f"{stack.path / TUTOR_DATA}/ (Open edX: MySQL, MongoDB, Meilisearch, Redis, media)"]
+    return [f"Docker volume {v}" for v in stack.volumes] + [
+        f"{stack.path / TUTOR_DATA}/ (Open edX: MySQL, MongoDB, Meilisearch, Redis, media)"
+    ]
 
 
 @_reports_failure("docker compose")
@@ -280,7 +295,8 @@ def _remove_tutor_data(stack: Stack, docker: DockerClient) -> None:
     image = ((stack.compose.get("services") or {}).get("permissions") or {}).get("image")
     if not image:
         raise PermissionError(f"cannot remove {target}: remove it with: sudo rm -rf {target}")
-    docker.run(image, ["rm", "-rf", "/tutor/data"], entrypoint="", remove=True, volumes=[(str(target.parent.resolve()), "/tutor")])
+    docker.run(
+        image, ["rm", "-rf", "/tutor/data"], entrypoint="", remove=True, volumes=[(str(target.parent.resolve()), "/tutor")]
+    )
     if target.exists():
         shutil.rmtree(target)
-

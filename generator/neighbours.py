@@ -8,8 +8,8 @@ beside it, and its compose project's network out of the engine's networks.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from generator import addressing, stackdir, statefile, wording
 from generator.enginefacts import DockerNetwork
@@ -84,8 +84,10 @@ def settle_subnet(subnet: str, taken: Sequence[Taken], given: bool, kept: bool, 
             f"pass {wording.option('--subnet', free)} (or another range nothing uses)",
         )
     if kept:
-        return subnet, [f"warning: its subnet {subnet} overlaps {other} of {who}; only one of them can run at a time"
-                        f" (to run both: {wording.command('upgrade', stack_dir, ('--subnet', free))})"]
+        return subnet, [
+            f"warning: its subnet {subnet} overlaps {other} of {who}; only one of them can run at a time"
+            f" (to run both: {wording.command('upgrade', stack_dir, ('--subnet', free))})"
+        ]
     return free, [f"subnet {free} ({subnet} is used by {who})"]
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import click
 
-from generator import neighbours, plugin_checkouts, stackdir, versions, wording
 from generator import kept as kept_state
+from generator import neighbours, plugin_checkouts, stackdir, versions, wording
 from generator.errors import StackError
 from generator.ports import BY_PLAN_KEY
 from generator.spec import StackSpec, check_name, default_name, make_spec
@@ -25,16 +26,30 @@ from generator.stackfiles import STACK_FILE
 from generator.wording import Echo
 
 # The answers cookiecutter asks for (cookiecutter.json); its own keys (`_template`, ...) are not answers.
-COOKIECUTTER_ANSWERS = ("app", "apisix", "profile", "name", "subnet", "lms_port", "app_port", "app_src", "images_file",
-                        "openedx_plugin_src")
+COOKIECUTTER_ANSWERS = (
+    "app",
+    "apisix",
+    "profile",
+    "name",
+    "subnet",
+    "lms_port",
+    "app_port",
+    "app_src",
+    "images_file",
+    "openedx_plugin_src",
+)
 
 
 def stack_name(answers: Mapping[str, Any]) -> str:
     """The stack's name: the one given, else the default of its app, gateway and profile."""
-    return str(answers.get("name") or default_name(answers["app"], bool(answers.get("apisix")), answers.get("profile") or "tutor"))
+    return str(
+        answers.get("name") or default_name(answers["app"], bool(answers.get("apisix")), answers.get("profile") or "tutor")
+    )
 
 
-def spec_from_answers(answers: Mapping[str, Any], stack_dir: Path | None = None, kept: Mapping[str, Any] | None = None) -> StackSpec:
+def spec_from_answers(
+    answers: Mapping[str, Any], stack_dir: Path | None = None, kept: Mapping[str, Any] | None = None
+) -> StackSpec:
     """Answers -> a validated StackSpec: the one conversion, whoever asked.
 
     Empty answers count as not given. Ports come as a `ports` mapping (as a stack records them) and/or as
@@ -150,7 +165,11 @@ def generate(
     # Refused before any lock or write: OUT/. and OUT/.. exist, and a file at OUT holds no stack.
     name = check_name(stack_name(answers))
     if out.exists() and not out.is_dir():
-        raise StackError(wording.field("--out"), f"{out} is a file, not a directory", f"give {wording.option('--out')} a directory (it is created if missing)")
+        raise StackError(
+            wording.field("--out"),
+            f"{out} is a file, not a directory",
+            f"give {wording.option('--out')} a directory (it is created if missing)",
+        )
     # One writer at a time: a second `new` of the same stack waits, then sees the stack the first made.
     stack_dir = out / name
     with stacklock.hold(stack_dir, lambda line: click.echo(line, err=True)):
@@ -173,7 +192,11 @@ def _generate(
 
     existing = stack_dir.exists() and stack_dir.is_dir() and any(stack_dir.iterdir())
     if existing and not (stack_dir / STACK_FILE).exists():
-        raise StackError(wording.field("--name"), f"{stack_dir} exists and is not an odl-stack stack", f"choose another {wording.option('--name')}")
+        raise StackError(
+            wording.field("--name"),
+            f"{stack_dir} exists and is not an odl-stack stack",
+            f"choose another {wording.option('--name')}",
+        )
     if existing and not force:
         raise StackError(
             wording.field("--name"),
@@ -189,15 +212,32 @@ def _generate(
     if kept and _kind(kept) != spec.kind:
         kind_lines = _check_kind(stack_dir, out, kept, spec, change_kind)
         # What the generator picked for the old kind, and the ports of services the new kind lacks, go.
-        kept = {**kept, "picked_ports": {}, "ports": {k: v for k, v in (kept.get("ports") or {}).items() if k in _port_answers(spec)}}
+        kept = {
+            **kept,
+            "picked_ports": {},
+            "ports": {k: v for k, v in (kept.get("ports") or {}).items() if k in _port_answers(spec)},
+        }
         spec = spec_from_answers(answers, stack_dir, kept)
-    spec, picked = _side_by_side(spec, stack_dir, given_subnet=bool(answers.get("subnet")), kept_subnet=bool(kept.get("subnet")),
-                                 given=given_ports(answers), fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}), networks=networks)
-    renewed = kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes) if existing else []
+    spec, picked = _side_by_side(
+        spec,
+        stack_dir,
+        given_subnet=bool(answers.get("subnet")),
+        kept_subnet=bool(kept.get("subnet")),
+        given=given_ports(answers),
+        fixed_ports=set(given_ports(answers)) | set(kept.get("ports") or {}),
+        networks=networks,
+    )
+    renewed = (
+        kept_state.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes)
+        if existing
+        else []
+    )
     if not existing:
         picked += _same_name_elsewhere(spec.name, stack_dir, volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
-    echo(f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})...")
+    echo(
+        f"{'Regenerating' if existing else 'Generating'} {stack_dir} ({plan.app.title}, Open edX via Tutor {metadata.version('tutor')})..."
+    )
     for line in kind_lines + picked + renewed:
         echo(f"  {line}")
     changes = render.write_stack(plan, stack_dir)
@@ -214,7 +254,9 @@ def _generate(
     echo(f"  cd {stack_dir} && docker compose up -d")
     echo("  docker compose logs -f bootstrap      # wiring, then a ✓/✗ checklist")
     echo(f"or, from here, doctor + start + the bootstrap's log in one: {wording.command('up', stack_dir)}")
-    echo(f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  mail {plan.urls['mail']}  |  credentials: {stack_dir}/secrets/credentials.txt")
+    echo(
+        f"LMS {plan.urls['lms']}  |  {plan.app.title} {plan.urls['app']}  |  mail {plan.urls['mail']}  |  credentials: {stack_dir}/secrets/credentials.txt"
+    )
     return stack_dir
 
 
@@ -241,14 +283,18 @@ def _same_name_elsewhere(name: str, stack_dir: Path, volumes: kept_state.VolumeL
     lines = []
     other = Path(wording.STACKS_DIR) / name
     if stackdir.is_stack(other) and other.resolve() != stack_dir.resolve():
-        lines.append(f"warning: {other} is a stack of the same name; both are Compose project '{name}' and would share its containers,"
-                     f" network and volumes: run one at a time, or choose another {wording.option('--name')}")
+        lines.append(
+            f"warning: {other} is a stack of the same name; both are Compose project '{name}' and would share its containers,"
+            f" network and volumes: run one at a time, or choose another {wording.option('--name')}"
+        )
     present = (volumes or enginefacts.engine_volumes)() or set()
     theirs = sorted(v for v in present if v.startswith(f"{name}_"))
     if theirs:
-        lines.append(f"warning: the Docker engine already has volumes of a Compose project '{name}' ({', '.join(theirs[:3])}"
-                     f"{', ...' if len(theirs) > 3 else ''}), from another stack of this name or an earlier one: this stack would"
-                     f" start on that data, made with other passwords; choose another {wording.option('--name')}, or delete them first")
+        lines.append(
+            f"warning: the Docker engine already has volumes of a Compose project '{name}' ({', '.join(theirs[:3])}"
+            f"{', ...' if len(theirs) > 3 else ''}), from another stack of this name or an earlier one: this stack would"
+            f" start on that data, made with other passwords; choose another {wording.option('--name')}, or delete them first"
+        )
     return lines
 
 
@@ -272,9 +318,13 @@ def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: Stack
     old_era, new_era = ERAS[_kind(kept)[2]], ERAS[spec.profile]
     changes, left = [], []
     if old_era.name != new_era.name:
-        changes.append(f"profile {old_era.name} -> {new_era.name}: Open edX moves from {old_era.lms_hostname}:{old_era.lms_port}"
-                       f" to {new_era.lms_hostname}:{new_era.lms_port} (its login backend from {old_era.backend_name} to {new_era.backend_name})")
-        left.append(f"the LMS database's {old_era.name}-era Site and provider records, and its learners' links through {old_era.backend_name}")
+        changes.append(
+            f"profile {old_era.name} -> {new_era.name}: Open edX moves from {old_era.lms_hostname}:{old_era.lms_port}"
+            f" to {new_era.lms_hostname}:{new_era.lms_port} (its login backend from {old_era.backend_name} to {new_era.backend_name})"
+        )
+        left.append(
+            f"the LMS database's {old_era.name}-era Site and provider records, and its learners' links through {old_era.backend_name}"
+        )
     if bool(kept.get("apisix")) != spec.apisix:
         if spec.apisix:
             changes.append("APISIX on: the app is served through APISIX + Keycloak (apisix/ and keycloak/ are added)")
@@ -283,16 +333,28 @@ def _check_kind(stack_dir: Path, out: Path, kept: Mapping[str, Any], spec: Stack
             left.append(f"Keycloak's database (volume {spec.name}_keycloak-db-data; docker volume rm it when done)")
     if change_kind:
         return [f"changing the kind of stack (asked with {wording.option('--change-kind')}): {'; '.join(changes)}"] + (
-            [f"left unused: {'; '.join(left)}"] if left else [])
+            [f"left unused: {'; '.join(left)}"] if left else []
+        )
     base = default_name(*spec.kind)
     new_name = next(n for n in [base] + [f"{base}{i}" for i in range(2, 100)] if not (out / n).exists())
     field = "--apisix" if bool(kept.get("apisix")) != spec.apisix else "--profile"
-    beside = wording.command("new", None, ("--app", spec.app), *([("--apisix")] if spec.apisix else []),
-                             ("--profile", spec.profile), ("--name", new_name))
-    confirm = "" if wording.via_cookiecutter() else f", or change this one and leave that data behind: add {wording.option('--change-kind')}"
+    beside = wording.command(
+        "new",
+        None,
+        ("--app", spec.app),
+        *([("--apisix")] if spec.apisix else []),
+        ("--profile", spec.profile),
+        ("--name", new_name),
+    )
+    confirm = (
+        ""
+        if wording.via_cookiecutter()
+        else f", or change this one and leave that data behind: add {wording.option('--change-kind')}"
+    )
     raise StackError(
         wording.field(field),
-        f"regenerating {stack_dir} would change what kind of stack it is ({'; '.join(changes)})" + (f" and leave unused: {'; '.join(left)}" if left else ""),
+        f"regenerating {stack_dir} would change what kind of stack it is ({'; '.join(changes)})"
+        + (f" and leave unused: {'; '.join(left)}" if left else ""),
         f"start a new stack beside it: {beside}{confirm}",
     )
 

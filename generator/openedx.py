@@ -26,13 +26,13 @@ from typing import Any
 os.environ.setdefault("TUTOR_IGNORE_ENTRYPOINT_PLUGINS", "1")
 os.environ.setdefault("TUTOR_IGNORE_DICT_PLUGINS", "1")
 
-import yaml
-from tutor import config as tutor_config
-from tutor import env as tutor_env
-from tutor import bindmount, hooks, plugins
-from tutor.plugins import openedx as tutor_openedx
 import tutor.commands.compose  # noqa: F401  registers the iter_mounts template variable
 import tutor.commands.jobs as tutor_jobs  # registers the core init tasks on CORE_READY
+import yaml
+from tutor import bindmount, hooks, plugins
+from tutor import config as tutor_config
+from tutor import env as tutor_env
+from tutor.plugins import openedx as tutor_openedx
 from tutormfe.hooks import MFE_APPS  # filters only; the plugin itself is loaded by Tutor
 
 from generator import plugin_checkouts, templates

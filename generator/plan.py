@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from generator import addressing, course, hosts, secrets_store, versions, wording
 from generator.errors import StackError
@@ -37,7 +38,19 @@ NETWORK_NAME = "odl"
 MAIL_SERVICE = "mailpit"
 # Mailpit's own SMTP port (config/config.go SMTPListen "[::]:1025"); only the stack reaches it.
 MAIL_SMTP_PORT = 1025
-OPENEDX_SERVICES = ("mysql", "mongodb", "meilisearch", "redis", MAIL_SERVICE, "lms", "cms", "lms-worker", "cms-worker", "caddy", "mfe")
+OPENEDX_SERVICES = (
+    "mysql",
+    "mongodb",
+    "meilisearch",
+    "redis",
+    MAIL_SERVICE,
+    "lms",
+    "cms",
+    "lms-worker",
+    "cms-worker",
+    "caddy",
+    "mfe",
+)
 # Tutor's defaults CMS_HOST, MFE_HOST and MEILISEARCH_HOST: "<prefix>.{{ LMS_HOST }}". Every
 # browser-facing Open edX name is served by Tutor's Caddy, on the one port of the LMS URL.
 OPENEDX_SITES = {"lms": "", "studio": "studio.", "mfe": "apps.", "meilisearch": "meilisearch."}
@@ -118,19 +131,25 @@ def _wanted_secrets(spec: StackSpec) -> dict[str, Any]:
 def _check_hostnames(hostnames: Mapping[str, str]) -> None:
     for host in hostnames:
         if not HOSTNAME_RE.match(host):
-            raise StackError(f"hostname '{host}'", "is not a valid DNS name", "use lowercase labels of letters, digits and '-' separated by dots")
+            raise StackError(
+                f"hostname '{host}'",
+                "is not a valid DNS name",
+                "use lowercase labels of letters, digits and '-' separated by dots",
+            )
 
 
 def _port_option(service: str) -> str:
     option = BY_PLAN_KEY[service].option
-    return wording.option(option) if option else f"the {service} entry of the answers' \"ports\""
+    return wording.option(option) if option else f'the {service} entry of the answers\' "ports"'
 
 
 def _check_ports(ports: Mapping[str, int]) -> None:
     seen: dict[int, str] = {}
     for service, port in ports.items():
         if not 1024 <= port <= 65535:
-            raise StackError(f"{service} port", f"{port} is outside 1024-65535", f"set {_port_option(service)} between 1024 and 65535")
+            raise StackError(
+                f"{service} port", f"{port} is outside 1024-65535", f"set {_port_option(service)} between 1024 and 65535"
+            )
         if port in seen:
             raise StackError(
                 f"port {port}",
@@ -157,8 +176,11 @@ def make_plan(spec: StackSpec, kept_secrets: Mapping[str, str] | None = None) ->
     network = addressing.network_for(spec.subnet)
 
     # "lms": the port of Tutor's Caddy, the one front of the LMS, Studio, the MFEs and Meilisearch.
-    ports = {"lms": spec.ports.get("lms", era.lms_port), "app-nginx": spec.ports.get("app", app.port),
-             MAIL_SERVICE: spec.ports.get("mail", app.mail_port)}
+    ports = {
+        "lms": spec.ports.get("lms", era.lms_port),
+        "app-nginx": spec.ports.get("app", app.port),
+        MAIL_SERVICE: spec.ports.get("mail", app.mail_port),
+    }
     hostnames = {prefix + era.lms_hostname: OPENEDX_FRONT for prefix in OPENEDX_SITES.values()}
     hostnames[mail_hostname(app)] = MAIL_SERVICE
     if spec.apisix:
@@ -268,7 +290,11 @@ def bootstrap_contract(plan: StackPlan) -> dict[str, Any]:
             },
             "manage": ["./manage.py", "lms"],
             "workdir": "/openedx/edx-platform",
-            "superuser": {"username": era.superuser, "email": era.superuser_email, "password_secret": "openedx_superuser_password"},
+            "superuser": {
+                "username": era.superuser,
+                "email": era.superuser_email,
+                "password_secret": "openedx_superuser_password",
+            },
             "service_worker": {
                 "username": era.service_worker,
                 "email": f"{era.service_worker}@mit.odl.local",
@@ -381,7 +407,9 @@ def learner_contract(plan: StackPlan) -> dict[str, Any]:
         "userinfo_username": app.userinfo_username,
         "record_make": app.learner_record_make,
         "sync_error": dict(app.learner_sync_error),
-        "lock": dict(zip(("module", "function", "prefix", "user_field"), app.learner_lock)) or None,
+        "lock": dict(zip(("module", "function", "prefix", "user_field"), app.learner_lock, strict=True))
+        if app.learner_lock
+        else None,
         "image": plan.images[app.image],
         "lms_url": lms_url,
         "login_path": f"/auth/login/{plan.era.backend_name}/?auth_entry=login",
@@ -442,7 +470,14 @@ def keycloak_contract(plan: StackPlan) -> dict[str, Any]:
             "default_scopes": ["basic", "profile", "email", "roles", "web-origins", "acr", "ol-profile"],
         },
         "users": [
-            {"username": name, "email": name, "first_name": first, "last_name": last, "groups": list(groups), "password_secret": secret}
+            {
+                "username": name,
+                "email": name,
+                "first_name": first,
+                "last_name": last,
+                "groups": list(groups),
+                "password_secret": secret,
+            }
             for name, first, last, groups, secret in KEYCLOAK_USERS
         ],
         "gateway": {

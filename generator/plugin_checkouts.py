@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from generator import wording
 from generator.errors import StackError
@@ -62,18 +63,35 @@ def check(values: Sequence[str], stack_dir: Path) -> tuple[str, ...]:
         path = Path(value).expanduser().resolve()
         if not path.is_dir():
             what = "is not a directory" if path.exists() else "does not exist"
-            raise StackError(wording.field(OPTION), f"{value} {what}", "pass the root of a plugin's checkout (the directory with its pyproject.toml or setup.py)")
+            raise StackError(
+                wording.field(OPTION),
+                f"{value} {what}",
+                "pass the root of a plugin's checkout (the directory with its pyproject.toml or setup.py)",
+            )
         if path.name in PLATFORM_NAMES:
-            raise StackError(wording.field(OPTION), f"{value} is not supported: {PLATFORM_REFUSAL}",
-                             f"drop {wording.option(OPTION, value)}, and work on edx-platform itself with `tutor dev` (tutor mounts add)")
+            raise StackError(
+                wording.field(OPTION),
+                f"{value} is not supported: {PLATFORM_REFUSAL}",
+                f"drop {wording.option(OPTION, value)}, and work on edx-platform itself with `tutor dev` (tutor mounts add)",
+            )
         if not any((path / name).is_file() for name in PROJECT_FILES):
-            raise StackError(wording.field(OPTION), f"{value} has no pyproject.toml or setup.py, so it is not a Python package checkout",
-                             "pass the plugin's own directory (in mitodl/open-edx-plugins: src/<plugin>)")
+            raise StackError(
+                wording.field(OPTION),
+                f"{value} has no pyproject.toml or setup.py, so it is not a Python package checkout",
+                "pass the plugin's own directory (in mitodl/open-edx-plugins: src/<plugin>)",
+            )
         if path.is_relative_to(stack):
-            raise StackError(wording.field(OPTION), f"{value} is inside the stack directory, which a regeneration rewrites", "keep the checkout outside the stack")
+            raise StackError(
+                wording.field(OPTION),
+                f"{value} is inside the stack directory, which a regeneration rewrites",
+                "keep the checkout outside the stack",
+            )
         if path.name in found:
-            raise StackError(wording.field(OPTION), f"{value} and {found[path.name]} have the same directory name '{path.name}', and both would be /mnt/{path.name}",
-                             "pass one of them, or rename one checkout's directory")
+            raise StackError(
+                wording.field(OPTION),
+                f"{value} and {found[path.name]} have the same directory name '{path.name}', and both would be /mnt/{path.name}",
+                "pass one of them, or rename one checkout's directory",
+            )
         found[path.name] = value
         relative_paths.append(os.path.relpath(path, stack))
     return tuple(relative_paths)

@@ -249,12 +249,28 @@ APPS: dict[str, AppFacts] = {
         # management/commands/create_courseware.py; configure_instance's run_url= is not one of
         # its options), sync_courserun, create_product <run> 999.
         # No dates given, as configure_instance gives none: they come from the LMS by the sync.
-        course_create=("create_courseware", "course", "{course_id}", "{title}", "--live", "--self-paced",
-                       "--create-run", "{run}"),
+        course_create=(
+            "create_courseware",
+            "course",
+            "{course_id}",
+            "{title}",
+            "--live",
+            "--self-paced",
+            "--create-run",
+            "{run}",
+        ),
         # The run alone, for a course that exists (create_courseware.py:477-497 _handle_courserun;
         # the `course` type exits -1 for an existing course, :100-106).
-        course_create_run=("create_courseware", "courserun", "{course_id}", "{title}", "--live", "--self-paced",
-                           "--create-run", "{run}"),
+        course_create_run=(
+            "create_courseware",
+            "courserun",
+            "{course_id}",
+            "{title}",
+            "--live",
+            "--self-paced",
+            "--create-run",
+            "{run}",
+        ),
         course_product=("create_product", "{key}", "999"),
         course_sync=("sync_courserun", "--run", "{key}"),
         # courses/api.py:719 sync_course_runs also writes is_self_paced (CourseRun :1408); its
@@ -290,8 +306,12 @@ APPS: dict[str, AppFacts] = {
                     image="node-mitxonline",
                     port=8012,
                     command=("/bin/bash", "./scripts/run-watch-dev.sh"),
-                    environment=(("PUBLIC_PATH", "http://{{ app.hostname }}:8012/"), ("NODE_ENV", "development"),
-                                 ("CONTAINER_NAME", "watch"), ("PORT", "8012")),
+                    environment=(
+                        ("PUBLIC_PATH", "http://{{ app.hostname }}:8012/"),
+                        ("NODE_ENV", "development"),
+                        ("CONTAINER_NAME", "watch"),
+                        ("PORT", "8012"),
+                    ),
                     health_path="/health",
                 ),
                 # docker-compose.yml:137-159; scripts/run-refine-dev.sh (the staff dashboard on 8016).
@@ -300,7 +320,11 @@ APPS: dict[str, AppFacts] = {
                     image="node-mitxonline",
                     port=8016,
                     command=("/bin/bash", "./scripts/run-refine-dev.sh"),
-                    environment=(("PUBLIC_PATH", "http://{{ app.hostname }}:8016/"), ("PORT", "8016"), ("NODE_ENV", "development")),
+                    environment=(
+                        ("PUBLIC_PATH", "http://{{ app.hostname }}:8016/"),
+                        ("PORT", "8016"),
+                        ("NODE_ENV", "development"),
+                    ),
                     health_path="/health",
                     after="watch",  # :150-153 "they step on each other if they start at the same time"
                 ),

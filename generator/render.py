@@ -17,9 +17,10 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -262,7 +263,13 @@ def write_stack(plan: StackPlan, stack_dir: Path) -> list[tuple[str, str]]:
                 if fresh:
                     _place(new, stack_dir)
                 else:
-                    _swap(new, backups, stack_dir, [r for s, r in changes if s != "removed"], [r for s, r in changes if s == "removed"])
+                    _swap(
+                        new,
+                        backups,
+                        stack_dir,
+                        [r for s, r in changes if s != "removed"],
+                        [r for s, r in changes if s == "removed"],
+                    )
             if not fresh:
                 _chmod(stack_dir, 0o700)
                 for relative in _generated_files(new) + [r for s, r in changes if s != "removed"]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from generator import statefile
 from generator.stackfiles import SECRETS_FILE

@@ -25,10 +25,11 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__, secrets_store, wording
 from generator.errors import StackError
@@ -57,13 +58,18 @@ S=${S:-/stores}; P=${P:-/snapshot}
 N=""; if tar --help 2>&1 | grep -q numeric-owner; then N="--numeric-owner"; fi
 each() { for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do if [ -e "$e" ] || [ -L "$e" ]; then echo "$e"; fi; done; }
 """
-TAKE_SCRIPT = _PRELUDE + r"""
+TAKE_SCRIPT = (
+    _PRELUDE
+    + r"""
 for key in "$@"; do
   tar $N -C "$S/$key" -cf "$P/$key.tar.part" .
   mv "$P/$key.tar.part" "$P/$key.tar"
 done
 """
-STAGE_SCRIPT = _PRELUDE + rf"""
+)
+STAGE_SCRIPT = (
+    _PRELUDE
+    + rf"""
 for key in "$@"; do
   d="$S/$key"
   rm -rf "$d/{STAGE_DIR}"
@@ -71,12 +77,18 @@ for key in "$@"; do
   tar $N -C "$d/{STAGE_DIR}" -xf "$P/$key.tar"
 done
 """
-ROLLBACK_SCRIPT = _PRELUDE + rf"""
+)
+ROLLBACK_SCRIPT = (
+    _PRELUDE
+    + rf"""
 for key in "$@"; do rm -rf "$S/$key/{STAGE_DIR}"; done
 """
+)
 # Idempotent, so a commit killed anywhere is finished by running it again: old entries go aside until
 # MOVED_MARK says all have; then the staged ones move in; then the old ones are deleted.
-COMMIT_SCRIPT = _PRELUDE + rf"""
+COMMIT_SCRIPT = (
+    _PRELUDE
+    + rf"""
 for key in "$@"; do
   d="$S/$key"; new="$d/{STAGE_DIR}"; old="$d/{OLD_DIR}"
   if [ -d "$new" ] && [ ! -e "$d/{MOVED_MARK}" ]; then
@@ -96,6 +108,7 @@ for key in "$@"; do
   rm -f "$d/{MOVED_MARK}"
 done
 """
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,7 @@ def _mounts(body: dict[str, Any]) -> Iterator[tuple[str, bool]]:
         text = str(mount)
         # A source Compose interpolates (${ODL_DOCKER_SOCKET:-/var/run/docker.sock}) holds ':' itself.
         head = text[: text.index("}") + 1] if text.startswith("${") and "}" in text else ""
-        parts = ([head] + text[len(head) + 1:].split(":")) if head else text.split(":")
+        parts = ([head] + text[len(head) + 1 :].split(":")) if head else text.split(":")
         if len(parts) < 2:
             continue  # an anonymous volume: nothing a snapshot can name
         options = parts[2].split(",") if len(parts) > 2 else []
@@ -239,7 +252,11 @@ Runner = Callable[[Stack, Sequence[Store], Path, str, Sequence[str]], None]
 def _helper_image(stack: Stack) -> str:
     image = ((stack.compose.get("services") or {}).get("permissions") or {}).get("image")
     if not image:
-        raise StackError("docker-compose.yml", "has no `permissions` service, whose image copies the data", f"regenerate the stack: {wording.command('upgrade', stack.path)}")
+        raise StackError(
+            "docker-compose.yml",
+            "has no `permissions` service, whose image copies the data",
+            f"regenerate the stack: {wording.command('upgrade', stack.path)}",
+        )
     return str(image)
 
 
@@ -256,9 +273,15 @@ def docker_runner(stack: Stack, chosen: Sequence[Store], snapshot: Path, script:
             (stack.path / store.key).mkdir(parents=True, exist_ok=True)
         mounts.append((source, f"/stores/{store.file_key}"))
     docker.run(
-        _helper_image(stack), ["sh", "-c", script, "sh", *keys], entrypoint="", remove=True, user="0:0",
-        volumes=mounts, labels={HELPER_LABEL: stack.project, "com.docker.compose.project": stack.project},
-        name=f"{stack.project}-snapshot-helper", networks=["none"],
+        _helper_image(stack),
+        ["sh", "-c", script, "sh", *keys],
+        entrypoint="",
+        remove=True,
+        user="0:0",
+        volumes=mounts,
+        labels={HELPER_LABEL: stack.project, "com.docker.compose.project": stack.project},
+        name=f"{stack.project}-snapshot-helper",
+        networks=["none"],
     )
 
 
@@ -337,7 +360,11 @@ def _running_ids(stack: Stack, docker: DockerClient) -> list[str]:
 
 
 def _image_refs(stack: Stack) -> dict[str, str]:
-    return {service: str(body["image"]) for service, body in sorted((stack.compose.get("services") or {}).items()) if body and body.get("image") and not body.get("profiles")}
+    return {
+        service: str(body["image"])
+        for service, body in sorted((stack.compose.get("services") or {}).items())
+        if body and body.get("image") and not body.get("profiles")
+    }
 
 
 def take(stack: Stack, echo: Echo, name: str | None = None, to: str | None = None, runner: Runner = docker_runner) -> Snapshot:
@@ -347,15 +374,21 @@ def take(stack: Stack, echo: Echo, name: str | None = None, to: str | None = Non
 
     name = name or datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     if not NAME_RE.match(name):
-        raise StackError("NAME", f"'{name}' is not a snapshot name", "use letters, digits, '.', '_' and '-' (at most 64), e.g. wired")
+        raise StackError(
+            "NAME", f"'{name}' is not a snapshot name", "use letters, digits, '.', '_' and '-' (at most 64), e.g. wired"
+        )
     where = snapshots_dir(stack, to)
     if (where / name).exists():
-        raise StackError("NAME", f"a snapshot {name} exists in {where}", f"pick another name, or delete it first: rm -rf {where / name}")
+        raise StackError(
+            "NAME", f"a snapshot {name} exists in {where}", f"pick another name, or delete it first: rm -rf {where / name}"
+        )
     chosen = stores(stack)
     with _lock(stack):
         recover(stack, echo, runner)
         if not any(_has_data(stack, s) for s in chosen):
-            raise StackError("STACK", f"stack {stack.project} has no data yet", f"start it first: {wording.command('up', stack.path)}")
+            raise StackError(
+                "STACK", f"stack {stack.project} has no data yet", f"start it first: {wording.command('up', stack.path)}"
+            )
         where.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=where))
         docker = lifecycle.client(stack) if runner is docker_runner else None
@@ -375,8 +408,13 @@ def take(stack: Stack, echo: Echo, name: str | None = None, to: str | None = Non
                 "secrets_sha256": secrets_hash(stack),
                 "images": _image_refs(stack),
                 "stores": [
-                    {"file": f"{s.file_key}.tar", "key": s.key, "kind": "volume" if s.volume else "bind", "services": list(s.services),
-                     "bytes": (stage / f"{s.file_key}.tar").stat().st_size}
+                    {
+                        "file": f"{s.file_key}.tar",
+                        "key": s.key,
+                        "kind": "volume" if s.volume else "bind",
+                        "services": list(s.services),
+                        "bytes": (stage / f"{s.file_key}.tar").stat().st_size,
+                    }
                     for s in chosen
                 ],
             }
@@ -407,7 +445,11 @@ def find(stack: Stack, name: str, to: str | None) -> Snapshot:
     path = where / name
     if not (path / MANIFEST).is_file():
         known = ", ".join(s.name for s in listing(where)) or "none"
-        raise StackError("NAME", f"no snapshot {name} in {where} (snapshots there: {known})", f"list them: {wording.command('snapshots', stack.path)}")
+        raise StackError(
+            "NAME",
+            f"no snapshot {name} in {where} (snapshots there: {known})",
+            f"list them: {wording.command('snapshots', stack.path)}",
+        )
     return Snapshot(path, json.loads((path / MANIFEST).read_text()))
 
 
@@ -416,26 +458,41 @@ def check(stack: Stack, snap: Snapshot) -> list[str]:
     manifest = snap.manifest
     if manifest.get("layout") != LAYOUT:
         raise StackError(
-            "NAME", f"snapshot {snap.name} has data layout {manifest.get('layout')} (taken by odl-stack {manifest.get('generator_version', '?')}); "
-            f"this odl-stack {__version__} reads layout {LAYOUT}", f"restore it with odl-stack {manifest.get('generator_version', '?')}, or take a new snapshot")
+            "NAME",
+            f"snapshot {snap.name} has data layout {manifest.get('layout')} (taken by odl-stack {manifest.get('generator_version', '?')}); "
+            f"this odl-stack {__version__} reads layout {LAYOUT}",
+            f"restore it with odl-stack {manifest.get('generator_version', '?')}, or take a new snapshot",
+        )
     if manifest.get("secrets_sha256") != secrets_hash(stack):
         raise StackError(
-            "NAME", f"snapshot {snap.name} was taken with other secrets than stack {stack.project} has now (its data holds those passwords)",
+            "NAME",
+            f"snapshot {snap.name} was taken with other secrets than stack {stack.project} has now (its data holds those passwords)",
             "put back the secrets/secrets.json and tutor/config.yml it was taken with (then "
-            f"{wording.command('upgrade', stack.path)}), or take a new snapshot of this stack")
+            f"{wording.command('upgrade', stack.path)}), or take a new snapshot of this stack",
+        )
     ours = {s.file_key for s in stores(stack)}
     theirs = {s["file"].removesuffix(".tar") for s in manifest.get("stores", [])}
     if ours != theirs:
         differ = ", ".join(sorted(ours ^ theirs))
-        raise StackError("NAME", f"snapshot {snap.name} holds other datastores than stack {stack.project} declares now ({differ})",
-                         "restore it into a stack rendered by the odl-stack version that took it, or take a new snapshot")
+        raise StackError(
+            "NAME",
+            f"snapshot {snap.name} holds other datastores than stack {stack.project} declares now ({differ})",
+            "restore it into a stack rendered by the odl-stack version that took it, or take a new snapshot",
+        )
     now = _image_refs(stack)
     changed = sorted(s for s, ref in (manifest.get("images") or {}).items() if now.get(s) not in (None, ref))
     return [f"images differ since the snapshot ({', '.join(changed)}): their init one-shots run again on `up`"] if changed else []
 
 
-def restore(stack: Stack, echo: Echo, name: str, to: str | None = None, confirm: Callable[[str], bool] = lambda _q: False,
-            runner: Runner = docker_runner, start: bool = True) -> int:
+def restore(
+    stack: Stack,
+    echo: Echo,
+    name: str,
+    to: str | None = None,
+    confirm: Callable[[str], bool] = lambda _q: False,
+    runner: Runner = docker_runner,
+    start: bool = True,
+) -> int:
     """Replace every datastore of the stack with snapshot NAME, all or nothing; start it again when it was running."""
     from generator import datastamp, lifecycle
 
@@ -447,7 +504,9 @@ def restore(stack: Stack, echo: Echo, name: str, to: str | None = None, confirm:
         echo(f"restore {snap.name} (taken {snap.manifest.get('created')}) replaces, for stack {stack.project}:")
         for store in chosen:
             echo(f"  - {store.describe()}")
-        echo(f"Lost: everything these hold now that the snapshot does not ({human(snap.size)} comes back). Kept: secrets/, images, docker-compose.override.yml.")
+        echo(
+            f"Lost: everything these hold now that the snapshot does not ({human(snap.size)} comes back). Kept: secrets/, images, docker-compose.override.yml."
+        )
         for line in warnings:
             echo(f"Note: {line}")
         if not confirm("Replace the data?"):
@@ -480,7 +539,9 @@ def _create_volumes(stack: Stack, docker: DockerClient, chosen: Sequence[Store])
     """A volume `reset --data` removed: made as Compose makes it (its labels), so `up` adopts it."""
     for store in chosen:
         if store.volume and not docker.volume.exists(store.volume):
-            docker.volume.create(store.volume, labels={"com.docker.compose.project": stack.project, "com.docker.compose.volume": store.key})
+            docker.volume.create(
+                store.volume, labels={"com.docker.compose.project": stack.project, "com.docker.compose.volume": store.key}
+            )
 
 
 def show(stack: Stack, echo: Echo, to: str | None = None) -> int:
@@ -496,7 +557,9 @@ def show(stack: Stack, echo: Echo, to: str | None = None) -> int:
         images = snap.manifest.get("images") or {}
         changed = sorted(s for s, ref in images.items() if now.get(s) not in (None, ref))
         same = "as the stack's now" if not changed else f"{len(changed)} differ from the stack's now"
-        echo(f"  {snap.name:<20} {str(snap.manifest.get('created', '?')):<26} {human(snap.size):>10}  {str(snap.manifest.get('generator_version', '?')):<10} {same}")
+        echo(
+            f"  {snap.name:<20} {str(snap.manifest.get('created', '?')):<26} {human(snap.size):>10}  {str(snap.manifest.get('generator_version', '?')):<10} {same}"
+        )
         for ref in sorted(set(images.values())):
             echo(f"      {ref}")
     return 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from generator import profiles, wording
 from generator.errors import StackError
@@ -85,7 +86,9 @@ def check_name(name: str) -> str:
     """A stack name, or the error for it; `new` asks before it looks at OUT/NAME (`.` and `..` exist)."""
     if not NAME_RE.match(name):
         raise StackError(
-            "name", f"'{name}' is not a valid stack name", "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit"
+            "name",
+            f"'{name}' is not a valid stack name",
+            "use lowercase letters, digits, '-' or '_' (max 63), starting with a letter or digit",
         )
     return name
 
@@ -117,11 +120,17 @@ def make_spec(
     try:
         net = ipaddress.ip_network(subnet, strict=True)
     except ValueError as exc:
-        raise StackError("subnet", f"'{subnet}' is not a network in CIDR form ({exc})", "give the network address in CIDR form, e.g. 172.28.53.0/24") from exc
+        raise StackError(
+            "subnet",
+            f"'{subnet}' is not a network in CIDR form ({exc})",
+            "give the network address in CIDR form, e.g. 172.28.53.0/24",
+        ) from exc
     if net.version != 4:
         raise StackError("subnet", f"{subnet} is not IPv4", "give a private IPv4 network such as 172.28.53.0/24")
     if not net.is_private or net.is_loopback or net.is_link_local or net.is_multicast:
-        raise StackError("subnet", f"{subnet} is not a private network", "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+        raise StackError(
+            "subnet", f"{subnet} is not a private network", "use a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        )
     clean_ports: dict[str, int] = {}
     # Picked ports first: a port the user gives replaces the one the generator picked.
     picked = {k: v for k, v in (picked_ports or {}).items() if k not in (ports or {})}

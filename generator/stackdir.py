@@ -116,7 +116,11 @@ class Stack:
 
     @property
     def built_images(self) -> set[str]:
-        return {body["image"] for body in (self.compose.get("services") or {}).values() if body and body.get("build") and body.get("image")}
+        return {
+            body["image"]
+            for body in (self.compose.get("services") or {}).values()
+            if body and body.get("build") and body.get("image")
+        }
 
     def data_stamp(self) -> dict[str, str]:
         path = self.path / DATA_STAMP
@@ -161,7 +165,11 @@ def is_stack(path: Path) -> bool:
 def recorded(path: Path) -> dict[str, Any]:
     """The stack's record (stack.json): the generator's version and the answers it was made from."""
     if not is_stack(path):
-        raise StackError("STACK", f"no such stack: {path}" if not path.exists() else f"{path} is not an odl-stack stack (it has no {STACK_FILE})", _which_stacks(path))
+        raise StackError(
+            "STACK",
+            f"no such stack: {path}" if not path.exists() else f"{path} is not an odl-stack stack (it has no {STACK_FILE})",
+            _which_stacks(path),
+        )
     record = statefile.read_mapping(path / STACK_FILE)
     if record is None:
         raise statefile.corrupt(path / STACK_FILE, "is empty")
@@ -184,7 +192,9 @@ def load(path: str | Path) -> Stack:
     record = recorded(path)
     plan = statefile.read_mapping(path / PLAN_FILE)
     if plan is None:
-        raise StackError("STACK", f"{path} has no {PLAN_FILE} (or it is empty)", f"regenerate it: {wording.command('upgrade', path)}")
+        raise StackError(
+            "STACK", f"{path} has no {PLAN_FILE} (or it is empty)", f"regenerate it: {wording.command('upgrade', path)}"
+        )
     compose = _yaml(path / COMPOSE_FILE)
     if compose is None:
         raise StackError("STACK", f"{path} has no {COMPOSE_FILE}", f"regenerate it: {wording.command('upgrade', path)}")

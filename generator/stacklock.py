@@ -14,8 +14,8 @@ import fcntl
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 # Lock files this process holds: a nested hold (new -> render) must not wait on itself.
 _held: set[Path] = set()

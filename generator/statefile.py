@@ -31,13 +31,23 @@ def corrupt(path: Path, problem: str) -> StackError:
     if path.name == "plan.json":
         fix = f"regenerate it: {wording.command('upgrade', path.parent)}"
     elif path.name in _RENEWABLE:
-        fix = (f"restore it from a backup ({_WHAT[path.name]}); without one, delete it and run {wording.command('upgrade', path.parents[1] if path.parent.name in (SECRETS_FILE.parent.name, TUTOR_DIR) else path.parent)}:"
-               " it makes new secrets where the stack has no data, and says what to do where it has")
+        fix = (
+            f"restore it from a backup ({_WHAT[path.name]}); without one, delete it and run {wording.command('upgrade', path.parents[1] if path.parent.name in (SECRETS_FILE.parent.name, TUTOR_DIR) else path.parent)}:"
+            " it makes new secrets where the stack has no data, and says what to do where it has"
+        )
     return StackError(str(path), problem, fix)
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def read_mapping(path: Path) -> dict[str, Any] | None:

@@ -10,8 +10,9 @@ docker-compose.yml).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__, kept, wording
 from generator.errors import StackError
@@ -60,7 +61,11 @@ def _upgrade(
     record = stackdir.recorded(stack_dir)
     answers = dict(record.get("answers") or {})
     if not answers.get("app"):
-        raise StackError(str(stack_dir / STACK_FILE), "records no answers", f"regenerate the stack: {wording.command('new', None, ('--app', '...'), ('--name', stack_dir.name), '--force')}")
+        raise StackError(
+            str(stack_dir / STACK_FILE),
+            "records no answers",
+            f"regenerate the stack: {wording.command('new', None, ('--app', '...'), ('--name', stack_dir.name), '--force')}",
+        )
     changes = dict(changes or {})
     if changes.get("subnet"):
         answers["subnet"] = changes["subnet"]
@@ -70,14 +75,20 @@ def _upgrade(
     spec = spec_from_answers(answers)
     # The same rule as `new --force`: a subnet given now must be free, the one the stack has stays.
     taken = neighbours.subnets_taken(stack_dir, spec.name, f"{spec.name}_{NETWORK_NAME}", (networks or engine_networks)())
-    subnet, warnings = neighbours.settle_subnet(spec.subnet, taken, given=bool(changes.get("subnet")), kept=True, stack_dir=stack_dir)
+    subnet, warnings = neighbours.settle_subnet(
+        spec.subnet, taken, given=bool(changes.get("subnet")), kept=True, stack_dir=stack_dir
+    )
     spec = dataclasses.replace(spec, subnet=subnet)
-    check_given_ports(stack_dir, {k: v for k, v in (("lms", changes.get("lms")), ("app", changes.get("app"))) if v not in (None, "")})
+    check_given_ports(
+        stack_dir, {k: v for k, v in (("lms", changes.get("lms")), ("app", changes.get("app"))) if v not in (None, "")}
+    )
     renewed = kept.check(stack_dir, new_secrets, wording.command("upgrade", stack_dir, "--new-secrets"), volumes)
     plan = make_plan(spec, secrets_store.load(stack_dir))
     old_version = record.get("generator_version", "?")
-    echo(f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__})"
-         + ("; secrets and data are kept." if not renewed else "."))
+    echo(
+        f"Re-rendering {stack_dir} from its recorded answers (generator {old_version} -> {__version__})"
+        + ("; secrets and data are kept." if not renewed else ".")
+    )
     for line in warnings + renewed:
         echo(f"  {line}")
     changed = render.write_stack(plan, stack_dir)

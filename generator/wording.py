@@ -13,8 +13,9 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # Where a command's lines go: click.echo, or a list's append in tests.
 Echo = Callable[[str], Any]
@@ -45,9 +46,20 @@ MAKE_VARS = {
     "--to": "TO",
 }
 # CLI command -> make target; commands without one are given as CLI commands.
-MAKE_TARGETS = {"new": "stack", "up": "up", "down": "down", "status": "status", "logs": "logs", "verify": "verify",
-                "doctor": "doctor", "reset": "reset", "upgrade": "upgrade",
-                "snapshot": "snapshot", "restore": "restore", "snapshots": "snapshots"}
+MAKE_TARGETS = {
+    "new": "stack",
+    "up": "up",
+    "down": "down",
+    "status": "status",
+    "logs": "logs",
+    "verify": "verify",
+    "doctor": "doctor",
+    "reset": "reset",
+    "upgrade": "upgrade",
+    "snapshot": "snapshot",
+    "restore": "restore",
+    "snapshots": "snapshots",
+}
 STACKS_DIR = "stacks"
 COOKIECUTTER_TEMPLATE = "cookiecutter-template"
 
@@ -55,8 +67,10 @@ COOKIECUTTER_TEMPLATE = "cookiecutter-template"
 # Printed by the hooks under their one-line error: cookiecutter then logs a traceback of the hook's exit
 # status for every failed hook (cookiecutter 2.7.1 hooks.py run_hook_from_repo_dir, logger.exception), in
 # its own process, which a hook cannot silence.
-COOKIECUTTER_TRACEBACK_NOTE = ("(the line above is the error; the traceback cookiecutter prints next is only its report that this"
-                               " hook exited non-zero, which a template cannot turn off)")
+COOKIECUTTER_TRACEBACK_NOTE = (
+    "(the line above is the error; the traceback cookiecutter prints next is only its report that this"
+    " hook exited non-zero, which a template cannot turn off)"
+)
 
 # CLI option -> cookiecutter's way to give it (answers go on its command line as name=value).
 COOKIECUTTER_WORDS = {"--force": "--overwrite-if-exists"}
@@ -129,9 +143,16 @@ def command(cmd: str, stack: str | Path | None = None, *options: tuple[str, obje
     """A runnable command: `make up STACK=xpro` under make, `odl-stack up stacks/xpro` otherwise."""
     pairs = [(o, None) if isinstance(o, str) else o for o in options]
     if via_cookiecutter() and cmd == "new":
-        return " ".join(["cookiecutter", COOKIECUTTER_TEMPLATE, "-o", STACKS_DIR] + [option(name, value) for name, value in pairs])
+        return " ".join(
+            ["cookiecutter", COOKIECUTTER_TEMPLATE, "-o", STACKS_DIR] + [option(name, value) for name, value in pairs]
+        )
     # A stack elsewhere (--out, OUT=) gets the CLI with its path: that works from where the user is.
-    if via_make() and cmd in MAKE_TARGETS and all(name in MAKE_VARS for name, _ in pairs) and (stack is None or in_stacks_dir(stack)):
+    if (
+        via_make()
+        and cmd in MAKE_TARGETS
+        and all(name in MAKE_VARS for name, _ in pairs)
+        and (stack is None or in_stacks_dir(stack))
+    ):
         words = ["make", MAKE_TARGETS[cmd]] + ([f"STACK={shlex.quote(stack_value(stack))}"] if stack is not None else [])
         return " ".join(words + [option(name, value) for name, value in pairs])
     words = [program(), cmd] + ([shlex.quote(str(stack))] if stack is not None else [])

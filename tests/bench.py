@@ -20,6 +20,7 @@ from pathlib import Path
 import bench_live_app
 import bench_live_plugin
 import bench_snapshots
+
 from generator.openedx import tutor_settings
 from generator.plan import make_plan
 from generator.spec import make_spec

@@ -40,8 +40,10 @@ def engine_lock() -> Iterator[None]:
 
 
 def figures(label: str, seconds: list[float], target: float | None = None) -> str:
-    line = (f"{label:<44}: min {min(seconds):6.2f} s  median {statistics.median(seconds):6.2f} s  "
-            f"max {max(seconds):6.2f} s  over {len(seconds)} edits")
+    line = (
+        f"{label:<44}: min {min(seconds):6.2f} s  median {statistics.median(seconds):6.2f} s  "
+        f"max {max(seconds):6.2f} s  over {len(seconds)} edits"
+    )
     if target is not None:
         line += f"  (target <= {target:.0f} s; anchor {ANCHOR})"
     return line
@@ -50,10 +52,13 @@ def figures(label: str, seconds: list[float], target: float | None = None) -> st
 def bench_app(app: str, work: Path) -> list[str]:
     import harness
     import live
+
     from generator.profiles import APPS as FACTS
 
     edits = live.make_checkout(app, work / "checkouts" / app)
-    stack = harness.Stack(harness.generate(app, work / "stacks", f"{harness.PROJECT_PREFIX}bench-live-{app}", "--app-src", str(edits.checkout)))
+    stack = harness.Stack(
+        harness.generate(app, work / "stacks", f"{harness.PROJECT_PREFIX}bench-live-{app}", "--app-src", str(edits.checkout))
+    )
     try:
         # Built anew: an image of an earlier run would be FROM earlier stand-ins.
         stack.compose("build", "app-init", timeout=1800, check=True)
@@ -90,8 +95,10 @@ def main() -> int:
     wanted = {live.standin_image(app) for app in APPS} | {"odl-standin/node-standin:e2e", "odl-standin/lms-standin:e2e"}
     missing = sorted(ref for ref in wanted if harness.run(["docker", "image", "inspect", ref]).returncode != 0)
     if missing:
-        print(f"live-app bench: stand-in images missing ({', '.join(missing)}); build them with "
-              "`bash tests/engine/run.sh -k test_engine_live_app`, then run `make bench` again")
+        print(
+            f"live-app bench: stand-in images missing ({', '.join(missing)}); build them with "
+            "`bash tests/engine/run.sh -k test_engine_live_app`, then run `make bench` again"
+        )
         return 1
     lines = []
     work = Path(tempfile.mkdtemp(prefix="odl-bench-live-"))

@@ -50,8 +50,10 @@ def main() -> int:
                     print(f"  edit {index}: {seconds[-1]:.1f} s", flush=True)
             finally:
                 set_scope(checkout, ["user:read"])
-    print(f"plugin Python edit -> served (LMS, uWSGI py-autoreload on the stand-in): min {min(seconds):.1f} s,"
-          f" median {statistics.median(seconds):.1f} s, max {max(seconds):.1f} s over {EDITS} edits (target <= {TARGET:.0f} s)")
+    print(
+        f"plugin Python edit -> served (LMS, uWSGI py-autoreload on the stand-in): min {min(seconds):.1f} s,"
+        f" median {statistics.median(seconds):.1f} s, max {max(seconds):.1f} s over {EDITS} edits (target <= {TARGET:.0f} s)"
+    )
     return 0
 
 

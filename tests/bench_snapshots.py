@@ -24,16 +24,19 @@ TARGET = 0.3
 def main() -> int:
     if os.environ.get("BENCH_SNAPSHOTS_RUN") == "1" or not FIGURES.exists():
         print("snapshots: measuring (bash tests/engine/run.sh -k test_engine_snapshots) ...", flush=True)
-        code = subprocess.run(["bash", "tests/engine/run.sh", "-k", "test_engine_snapshots"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL).returncode
+        code = subprocess.run(
+            ["bash", "tests/engine/run.sh", "-k", "test_engine_snapshots"], cwd=ROOT, stdout=subprocess.DEVNULL
+        ).returncode
         if code or not FIGURES.exists():
             print(f"snapshots: the engine scenario failed (exit {code}); no figures")
             return 1
     figures = json.loads(FIGURES.read_text())
     for app, f in sorted(figures.items()):
         ratio = f["restore_s"] / f["fresh_up_s"]
-        print(f"snapshots {app:<11}: fresh up → all ✓ {f['fresh_up_s']:.0f} s; restore → all ✓ {f['restore_s']:.0f} s; "
-              f"ratio {ratio:.2f} (target <= {TARGET}); snapshot {f['snapshot_bytes'] / 2**20:.0f} MiB (measured {f['measured']})")
+        print(
+            f"snapshots {app:<11}: fresh up → all ✓ {f['fresh_up_s']:.0f} s; restore → all ✓ {f['restore_s']:.0f} s; "
+            f"ratio {ratio:.2f} (target <= {TARGET}); snapshot {f['snapshot_bytes'] / 2**20:.0f} MiB (measured {f['measured']})"
+        )
     return 0
 
 

@@ -9,7 +9,9 @@ from helpers import VARIANTS, make_stack
 
 
 @pytest.fixture(autouse=True)
-def no_engine_outside_the_engine_tier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def no_engine_outside_the_engine_tier(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Generation asks the Docker engine for its networks when one answers; the fast tiers must not
     depend on what runs on this machine's engine, so they (and the CLI they start) see none."""
     if "engine" not in Path(str(request.node.fspath)).parts:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 import yaml
-
 from helpers import ROOT, masked, run_cli, stack_secrets
+
 from generator import apisix
 
 GOLDEN = ROOT / "tests" / "golden" / "mitxonline-apisix"
@@ -124,7 +124,11 @@ def test_realm(stack: Path, plan: dict[str, Any], services: dict[str, Any]) -> N
 def test_credentials_file_lists_the_realm_users(stack: Path) -> None:
     text = (stack / "secrets/credentials.txt").read_text()
     secrets = json.loads((stack / "secrets/secrets.json").read_text())
-    for user, secret in (("student", "keycloak_student_password"), ("prof", "keycloak_prof_password"), ("admin", "keycloak_admin_user_password")):
+    for user, secret in (
+        ("student", "keycloak_student_password"),
+        ("prof", "keycloak_prof_password"),
+        ("admin", "keycloak_admin_user_password"),
+    ):
         assert f"{user}@odl.local / {secrets[secret]}" in text
 
 
@@ -158,7 +162,11 @@ def test_apisix_routes(stack: Path, plan: dict[str, Any], services: dict[str, An
         assert oidc["unauth_action"] == expected_action[name]
         assert oidc["client_id"] == "apisix"
         assert oidc["client_secret"] == secrets["apisix_client_secret"]
-        assert oidc["discovery"] == kc["discovery_url"] == "http://kc.odl.local:7080/realms/ol-local/.well-known/openid-configuration"
+        assert (
+            oidc["discovery"]
+            == kc["discovery_url"]
+            == "http://kc.odl.local:7080/realms/ol-local/.well-known/openid-configuration"
+        )
         assert oidc["realm"] == "ol-local"
         assert oidc["scope"] == "openid profile ol-profile"
         assert oidc["bearer_only"] is False and oidc["ssl_verify"] is False
@@ -203,8 +211,10 @@ def test_app_side_uses_the_gateway_url(stack: Path, plan: dict[str, Any]) -> Non
     assert env["MITOL_APIGATEWAY_USERINFO_CREATE"] == env["MITOL_APIGATEWAY_USERINFO_UPDATE"] == "True"
     assert env["KEYCLOAK_BASE_URL"] == "http://kc.odl.local:7080" and env["KEYCLOAK_REALM_NAME"] == "ol-local"
     other = plan["openedx"]["provider"]["other_settings"]
-    assert other == {"DISCOVERY_URL": "http://mitxonline.odl.local:9080/.well-known/openid-configuration",
-                     "API_ROOT": "http://mitxonline.odl.local:9080/"}
+    assert other == {
+        "DISCOVERY_URL": "http://mitxonline.odl.local:9080/.well-known/openid-configuration",
+        "API_ROOT": "http://mitxonline.odl.local:9080/",
+    }
     assert all(uri.startswith("http://mitxonline.odl.local:9080/") for uri in plan["openedx"]["oauth_app"]["redirect_uris"])
     settings = (stack / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
     assert '"http://mitxonline.odl.local:9080/logout"' in settings  # IDA_LOGOUT_URI_LIST
@@ -235,6 +245,7 @@ def test_other_port_choices_flow_into_every_file(tmp_path: Path) -> None:
 
 
 # --- the app's nginx: only APISIX's address may pass X-Userinfo -----------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -320,9 +331,19 @@ def test_cookiecutter_apisix_choice_writes_the_same_stack(tmp_path: Path) -> Non
     from helpers import make_stack, tree
 
     result = subprocess.run(
-        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "cc"), str(ROOT / "cookiecutter-template"),
-         "app=mitxonline", "apisix=yes"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(tmp_path / "cc"),
+            str(ROOT / "cookiecutter-template"),
+            "app=mitxonline",
+            "apisix=yes",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     cc_stack, cli_stack = tmp_path / "cc" / "mitxonline-apisix", make_stack(tmp_path / "cli", app="mitxonline", apisix=True)

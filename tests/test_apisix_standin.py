@@ -19,13 +19,13 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
-
 from helpers import ROOT, stack_secrets
 from http_fakes import QuietHandler
 
@@ -55,6 +55,7 @@ def _load_module() -> Any:
 
 
 # --- a fake OIDC provider --------------------------------------------------------------------
+
 
 def _prime(bits: int, rng: random.Random) -> int:
     def probable(n: int) -> bool:
@@ -102,8 +103,15 @@ class FakeProvider:
         self.issuer = f"{self.url}/realms/ol-local"
         self.codes: dict[str, dict[str, str]] = {}
         self.token_requests: list[dict[str, Any]] = []
-        self.userinfo = {"sub": "0b6c2f0e-user", "email": "student@odl.local", "preferred_username": "student@odl.local",
-                         "name": "Stu Dent", "given_name": "Stu", "family_name": "Dent", "profile": "https://x.test/p/é"}
+        self.userinfo = {
+            "sub": "0b6c2f0e-user",
+            "email": "student@odl.local",
+            "preferred_username": "student@odl.local",
+            "name": "Stu Dent",
+            "given_name": "Stu",
+            "family_name": "Dent",
+            "profile": "https://x.test/p/é",
+        }
         self.down = False
 
     def sign(self, claims: dict[str, Any]) -> str:
@@ -117,9 +125,15 @@ class FakeProvider:
 
     def discovery(self) -> dict[str, Any]:
         base = f"{self.issuer}/protocol/openid-connect"
-        return {"issuer": self.issuer, "authorization_endpoint": f"{base}/auth", "token_endpoint": f"{base}/token",
-                "userinfo_endpoint": f"{base}/userinfo", "jwks_uri": f"{base}/certs", "end_session_endpoint": f"{base}/logout",
-                "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post"]}
+        return {
+            "issuer": self.issuer,
+            "authorization_endpoint": f"{base}/auth",
+            "token_endpoint": f"{base}/token",
+            "userinfo_endpoint": f"{base}/userinfo",
+            "jwks_uri": f"{base}/certs",
+            "end_session_endpoint": f"{base}/logout",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post"],
+        }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -133,8 +147,21 @@ class FakeProvider:
                 if path == "/realms/ol-local/.well-known/openid-configuration":
                     return self.reply(200, fake.discovery())
                 if path.endswith("/certs"):
-                    return self.reply(200, {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-                                                      "n": _b64url(fake.n.to_bytes(128, "big")), "e": _b64url(fake.e.to_bytes(3, "big"))}]})
+                    return self.reply(
+                        200,
+                        {
+                            "keys": [
+                                {
+                                    "kty": "RSA",
+                                    "kid": "k1",
+                                    "use": "sig",
+                                    "alg": "RS256",
+                                    "n": _b64url(fake.n.to_bytes(128, "big")),
+                                    "e": _b64url(fake.e.to_bytes(3, "big")),
+                                }
+                            ]
+                        },
+                    )
                 if path.endswith("/auth"):
                     code = os.urandom(8).hex()
                     fake.codes[code] = args
@@ -147,19 +174,45 @@ class FakeProvider:
                 return self.reply(404, {"error": path})
 
             def do_POST(self) -> None:
-                form = {k: v[0] for k, v in urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()).items()}
+                form = {
+                    k: v[0]
+                    for k, v in urllib.parse.parse_qs(
+                        self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                    ).items()
+                }
                 fake.token_requests.append({"form": form, "authorization": self.headers.get("Authorization")})
                 expected = "Basic " + base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
                 if self.headers.get("Authorization") != expected:
                     return self.reply(401, {"error": "unauthorized_client"})
                 grant = fake.codes.pop(form.get("code", ""), None)
-                if form.get("grant_type") != "authorization_code" or grant is None or grant["redirect_uri"] != form.get("redirect_uri"):
+                if (
+                    form.get("grant_type") != "authorization_code"
+                    or grant is None
+                    or grant["redirect_uri"] != form.get("redirect_uri")
+                ):
                     return self.reply(400, {"error": "invalid_grant"})
                 now = int(time.time())
-                claims = {"iss": fake.issuer, "sub": fake.userinfo["sub"], "aud": fake.client_id, "azp": fake.client_id,
-                          "nonce": grant["nonce"], "iat": now, "exp": now + 300, "typ": "ID"}
-                return self.reply(200, {"access_token": "access-1", "expires_in": 300, "refresh_token": "refresh-1",
-                                        "token_type": "Bearer", "id_token": fake.sign(claims), "scope": grant["scope"]})
+                claims = {
+                    "iss": fake.issuer,
+                    "sub": fake.userinfo["sub"],
+                    "aud": fake.client_id,
+                    "azp": fake.client_id,
+                    "nonce": grant["nonce"],
+                    "iat": now,
+                    "exp": now + 300,
+                    "typ": "ID",
+                }
+                return self.reply(
+                    200,
+                    {
+                        "access_token": "access-1",
+                        "expires_in": 300,
+                        "refresh_token": "refresh-1",
+                        "token_type": "Bearer",
+                        "id_token": fake.sign(claims),
+                        "scope": grant["scope"],
+                    },
+                )
 
         return Handler
 
@@ -180,7 +233,9 @@ class Echo(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def _request(port: int, path: str, cookies: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict[str, list[str]], bytes]:
+def _request(
+    port: int, path: str, cookies: dict[str, str] | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, list[str]], bytes]:
     """One HTTP/1.0 request to the gateway (raw socket, nothing followed)."""
     lines = [f"GET {path} HTTP/1.0", f"Host: {HOST}"]
     if cookies:
@@ -218,10 +273,16 @@ class Running:
 def files(stacks: dict[str, Path]) -> dict[str, Any]:
     stack = stacks["mitxonline-apisix"]
     compose = yaml.safe_load((stack / "docker-compose.yml").read_text())["services"]["apisix"]
-    assert compose["volumes"] == ["./apisix/config.yaml:/usr/local/apisix/conf/config.yaml:ro",
-                                  "./apisix/apisix.yaml:/usr/local/apisix/conf/apisix.yaml:ro"]
-    return {"config": (stack / "apisix/config.yaml").read_text(), "routes": (stack / "apisix/apisix.yaml").read_text(),
-            "env": dict(compose["environment"]), "secrets": stack_secrets(stack)}
+    assert compose["volumes"] == [
+        "./apisix/config.yaml:/usr/local/apisix/conf/config.yaml:ro",
+        "./apisix/apisix.yaml:/usr/local/apisix/conf/apisix.yaml:ro",
+    ]
+    return {
+        "config": (stack / "apisix/config.yaml").read_text(),
+        "routes": (stack / "apisix/apisix.yaml").read_text(),
+        "env": dict(compose["environment"]),
+        "secrets": stack_secrets(stack),
+    }
 
 
 def _start(tmp: Path, config: str, routes: str, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -229,9 +290,25 @@ def _start(tmp: Path, config: str, routes: str, env: dict[str, str]) -> subproce
     (tmp / "apisix.yaml").write_text(routes)
     log = tmp / "standin.log"
     return subprocess.Popen(
-        [sys.executable, str(STANDIN), "--prefix", str(tmp / "run"), "--config", str(tmp / "config.yaml"),
-         "--routes", str(tmp / "apisix.yaml"), "--listen-address", "127.0.0.1", "--nginx", _nginx()],
-        env={"PATH": os.environ.get("PATH", ""), **env}, stdout=log.open("a"), stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            str(STANDIN),
+            "--prefix",
+            str(tmp / "run"),
+            "--config",
+            str(tmp / "config.yaml"),
+            "--routes",
+            str(tmp / "apisix.yaml"),
+            "--listen-address",
+            "127.0.0.1",
+            "--nginx",
+            _nginx(),
+        ],
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +323,7 @@ def gateway(files: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> 
     tmp = tmp_path_factory.mktemp("apisix-standin")
     config = files["config"].replace("- 9080", f"- {port}")
     routes = files["routes"].replace('"app-nginx:8013"', f'"127.0.0.1:{upstream.server_address[1]}"')
-    assert f"- {port}" in config and "\"app-nginx:8013\"" not in routes
+    assert f"- {port}" in config and '"app-nginx:8013"' not in routes
     run_env = {**env, "KEYCLOAK_DISCOVERY_URL": f"{provider.issuer}/.well-known/openid-configuration"}
     proc = _start(tmp, config, routes, run_env)
     try:
@@ -272,9 +349,11 @@ def _echo(body: bytes) -> dict[str, Any]:
 def test_pass_through_without_session_adds_no_identity(gateway: Running) -> None:
     """Provider still down: the unauth_action `pass` route answers anyway (APISIX does not need
     discovery to pass an anonymous request), and drops a forged X-Userinfo as APISIX 3.17 does."""
-    status, headers, body = _request(gateway.port, "/health/liveness/?x=1",
-                                     headers={"X-Userinfo": "eyJzdWIiOiAiZm9yZ2VkIn0=", "X-Forwarded-Host": "evil.test",
-                                              "X-Forwarded-For": "10.9.9.9"})
+    status, headers, body = _request(
+        gateway.port,
+        "/health/liveness/?x=1",
+        headers={"X-Userinfo": "eyJzdWIiOiAiZm9yZ2VkIn0=", "X-Forwarded-Host": "evil.test", "X-Forwarded-For": "10.9.9.9"},
+    )
     assert status == 200
     got = _echo(body)
     assert got["path"] == "/health/liveness/?x=1"
@@ -291,10 +370,29 @@ def test_routes_match_as_apisix_would(gateway: Running, files: dict[str, Any]) -
     gateway.provider.down = False
     module = _load_module()
     gw = module.load(gateway.log.parent / "config.yaml", gateway.log.parent / "apisix.yaml", gateway.env)
-    paths = ["/", "/login", "/login/", "/loginx", "/login/x", "/admin/login", "/admin/login/", "/admin/login/?next=/admin/",
-             "/admin/loginfoo", "/admin/logi", "/checkout/anonymous", "/checkout/anonymous/", "/checkout/anonymous/x",
-             "/checkout/anonymou", "/dashboard", "/logout/oidc", "/logout/oidc/", "/login/.apisix/redirect",
-             "/admin/login/.apisix/redirect", "/checkout/anonymous/.apisix/redirect", "/static/x.css"]
+    paths = [
+        "/",
+        "/login",
+        "/login/",
+        "/loginx",
+        "/login/x",
+        "/admin/login",
+        "/admin/login/",
+        "/admin/login/?next=/admin/",
+        "/admin/loginfoo",
+        "/admin/logi",
+        "/checkout/anonymous",
+        "/checkout/anonymous/",
+        "/checkout/anonymous/x",
+        "/checkout/anonymou",
+        "/dashboard",
+        "/logout/oidc",
+        "/logout/oidc/",
+        "/login/.apisix/redirect",
+        "/admin/login/.apisix/redirect",
+        "/checkout/anonymous/.apisix/redirect",
+        "/static/x.css",
+    ]
     expected = {p: gw.match(module.oidc_rp.normalized_path(p)) for p in paths}
     assert expected["/login"].name == "app-login" and expected["/admin/login/.apisix/redirect"].name == "app-login"
     assert expected["/login/x"].name == "app-wildcard" and expected["/checkout/anonymous/"].name == "app-checkout-anonymous"

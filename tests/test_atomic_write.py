@@ -12,12 +12,13 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
-
 from helpers import ROOT, make_stack, run_cli
+
 from generator import upgrade
 
 POLL_BOUND = 60.0  # seconds; generation itself takes a few
@@ -47,7 +48,11 @@ def popen_cli(*args: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str
     # Started with SIGINT ignored, as a shell starts a background job: the CLI installs Python's
     # KeyboardInterrupt handler itself, so Ctrl-C still gives 130 (the SIGINT case below).
     return subprocess.Popen(
-        [sys.executable, "-m", "generator", *args], stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT,
+        [sys.executable, "-m", "generator", *args],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        cwd=ROOT,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
 
@@ -67,7 +72,9 @@ def failing_replace_at(n: int, stack: Path) -> tuple[Callable[..., None], list[s
     return replace, seen
 
 
-def test_a_failure_at_any_file_of_a_render_leaves_the_stack_byte_for_byte_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_at_any_file_of_a_render_leaves_the_stack_byte_for_byte_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stack = make_stack(tmp_path, app="xpro")
     before = checksums(stack)
     # How many files an upgrade moves into the stack, counted on a copy.
@@ -96,7 +103,9 @@ def test_a_failure_while_making_a_new_stack_leaves_no_stack(tmp_path: Path, monk
     assert stages(tmp_path, "xpro") == []
 
 
-def test_upgrade_into_a_read_only_app_dir_changes_nothing_and_names_the_stack_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upgrade_into_a_read_only_app_dir_changes_nothing_and_names_the_stack_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stack = make_stack(tmp_path, app="xpro")
     (stack / "app").chmod(0o555)
     before = checksums(stack)
@@ -135,7 +144,9 @@ def test_the_cli_error_names_the_stack_path_not_the_staging_one(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("signum", "code", "line"), [(signal.SIGTERM, 143, "Terminated."), (signal.SIGINT, 130, "Interrupted.")])
-def test_a_signal_while_rendering_removes_the_staging_dir_and_exits_as_documented(tmp_path: Path, signum: int, code: int, line: str) -> None:
+def test_a_signal_while_rendering_removes_the_staging_dir_and_exits_as_documented(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
     proc = popen_cli("new", "--app", "xpro", "--name", "race", "--out", str(tmp_path))
     try:
         poll("a staging directory", lambda: stages(tmp_path, "race"))

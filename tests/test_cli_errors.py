@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import make_stack, run_cli, tree
 
 
@@ -32,8 +31,17 @@ def assert_refused(result, field: str, tmp_path: Path, before: dict[str, bytes])
         (["--app", "xpro", "--images", "missing.yml"], "--images"),
         (["--app", "xpro", "--app-src", "no-such-checkout"], "--app-src"),
     ],
-    ids=["unknown-app", "public-subnet", "small-subnet", "ip-outside", "lms-port-taken", "app-port-taken", "ip-no-value",
-         "images-missing", "app-src-missing"],
+    ids=[
+        "unknown-app",
+        "public-subnet",
+        "small-subnet",
+        "ip-outside",
+        "lms-port-taken",
+        "app-port-taken",
+        "ip-no-value",
+        "images-missing",
+        "app-src-missing",
+    ],
 )
 def test_bad_input_is_refused(tmp_path: Path, args: list[str], field: str) -> None:
     result = run_cli("new", *args, "--out", str(tmp_path / "out"), cwd=tmp_path)
@@ -117,7 +125,10 @@ def test_an_unexpected_failure_is_one_line_naming_the_file_with_the_traceback(
     assert exit_info.value.code == cli.EXIT_FAILED == 1
     err = capsys.readouterr().err
     (written,) = tmp_path.glob("odl-stack-error-*.txt")
-    assert err == f"Error: unexpected RuntimeError: no such thing. The full traceback is in {written}; please report it with that file\n"
+    assert (
+        err
+        == f"Error: unexpected RuntimeError: no such thing. The full traceback is in {written}; please report it with that file\n"
+    )
     text = written.read_text()
     assert text.startswith(f"odl-stack {cli.__version__}: odl-stack status {stack}\nTraceback (most recent call last):\n")
     assert "in broken" in text and text.endswith("RuntimeError: no such thing\n")

@@ -9,7 +9,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from helpers import ROOT, VARIANTS, compose_binary
 
 SCHEMA = json.loads((ROOT / "tests/schema/compose-spec.json").read_text())

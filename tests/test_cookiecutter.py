@@ -76,7 +76,8 @@ def test_refusals_are_in_cookiecutter_words_and_write_nothing(tmp_path: Path) ->
     changed_app = cookiecutter(out, "app=xpro", "name=mitxonline", overwrite=True)
     assert changed_app.returncode != 0
     assert (
-        "Error: app: " f"{out}/mitxonline is a MITx Online stack; regenerating it never changes its app. "
+        "Error: app: "
+        f"{out}/mitxonline is a MITx Online stack; regenerating it never changes its app. "
         "Fix: start a new stack beside it: cookiecutter cookiecutter-template -o stacks app=xpro name=xpro "
         "(or keep app=mitxonline to regenerate this one)\n"
     ) in changed_app.stderr
@@ -90,13 +91,34 @@ def test_refusals_are_in_cookiecutter_words_and_write_nothing(tmp_path: Path) ->
 
 def test_replay_repeats_the_last_answers(tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path)}  # cookiecutter keeps its replay file under ~/.cookiecutter_replay
-    first = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(tmp_path / "a"), str(TEMPLATE), "app=mitxonline",
-                            "profile=devstack"], capture_output=True, text=True, env=env)
+    first = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "-o",
+            str(tmp_path / "a"),
+            str(TEMPLATE),
+            "app=mitxonline",
+            "profile=devstack",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert first.returncode == 0, first.stderr
-    again = subprocess.run([sys.executable, "-m", "cookiecutter", "--replay", "-o", str(tmp_path / "b"), str(TEMPLATE)],
-                           capture_output=True, text=True, env=env)
+    again = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", "--replay", "-o", str(tmp_path / "b"), str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert again.returncode == 0, again.stderr
-    a, b = json.loads((tmp_path / "a/mitxonline-devstack/stack.json").read_text()), json.loads((tmp_path / "b/mitxonline-devstack/stack.json").read_text())
+    a, b = (
+        json.loads((tmp_path / "a/mitxonline-devstack/stack.json").read_text()),
+        json.loads((tmp_path / "b/mitxonline-devstack/stack.json").read_text()),
+    )
     assert a == b and a["answers"]["profile"] == "devstack"
 
 
@@ -104,13 +126,22 @@ def test_plugin_checkouts_as_an_answer_give_the_cli_stack(tmp_path: Path) -> Non
     for name in ("ol_social_auth", "openedx-companion-auth"):
         (tmp_path / "plugins" / name).mkdir(parents=True)
         (tmp_path / "plugins" / name / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    result = cookiecutter(tmp_path / "cc", "app=xpro", "openedx_plugin_src=../plugins/ol_social_auth ../plugins/openedx-companion-auth")
+    result = cookiecutter(
+        tmp_path / "cc", "app=xpro", "openedx_plugin_src=../plugins/ol_social_auth ../plugins/openedx-companion-auth"
+    )
     assert result.returncode == 0, result.stderr
-    cli_stack = make_stack(tmp_path / "cli", app="xpro", openedx_plugin_src=[str(tmp_path / "plugins/ol_social_auth"),
-                                                                           str(tmp_path / "plugins/openedx-companion-auth")])
+    cli_stack = make_stack(
+        tmp_path / "cli",
+        app="xpro",
+        openedx_plugin_src=[str(tmp_path / "plugins/ol_social_auth"), str(tmp_path / "plugins/openedx-companion-auth")],
+    )
     cc_stack = tmp_path / "cc" / "xpro"
     cc_tree, cli_tree = tree(cc_stack), tree(cli_stack)
     for relative in ("docker-compose.yml", "stack.json", "images/openedx/Dockerfile", "images/openedx/editable-mounts.sh"):
-        assert masked(cc_tree[relative].decode(), stack_secrets(cc_stack)) == masked(cli_tree[relative].decode(), stack_secrets(cli_stack)), relative
+        assert masked(cc_tree[relative].decode(), stack_secrets(cc_stack)) == masked(
+            cli_tree[relative].decode(), stack_secrets(cli_stack)
+        ), relative
     missing = cookiecutter(tmp_path / "cc2", "app=xpro", "openedx_plugin_src=../plugins/gone")
-    assert missing.returncode != 0 and "Error: openedx_plugin_src: " in missing.stderr and not (tmp_path / "cc2" / "xpro").exists()
+    assert (
+        missing.returncode != 0 and "Error: openedx_plugin_src: " in missing.stderr and not (tmp_path / "cc2" / "xpro").exists()
+    )

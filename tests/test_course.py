@@ -132,14 +132,29 @@ def test_tutors_full_demo_course_is_offered_on_demand_only(stacks: dict[str, Pat
     assert f"docker compose run --rm {course.DEMO_SERVICE}" in readme
 
 
-@pytest.mark.parametrize("name, create, sync", [
-    # mitxonline configure_instance.py:234-277 (create_courseware, sync_courserun, create_product).
-    ("mitxonline", ["create_courseware", "course", "course-v1:edX+DemoX", "odl-stack Demo Course", "--live", "--self-paced",
-                    "--create-run", "Demo_Course"], ["sync_courserun", "--run", "course-v1:edX+DemoX+Demo_Course"]),
-    # xPro: seed_data (its only command that makes a run), then sync_courseruns --run.
-    ("xpro", ["seed_data"], ["sync_courseruns", "--run", "course-v1:edX+DemoX+Demo_Course"]),
-    ("xpro-devstack", ["seed_data"], ["sync_courseruns", "--run", "course-v1:edX+DemoX+Demo_Course"]),
-])
+@pytest.mark.parametrize(
+    "name, create, sync",
+    [
+        # mitxonline configure_instance.py:234-277 (create_courseware, sync_courserun, create_product).
+        (
+            "mitxonline",
+            [
+                "create_courseware",
+                "course",
+                "course-v1:edX+DemoX",
+                "odl-stack Demo Course",
+                "--live",
+                "--self-paced",
+                "--create-run",
+                "Demo_Course",
+            ],
+            ["sync_courserun", "--run", "course-v1:edX+DemoX+Demo_Course"],
+        ),
+        # xPro: seed_data (its only command that makes a run), then sync_courseruns --run.
+        ("xpro", ["seed_data"], ["sync_courseruns", "--run", "course-v1:edX+DemoX+Demo_Course"]),
+        ("xpro-devstack", ["seed_data"], ["sync_courseruns", "--run", "course-v1:edX+DemoX+Demo_Course"]),
+    ],
+)
 def test_the_app_makes_the_same_run_with_its_own_commands(stacks: dict[str, Path], name: str, create: list, sync: list) -> None:
     plan = json.loads((stacks[name] / "plan.json").read_text())
     app_course, lms_course = plan["app"]["course"], plan["course"]

@@ -10,8 +10,8 @@ import socket
 from pathlib import Path
 
 import pytest
-
 from helpers import make_stack, run_cli
+
 from generator import datastamp, doctor, enginefacts, neighbours, stackdir
 from generator.doctor import FAIL, OK, WARN, checks
 from generator.doctor.checks import PortHolder
@@ -73,9 +73,16 @@ def test_a_compose_project_that_is_no_stack_here_gets_composes_own_command(liste
     pub = Published("app-nginx", "127.0.0.1", listener)
     theirs = checks.check_port(pub, "xpro", [PortHolder("odl-e2e-xpro-app-nginx-1", "odl-e2e-xpro")], "stacks/xpro")
     assert "make down" not in theirs.fix and "STACK=odl-e2e-xpro" not in theirs.fix, theirs.fix
-    assert "docker compose -p odl-e2e-xpro down, from wherever it was started: no stack named odl-e2e-xpro is beside this one" in theirs.fix
-    net = checks.check_subnet_networks("172.28.53.0/24", [DockerNetwork("odl-e2e-xpro_odl", ("172.28.53.0/24",), "odl-e2e-xpro")], "xpro_odl", "stacks/xpro")
-    assert net.status == FAIL and "docker compose -p odl-e2e-xpro down" in net.fix and "STACK=odl-e2e-xpro" not in net.fix, net.fix
+    assert (
+        "docker compose -p odl-e2e-xpro down, from wherever it was started: no stack named odl-e2e-xpro is beside this one"
+        in theirs.fix
+    )
+    net = checks.check_subnet_networks(
+        "172.28.53.0/24", [DockerNetwork("odl-e2e-xpro_odl", ("172.28.53.0/24",), "odl-e2e-xpro")], "xpro_odl", "stacks/xpro"
+    )
+    assert net.status == FAIL and "docker compose -p odl-e2e-xpro down" in net.fix and "STACK=odl-e2e-xpro" not in net.fix, (
+        net.fix
+    )
 
 
 def test_port_without_engine_says_docker_was_not_asked(listener):
@@ -95,7 +102,9 @@ def test_hosts_file_without_the_line(tmp_path):
 
 def test_hosts_file_mapping_a_name_elsewhere_first(tmp_path):
     hosts_file = tmp_path / "hosts"
-    hosts_file.write_text("127.0.0.1 localhost\n172.22.0.1 xpro.odl.local  # old devstack\n127.0.0.1 openedx.odl.local xpro.odl.local\n")
+    hosts_file.write_text(
+        "127.0.0.1 localhost\n172.22.0.1 xpro.odl.local  # old devstack\n127.0.0.1 openedx.odl.local xpro.odl.local\n"
+    )
     finding = checks.check_hosts(hosts_file, ["openedx.odl.local", "xpro.odl.local"])
     assert finding.status == FAIL
     assert "xpro.odl.local -> 172.22.0.1 (line 2)" in finding.message
@@ -191,8 +200,16 @@ def test_cpu_architecture():
     assert checks.check_arch("riscv64", {})[0].status == FAIL
     mismatch = checks.check_arch("aarch64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": "arm64"})
     assert [f.status for f in mismatch] == [FAIL] and "mysql:8.4.11 here is built for amd64" in mismatch[0].message
-    unknown = checks.check_arch("aarch64", {"docker.io/mitodl/xpro-app:0.197.2": None, "odl-stack/openedx-ol:22.0.3": None}, built={"odl-stack/openedx-ol:22.0.3"})
-    assert [f.status for f in unknown] == [WARN] and "mitodl/xpro-app" in unknown[0].message and "openedx-ol" not in unknown[0].message
+    unknown = checks.check_arch(
+        "aarch64",
+        {"docker.io/mitodl/xpro-app:0.197.2": None, "odl-stack/openedx-ol:22.0.3": None},
+        built={"odl-stack/openedx-ol:22.0.3"},
+    )
+    assert (
+        [f.status for f in unknown] == [WARN]
+        and "mitodl/xpro-app" in unknown[0].message
+        and "openedx-ol" not in unknown[0].message
+    )
     assert checks.check_arch("x86_64", {"docker.io/mysql:8.4.11": "amd64", "docker.io/redis:7.4.10": None})[0].status == OK
 
 
@@ -219,7 +236,9 @@ def test_stale_mysql_data_of_an_earlier_stack(tmp_path):
     (stack.path / "tutor/config.yml").unlink()
     stack = stackdir.load(make_stack(tmp_path, force=True, new_secrets=True))
     mysql = next(s for s in datastamp.data_stores(stack) if s.service == "mysql")
-    finding = checks.check_stale_data(mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro")
+    finding = checks.check_stale_data(
+        mysql, stack.project, datastamp.bind_has_data(mysql.bind), stack.data_stamp(), stack_path="stacks/xpro"
+    )
     assert finding.status == FAIL
     assert "created with other passwords" in finding.message and "odl-stack reset stacks/xpro --data" in finding.fix
 
@@ -268,7 +287,10 @@ def test_unreachable_engine_fails_clearly(tmp_path, monkeypatch, stacks):
     # One ✗ with the cause in words and its fix; the checks that need the engine are left out.
     failed = [f for f in findings if f.failed and not f.check.startswith(("port ", "/etc/hosts"))]  # those depend on this machine
     assert [f.check for f in failed] == ["docker engine"]
-    assert failed[0].message == f"not reachable: no Docker socket at {tmp_path}/no-engine.sock (Docker is not running, or not installed); the checks that need it are skipped"
+    assert (
+        failed[0].message
+        == f"not reachable: no Docker socket at {tmp_path}/no-engine.sock (Docker is not running, or not installed); the checks that need it are skipped"
+    )
     assert failed[0].fix.startswith("start Docker (sudo systemctl start docker")
     assert "Error" not in failed[0].message and "(" + "'" not in failed[0].message  # no exception repr
     by_check = {f.check: f for f in findings}
@@ -312,12 +334,18 @@ def _free_port() -> int:
 def test_diagnose_all_green_then_one_real_clash(tmp_path, listener):
     # Ports nobody holds, so the green half does not depend on what else runs on this machine.
     lms_port = _free_port()
-    green_stack = make_stack(tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port(), ports={"mail": _free_port()})
+    green_stack = make_stack(
+        tmp_path / "green", app="xpro", lms_port=lms_port, app_port=_free_port(), ports={"mail": _free_port()}
+    )
     stack = stackdir.load(green_stack)
     hosts_file = tmp_path / "hosts"
     hosts_file.write_text(stack.hosts_line + "\n")
-    kwargs = dict(hosts_file=hosts_file, compose=lambda: "v2.40.3", routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""),
-                  socket_url=lambda: "unix:///var/run/docker.sock")
+    kwargs = dict(
+        hosts_file=hosts_file,
+        compose=lambda: "v2.40.3",
+        routes=lambda: ([Route("192.0.2.0/24", "eth0")], ""),
+        socket_url=lambda: "unix:///var/run/docker.sock",
+    )
     green = doctor.diagnose(stack, engine=_engine(), **kwargs)
     assert [f for f in green if f.status != OK] == [], doctor.format_findings(green)
     assert doctor.format_findings(green).endswith("0 ⚠  0 ✗")
@@ -338,7 +366,11 @@ def test_cli_doctor_exits_non_zero(tmp_path, stacks, monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")  # the same answer with or without an engine here
     result = run_cli("doctor", str(stacks / "xpro"), "--hosts-file", str(tmp_path / "hosts"))
     assert result.returncode == 1
-    assert "✗ /etc/hosts:" in result.stdout and "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local" in result.stdout
+    assert (
+        "✗ /etc/hosts:" in result.stdout
+        and "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+        in result.stdout
+    )
 
 
 def test_cli_doctor_refuses_a_non_stack(tmp_path):
@@ -353,10 +385,16 @@ def test_the_bootstrap_mounts_the_socket_of_the_engine_the_stack_runs_on(monkeyp
     assert default.status == OK
     moved = checks.check_engine_socket(rootless, None, lambda p: True, "stacks/xpro")
     assert moved.status == WARN and "the engine's socket is /run/user/1000/docker.sock" in moved.message
-    assert moved.fix == ("for `docker compose` in the stack's directory, put ODL_DOCKER_SOCKET=/run/user/1000/docker.sock in its .env"
-                         " (Compose reads it) or export it")
+    assert moved.fix == (
+        "for `docker compose` in the stack's directory, put ODL_DOCKER_SOCKET=/run/user/1000/docker.sock in its .env"
+        " (Compose reads it) or export it"
+    )
     wrong = checks.check_engine_socket(rootless, "/nowhere.sock", lambda p: False, "stacks/xpro")
-    assert wrong.status == FAIL and wrong.fix == "set ODL_DOCKER_SOCKET=/run/user/1000/docker.sock (the engine at unix:///run/user/1000/docker.sock), or unset it"
+    assert (
+        wrong.status == FAIL
+        and wrong.fix
+        == "set ODL_DOCKER_SOCKET=/run/user/1000/docker.sock (the engine at unix:///run/user/1000/docker.sock), or unset it"
+    )
     assert checks.check_engine_socket(rootless, "/run/user/1000/docker.sock", lambda p: True).status == OK
     assert checks.check_engine_socket("tcp://10.0.0.5:2375", None, lambda p: False).status == WARN
     # `odl-stack up` (lifecycle.client) passes the engine's socket to Compose, unless the user chose one.
@@ -372,4 +410,6 @@ def test_the_bootstrap_mounts_the_socket_of_the_engine_the_stack_runs_on(monkeyp
     lifecycle.client(stack)
     assert os.environ["ODL_DOCKER_SOCKET"] == "/mine.sock"
     # The generated file names no host path but the default, so it stays the same for every engine.
-    assert "- ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock\n" in (stack.path / "docker-compose.yml").read_text()
+    assert (
+        "- ${ODL_DOCKER_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock\n" in (stack.path / "docker-compose.yml").read_text()
+    )

@@ -10,16 +10,18 @@ import ast
 import re
 
 import click
-
 from helpers import ROOT
-from generator.ports import PORTS
+
 from generator.cli import cli
+from generator.ports import PORTS
 
 # Run inside the containers; their messages name no odl-stack option.
 IN_CONTAINER = {"lms_side.py", "app_side.py", "side_common.py"}
 SOURCES = sorted(p for p in (ROOT / "generator").rglob("*.py") if p.name not in IN_CONTAINER)
 COMMANDS: dict[str, click.Command] = dict(cli.commands)
-OPTIONS = {name: {opt for param in command.params for opt in param.opts if opt.startswith("--")} for name, command in COMMANDS.items()}
+OPTIONS = {
+    name: {opt for param in command.params for opt in param.opts if opt.startswith("--")} for name, command in COMMANDS.items()
+}
 ANY_OPTION = set().union(*OPTIONS.values())
 # Options of other programs a fix line may name, each with the program it belongs to.
 FOREIGN = {"--overwrite-if-exists": "cookiecutter"}
@@ -36,10 +38,16 @@ def _fix_expressions(tree: ast.AST) -> list[ast.expr]:
     """Each fix argument, with a plain variable followed to what the enclosing function assigns it."""
     found: list[ast.expr] = []
     for func in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] + [tree]:
-        assigned = {t.id: n.value for n in ast.walk(func) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+        assigned = {
+            t.id: n.value for n in ast.walk(func) if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+        }
         for call in (n for n in ast.walk(func) if isinstance(n, ast.Call) and _called(n) in FIX_ARGUMENT):
             position = FIX_ARGUMENT[_called(call)]
-            fix = call.args[position] if len(call.args) > position else next((k.value for k in call.keywords if k.arg == "fix"), None)
+            fix = (
+                call.args[position]
+                if len(call.args) > position
+                else next((k.value for k in call.keywords if k.arg == "fix"), None)
+            )
             if isinstance(fix, ast.Name) and fix.id in assigned:
                 fix = assigned[fix.id]
             if fix is not None:
@@ -60,7 +68,11 @@ def _wording_calls() -> list[tuple[str, ast.Call]]:
     calls = []
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") == "wording":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and getattr(node.func.value, "id", "") == "wording"
+            ):
                 calls.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
     return calls
 

@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from helpers import make_stack, run_cli
+
 from generator import hosts
 from generator.errors import StackError
 
@@ -31,7 +31,7 @@ def test_write_appends_once_with_a_backup(tmp_path):
     assert first.backup is not None and first.backup.read_text() == ORIGINAL
     text = path.read_text()
     assert text.startswith(ORIGINAL)  # every earlier line untouched, in place
-    assert text[len(ORIGINAL):] == "127.0.0.1 openedx.odl.local xpro.odl.local  # added by odl-stack (xpro)\n"
+    assert text[len(ORIGINAL) :] == "127.0.0.1 openedx.odl.local xpro.odl.local  # added by odl-stack (xpro)\n"
     assert first.state.complete
 
     second = hosts.write(path, NAMES)
@@ -97,7 +97,11 @@ def test_write_without_permission_is_a_clear_error_and_writes_nothing(open_dir):
 def test_cli_hosts_prints_and_writes(tmp_path):
     stack = make_stack(tmp_path / "stacks", app="mitxonline")
     printed = run_cli("hosts", str(stack))
-    assert printed.returncode == 0 and printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local"
+    assert (
+        printed.returncode == 0
+        and printed.stdout.strip()
+        == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local"
+    )
     path = tmp_path / "hosts"
     path.write_text(ORIGINAL)
     for _ in range(2):
@@ -111,7 +115,10 @@ def test_cli_hosts_finds_every_stack_under_stacks(tmp_path):
     make_stack(tmp_path / "stacks", app="xpro")
     make_stack(tmp_path / "stacks", app="mitxonline", lms_port=8001)
     printed = run_cli("hosts", cwd=tmp_path)
-    assert printed.stdout.strip() == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    assert (
+        printed.stdout.strip()
+        == "127.0.0.1 apps.openedx.odl.local mail.mitxonline.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local mitxonline.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    )
 
 
 def test_cli_hosts_conflict_exits_non_zero(tmp_path):

@@ -67,7 +67,7 @@ def test_no_two_modules_import_each_other() -> None:
 
 
 def test_the_operating_modules_import_only_downwards() -> None:
-    upward = [(low, high) for i, high in enumerate(LAYERS) for low in LAYERS[i + 1:] if high in GRAPH[low]]
+    upward = [(low, high) for i, high in enumerate(LAYERS) for low in LAYERS[i + 1 :] if high in GRAPH[low]]
     assert upward == []
 
 

@@ -15,13 +15,14 @@ import sys
 import threading
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from helpers import ROOT
 from http_fakes import QuietHandler
+
 from generator.bootstrap import keycloak as kcmod
 from generator.bootstrap.verify import Check
 
@@ -47,7 +48,10 @@ class FakeKeycloak:
         self.realm_exists = True
         self.unavailable_for = 0  # answer 503 to this many discovery requests first
         self.calls: list[tuple[str, str]] = []
-        self.scopes = [{"id": str(uuid.uuid4()), "name": n} for n in ("basic", "profile", "email", "roles", "web-origins", "acr", "ol-profile")]
+        self.scopes = [
+            {"id": str(uuid.uuid4()), "name": n}
+            for n in ("basic", "profile", "email", "roles", "web-origins", "acr", "ol-profile")
+        ]
         self.clients: list[dict[str, Any]] = []
         self.secrets: dict[str, str] = {}
         self.default_scopes: dict[str, set[str]] = {}
@@ -55,13 +59,22 @@ class FakeKeycloak:
 
     def add_client(self, client_id: str, secret: str, redirect_uris: list[str]) -> None:
         cid = str(uuid.uuid4())
-        self.clients.append({
-            "id": cid, "clientId": client_id, "enabled": True, "protocol": "openid-connect", "publicClient": False,
-            "clientAuthenticatorType": "client-secret", "standardFlowEnabled": True, "bearerOnly": False,
-            "directAccessGrantsEnabled": True,
-            "redirectUris": redirect_uris, "webOrigins": ["+"],
-            "attributes": {"post.logout.redirect.uris": "http://app.test:9080/logout/complete", "other": "kept"},
-        })
+        self.clients.append(
+            {
+                "id": cid,
+                "clientId": client_id,
+                "enabled": True,
+                "protocol": "openid-connect",
+                "publicClient": False,
+                "clientAuthenticatorType": "client-secret",
+                "standardFlowEnabled": True,
+                "bearerOnly": False,
+                "directAccessGrantsEnabled": True,
+                "redirectUris": redirect_uris,
+                "webOrigins": ["+"],
+                "attributes": {"post.logout.redirect.uris": "http://app.test:9080/logout/complete", "other": "kept"},
+            }
+        )
         self.secrets[cid] = secret
         self.default_scopes[cid] = {s["id"] for s in self.scopes}
 
@@ -94,11 +107,14 @@ class FakeKeycloak:
                         return self.reply(503)
                     if not fake.realm_exists:
                         return self.reply(404, {"error": "Realm does not exist"})
-                    return self.reply(200, {
-                        "issuer": fake.issuer,
-                        "authorization_endpoint": f"{fake.issuer}/protocol/openid-connect/auth",
-                        "token_endpoint": f"{fake.issuer}/protocol/openid-connect/token",
-                    })
+                    return self.reply(
+                        200,
+                        {
+                            "issuer": fake.issuer,
+                            "authorization_endpoint": f"{fake.issuer}/protocol/openid-connect/auth",
+                            "token_endpoint": f"{fake.issuer}/protocol/openid-connect/token",
+                        },
+                    )
                 if path == "/realms/master/protocol/openid-connect/token" and method == "POST":
                     form = urllib.parse.parse_qs(self.body().decode())
                     if form.get("client_id") == ["admin-cli"] and form.get("password") == [ADMIN_PASSWORD]:
@@ -109,7 +125,10 @@ class FakeKeycloak:
                     client = next((c for c in fake.clients if c["clientId"] == form.get("client_id")), None)
                     if not client or fake.secrets[client["id"]] != form.get("client_secret"):
                         return self.reply(401, {"error": "unauthorized_client"})
-                    if form.get("username") != "student@odl.local" or form.get("password") != SECRETS["keycloak_student_password"]:
+                    if (
+                        form.get("username") != "student@odl.local"
+                        or form.get("password") != SECRETS["keycloak_student_password"]
+                    ):
                         return self.reply(401, {"error": "invalid_grant"})
                     claims = base64.urlsafe_b64encode(json.dumps({"iss": fake.issuer}).encode()).decode().rstrip("=")
                     return self.reply(200, {"access_token": f"e30.{claims}.sig"})
@@ -133,7 +152,7 @@ class FakeKeycloak:
                     rep = json.loads(self.body())
                     fake.add_client(rep["clientId"], rep["secret"], rep["redirectUris"])
                     return self.reply(201)
-                parts = path[len(base) + 1:].split("/")
+                parts = path[len(base) + 1 :].split("/")
                 if parts[0] == "clients" and len(parts) >= 2:
                     client = next((c for c in fake.clients if c["id"] == parts[1]), None)
                     if client is None:
@@ -180,7 +199,9 @@ class FakeGateway(BaseHTTPRequestHandler):
         if self.path == "/health/liveness/":
             self.send_response(200)
         elif self.path == "/login/":
-            query = urllib.parse.urlencode({"client_id": "apisix", "redirect_uri": f"{self.app_url}/login/.apisix/redirect", "response_type": "code"})
+            query = urllib.parse.urlencode(
+                {"client_id": "apisix", "redirect_uri": f"{self.app_url}/login/.apisix/redirect", "response_type": "code"}
+            )
             self.send_response(302)
             self.send_header("Location", f"{self.issuer}/protocol/openid-connect/auth?{query}")
         else:
@@ -247,8 +268,13 @@ def test_waits_until_keycloak_serves_the_planned_issuer(keycloak: FakeKeycloak) 
 def test_wait_gives_up_with_a_message_naming_the_url() -> None:
     now = [0.0]
     kc = {"discovery_url": "http://127.0.0.1:9/realms/ol-local/.well-known/openid-configuration", "issuer": "x"}
-    with pytest.raises(kcmod.KeycloakError, match=r"did not serve http://127.0.0.1:9/realms/ol-local/.* within 5 s .*docker compose logs keycloak"):
-        kcmod.wait_for_keycloak(kc, timeout=5, log=lambda _: None, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    with pytest.raises(
+        kcmod.KeycloakError,
+        match=r"did not serve http://127.0.0.1:9/realms/ol-local/.* within 5 s .*docker compose logs keycloak",
+    ):
+        kcmod.wait_for_keycloak(
+            kc, timeout=5, log=lambda _: None, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
+        )
 
 
 def test_wait_stops_at_once_on_a_wrong_issuer(keycloak: FakeKeycloak) -> None:
@@ -356,8 +382,12 @@ def test_verify_names_what_is_wrong(keycloak: FakeKeycloak, gateway: str) -> Non
         return 0, b'ODL-HTTP 200\n{"issuer": "http://localhost:8080/realms/ol-local"}'
 
     checks = {c.label: c for c in kcmod.verify(kc, SECRETS, exec_in={"lms": other_keycloak, "apisix": lambda argv: 1 / 0})}
-    assert not checks["Keycloak discovery from lms"].ok and "http://localhost:8080" in checks["Keycloak discovery from lms"].reason
-    assert not checks["Keycloak discovery from apisix"].ok and "ZeroDivisionError" in checks["Keycloak discovery from apisix"].reason
+    assert (
+        not checks["Keycloak discovery from lms"].ok and "http://localhost:8080" in checks["Keycloak discovery from lms"].reason
+    )
+    assert (
+        not checks["Keycloak discovery from apisix"].ok and "ZeroDivisionError" in checks["Keycloak discovery from apisix"].reason
+    )
     assert not checks["Keycloak client apisix"].ok
     assert not checks["Keycloak login of student@odl.local"].ok  # the gateway's secret no longer works
     assert checks["Keycloak discovery from the bootstrap"].ok

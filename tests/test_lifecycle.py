@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import check_reset_keeps_data, make_stack, run_cli
+
 from generator import datastamp, enginefacts, lifecycle, stackdir
 from generator.stackfiles import DATA_STAMP
 
-FAKE_DOCKER = r'''
+FAKE_DOCKER = r"""
 import json, os, sys
 from pathlib import Path
 
@@ -75,7 +75,7 @@ elif args[:2] == ["volume", "remove"] or args[:2] == ["volume", "rm"]:
 else:
     print("fake docker: unexpected " + " ".join(args), file=sys.stderr)
     sys.exit(99)
-'''
+"""
 
 
 @pytest.fixture()
@@ -156,7 +156,15 @@ def test_up_builds_starts_follows_the_bootstrap_and_prints_urls(stack, fake):
     assert calls[2] == ["ps", "--quiet", "--all", "bootstrap"]  # not shown: how up reads the bootstrap's exit code
     first = next(c for c in fake.calls() if c[0] == "compose")
     assert ["volume", "inspect", "xpro_app-db-data"] in fake.calls()  # which data is new, so stamped now
-    assert first[:7] == ["compose", "--file", str(stack / "docker-compose.yml"), "--project-name", "xpro", "--project-directory", str(stack)]
+    assert first[:7] == [
+        "compose",
+        "--file",
+        str(stack / "docker-compose.yml"),
+        "--project-name",
+        "xpro",
+        "--project-directory",
+        str(stack),
+    ]
     out = result.stdout
     assert "✓ checklist done" in out and "running and wired" in out
     assert "Open edX LMS   http://openedx.odl.local:8000" in out and "MIT xPro       http://xpro.odl.local:8053" in out
@@ -247,7 +255,12 @@ def test_bootstrap_and_verify_run_the_one_shot_and_pass_its_exit_code(stack, fak
     assert failed.returncode == 1
     assert "bootstrap says: verify" in failed.stdout and "the bootstrap failed (exit code 1)" in failed.stdout
     ps = ["ps", "--quiet", "lms", "app-web"]
-    assert fake.compose_calls() == [ps, ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap"], ps, ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap", "verify"]]
+    assert fake.compose_calls() == [
+        ps,
+        ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap"],
+        ps,
+        ["run", "--rm", "--no-deps", "--no-TTY", "bootstrap", "verify"],
+    ]
 
 
 def test_verify_on_a_stack_that_is_not_up_says_so_and_starts_nothing(stack, fake):
@@ -294,7 +307,9 @@ def test_check_reset_keeps_data_holds_and_catches_a_reset_that_deletes(stack, fa
 
     assert run_cli("up", str(stack), "--skip-doctor").returncode == 0
     real_reset = lifecycle.reset
-    monkeypatch.setattr(lifecycle, "reset", lambda s, echo, data=False, confirm=None: real_reset(s, echo, data=True, confirm=lambda _q: True))
+    monkeypatch.setattr(
+        lifecycle, "reset", lambda s, echo, data=False, confirm=None: real_reset(s, echo, data=True, confirm=lambda _q: True)
+    )
     problems = check_reset_keeps_data(stackdir.load(stack))
     assert "volume xpro_app-db-data was removed" in problems and "tutor/data/ was removed" in problems
 
@@ -302,7 +317,9 @@ def test_check_reset_keeps_data_holds_and_catches_a_reset_that_deletes(stack, fa
 def subprocess_run(args: list[str], input: str):
     import subprocess
 
-    return subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True, input=input, env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, text=True, input=input, env=os.environ.copy()
+    )
 
 
 def test_each_command_says_the_docker_compose_command_it_runs(stack, fake):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import checkout_of, make_stack, run_cli, tree
 
 from generator.profiles import APPS
-from helpers import checkout_of, make_stack, run_cli, tree
 
 APP_CODE = ("app-init", "app-web", "app-celery")
 
@@ -142,8 +142,23 @@ def test_through_make_the_error_names_the_make_variable(tmp_path: Path) -> None:
     import sys
 
     env = {**os.environ, "ODL_STACK_VIA": "make"}
-    result = subprocess.run([sys.executable, "-m", "generator", "new", "--app", "xpro", "--app-src", str(tmp_path / "x"),
-                             "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "new",
+            "--app",
+            "xpro",
+            "--app-src",
+            str(tmp_path / "x"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 2 and result.stderr.startswith("Error: APP_SRC:"), result.stderr
 
 
@@ -157,8 +172,22 @@ def test_cookiecutters_app_src_answer_gives_the_same_live_stack(tmp_path: Path) 
     checkout = checkout_of("xpro", tmp_path / "src" / "mitxpro")
     cli_stack = make_stack(tmp_path / "cli", app="xpro", app_src=str(checkout))
     shutil.copytree(cli_stack, tmp_path / "cc" / "xpro")  # the same secrets; cookiecutter regenerates
-    result = subprocess.run([sys.executable, "-m", "cookiecutter", "--no-input", "--overwrite-if-exists", "-o", str(tmp_path / "cc"),
-                             str(ROOT / "cookiecutter-template"), "app=xpro", "app_src=../src/mitxpro"], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cookiecutter",
+            "--no-input",
+            "--overwrite-if-exists",
+            "-o",
+            str(tmp_path / "cc"),
+            str(ROOT / "cookiecutter-template"),
+            "app=xpro",
+            "app_src=../src/mitxpro",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert tree(tmp_path / "cc" / "xpro") == tree(cli_stack)
 
@@ -178,11 +207,25 @@ def test_the_watcher_restarts_its_command_on_a_python_change_and_reports_a_depen
     out = tmp_path / "seen.txt"
     child = f"import pkg.task, time; open({str(out)!r}, 'a').write(pkg.task.VALUE + '\\n'); time.sleep(60)"
     watcher = Path(__file__).resolve().parent.parent / "generator/templates" / RELOADER_FILE
-    proc = subprocess.Popen([sys.executable, str(watcher), "--root", str(tmp_path), "--dependency=uv.lock=docker compose up -d --build",
-                             "--", sys.executable, "-c", child], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-                            # As the app images run (ol-python-base PYTHONDONTWRITEBYTECODE=1): an edit within the second
-                            # of the last one, of the same size, would otherwise load a stale .pyc.
-                            env={"ODL_RELOAD_INTERVAL": "0.1", "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(watcher),
+            "--root",
+            str(tmp_path),
+            "--dependency=uv.lock=docker compose up -d --build",
+            "--",
+            sys.executable,
+            "-c",
+            child,
+        ],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As the app images run (ol-python-base PYTHONDONTWRITEBYTECODE=1): an edit within the second
+        # of the last one, of the same size, would otherwise load a stale .pyc.
+        env={"ODL_RELOAD_INTERVAL": "0.1", "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
     def wait_for(expected: list[str]) -> None:
         deadline, seen = time.monotonic() + 20, []
@@ -205,4 +248,6 @@ def test_the_watcher_restarts_its_command_on_a_python_change_and_reports_a_depen
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, err
     assert "changed: pkg/task.py; restarting" in err, err
-    assert "uv.lock changed: a restart does not pick that up. Run, in the stack directory: docker compose up -d --build" in err, err
+    assert "uv.lock changed: a restart does not pick that up. Run, in the stack directory: docker compose up -d --build" in err, (
+        err
+    )

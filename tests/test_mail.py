@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import VARIANTS, make_stack
 
 from generator import stackdir, versions
 from generator.plan import MAIL_SERVICE, MAIL_SMTP_PORT, make_plan
 from generator.profiles import APPS
 from generator.spec import make_spec
-from helpers import VARIANTS, make_stack
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -57,7 +57,12 @@ def test_open_edx_sends_through_tutors_smtp_keys_to_mailpit(stacks: dict[str, Pa
     stack = stacks[name]
     config = yaml.safe_load((stack / "tutor" / "config.yml").read_text())
     assert {k: config[k] for k in ("RUN_SMTP", "SMTP_HOST", "SMTP_PORT", "SMTP_USE_TLS", "SMTP_USE_SSL")} == {
-        "RUN_SMTP": False, "SMTP_HOST": MAIL_SERVICE, "SMTP_PORT": MAIL_SMTP_PORT, "SMTP_USE_TLS": False, "SMTP_USE_SSL": False}
+        "RUN_SMTP": False,
+        "SMTP_HOST": MAIL_SERVICE,
+        "SMTP_PORT": MAIL_SMTP_PORT,
+        "SMTP_USE_TLS": False,
+        "SMTP_USE_SSL": False,
+    }
     for variant in ("lms", "cms"):
         env = yaml.safe_load((stack / "tutor" / "env" / "apps" / "openedx" / "config" / f"{variant}.env.yml").read_text())
         assert (env["EMAIL_HOST"], env["EMAIL_PORT"], env["EMAIL_USE_TLS"]) == (MAIL_SERVICE, MAIL_SMTP_PORT, False), variant

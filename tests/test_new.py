@@ -10,8 +10,14 @@ from generator.new import answers_from_cookiecutter, spec_from_answers
 
 CLI_ANSWERS = {
     "xpro": {"app": "xpro"},
-    "mitxonline-apisix-devstack": {"app": "mitxonline", "apisix": True, "profile": "devstack", "lms_port": 8100, "subnet": "10.9.8.0/24",
-                                   "addresses": {"lms": "10.9.8.40"}},
+    "mitxonline-apisix-devstack": {
+        "app": "mitxonline",
+        "apisix": True,
+        "profile": "devstack",
+        "lms_port": 8100,
+        "subnet": "10.9.8.0/24",
+        "addresses": {"lms": "10.9.8.40"},
+    },
 }
 
 
@@ -23,9 +29,21 @@ def test_a_recorded_spec_converts_back_to_itself(answers: dict) -> None:
 
 
 def test_cookiecutter_answers_mean_what_the_same_cli_options_mean(tmp_path: Path) -> None:
-    values = {"app": "mitxonline", "apisix": "yes", "profile": "tutor", "name": "", "subnet": "", "lms_port": "8100", "app_port": "",
-              "app_src": "", "images_file": "", "_template": "cookiecutter-template"}
-    assert spec_from_answers(answers_from_cookiecutter(values, tmp_path)) == spec_from_answers({"app": "mitxonline", "apisix": True, "lms_port": 8100})
+    values = {
+        "app": "mitxonline",
+        "apisix": "yes",
+        "profile": "tutor",
+        "name": "",
+        "subnet": "",
+        "lms_port": "8100",
+        "app_port": "",
+        "app_src": "",
+        "images_file": "",
+        "_template": "cookiecutter-template",
+    }
+    assert spec_from_answers(answers_from_cookiecutter(values, tmp_path)) == spec_from_answers(
+        {"app": "mitxonline", "apisix": True, "lms_port": 8100}
+    )
 
 
 def test_relative_cookiecutter_paths_are_read_from_the_output_directory(tmp_path: Path) -> None:

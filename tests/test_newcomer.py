@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT, VARIANTS, make_stack, run_cli, tree
+
 from generator import stackdir
 from generator.doctor import checks
 from generator.enginefacts import DockerNetwork
@@ -28,7 +28,11 @@ def run_make(cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: st
     clean = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
     return subprocess.run(
         ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), f"VENV={VENV}", *args],
-        cwd=cwd, capture_output=True, text=True, input=stdin, env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**clean, **(env or {})},
     )
 
 
@@ -46,6 +50,7 @@ def mtimes(root: Path) -> dict[str, int]:
 
 
 # ------------------------------------------------------------------ 3. the words the user typed
+
 
 def test_make_hints_say_make_variables_and_the_cli_says_flags(tmp_path: Path) -> None:
     first = run_make(tmp_path, "stack", "APP=xpro")
@@ -89,7 +94,10 @@ def test_stack_accepts_a_path_or_a_name_and_fix_lines_repeat_what_was_typed(tmp_
     for typed in ("stacks/xpro", "xpro"):
         result = run_make(tmp_path, "doctor", f"STACK={typed}", env=dead)
         assert result.returncode != 0
-        assert f"fix: if the app or the bootstrap then fails with 'access denied' / 'password authentication failed': make reset STACK={typed} DATA=1" in result.stdout
+        assert (
+            f"fix: if the app or the bootstrap then fails with 'access denied' / 'password authentication failed': make reset STACK={typed} DATA=1"
+            in result.stdout
+        )
         assert "odl-stack reset" not in result.stdout
 
 
@@ -99,7 +107,10 @@ def test_cli_fix_lines_are_cli_commands_that_run_from_here(tmp_path: Path) -> No
     mysql.mkdir(parents=True)
     (mysql / "ibdata1").write_bytes(b"old")
     result = subprocess.run(
-        [str(VENV / "bin/odl-stack"), "doctor", "stacks/xpro"], cwd=tmp_path, capture_output=True, text=True,
+        [str(VENV / "bin/odl-stack"), "doctor", "stacks/xpro"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         env={**os.environ, "DOCKER_HOST": "unix:///no-engine-here.sock", "PATH": os.defpath},
     )
     # Not on PATH: the fix says the path it was run by, with the stack as typed; paths are all relative.
@@ -126,11 +137,14 @@ def test_a_missing_stack_is_named_and_the_existing_ones_listed(tmp_path: Path) -
 
 # ------------------------------------------------------------------ 2. no tracebacks
 
+
 def test_up_without_a_docker_binary_is_one_line(tmp_path: Path) -> None:
     stack = make_stack(tmp_path, app="xpro")
     before = tree(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "generator", "up", "--skip-doctor", str(stack)], capture_output=True, text=True,
+        [sys.executable, "-m", "generator", "up", "--skip-doctor", str(stack)],
+        capture_output=True,
+        text=True,
         env={**os.environ, "PATH": str(tmp_path / "no-bin")},
     )
     line = one_error_line(result)
@@ -141,7 +155,9 @@ def test_up_without_a_docker_binary_is_one_line(tmp_path: Path) -> None:
     assert tree(tmp_path) == before
 
 
-def test_an_unexpected_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unexpected_failure_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from generator import cli, lifecycle
 
     stack = make_stack(tmp_path, app="xpro")
@@ -163,6 +179,7 @@ def test_an_unexpected_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.M
 
 # ------------------------------------------------------------------ 4. doctor's advice
 
+
 def test_a_subnet_in_dockers_bridge_range_suggests_another_subnet_never_removing_bridge() -> None:
     networks = [DockerNetwork("bridge", ("172.17.0.0/16",), "", "docker0")]
     finding = checks.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
@@ -174,16 +191,22 @@ def test_a_subnet_in_dockers_bridge_range_suggests_another_subnet_never_removing
 def test_doctor_fix_lines_under_make_are_make_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ODL_STACK_VIA", "make")
     monkeypatch.setenv("ODL_STACK_TYPED", "xpro")
-    networks = [DockerNetwork("bridge", ("172.17.0.0/16",), "", "docker0"), DockerNetwork("other_default", ("172.18.0.0/24",), "other", "br-1")]
+    networks = [
+        DockerNetwork("bridge", ("172.17.0.0/16",), "", "docker0"),
+        DockerNetwork("other_default", ("172.18.0.0/24",), "other", "br-1"),
+    ]
     finding = checks.check_subnet_networks("172.17.5.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     assert finding.fix == "give this stack a free range: make upgrade STACK=xpro SUBNET=172.18.1.0/24"
     other = checks.check_subnet_networks("172.18.0.0/24", networks, own_network="xpro_odl", stack_path="stacks/xpro")
     # No stack named "other" is beside stacks/xpro: `make down STACK=other` would name none.
-    assert other.fix.endswith(", or stop the stack that owns it (docker compose -p other down, from wherever it was started:"
-                              " no stack named other is beside this one)")
+    assert other.fix.endswith(
+        ", or stop the stack that owns it (docker compose -p other down, from wherever it was started:"
+        " no stack named other is beside this one)"
+    )
 
 
 # ------------------------------------------------------------------ 5. safe regeneration
+
 
 def test_force_never_turns_a_stack_into_another_apps(tmp_path: Path) -> None:
     assert run_make(tmp_path, "stack", "APP=mitxonline").returncode == 0
@@ -208,6 +231,7 @@ def test_regeneration_that_changes_nothing_touches_no_file(tmp_path: Path) -> No
 
 
 # ------------------------------------------------------------------ 6. side by side without arithmetic
+
 
 def test_a_second_stack_of_the_same_app_picks_free_subnet_and_ports_and_says_which(tmp_path: Path) -> None:
     assert run_make(tmp_path, "stack", "APP=xpro").returncode == 0
@@ -241,6 +265,7 @@ def test_a_subnet_overlapping_a_docker_network_is_refused_when_the_engine_answer
 
 # ------------------------------------------------------------------ 8. daily use on a real engine
 
+
 def test_the_images_the_stack_builds_are_never_pulled(stacks: dict[str, Path]) -> None:
     import yaml
 
@@ -253,6 +278,7 @@ def test_the_images_the_stack_builds_are_never_pulled(stacks: dict[str, Path]) -
 
 
 # ------------------------------------------------------------------ 9. small but seen
+
 
 def test_make_help_lists_profile(tmp_path: Path) -> None:
     result = run_make(tmp_path, "help")
@@ -271,7 +297,9 @@ def test_reset_data_answered_no_is_not_an_error(tmp_path: Path) -> None:
 def test_stack_readme_and_credentials_say_how_to_upgrade_and_verify(stacks: dict[str, Path]) -> None:
     readme = (stacks["xpro"] / "README.md").read_text()
     # Commands that work wherever the stack is (in stacks/ or made with --out elsewhere).
-    assert "`odl-stack upgrade .`" in readme and "`make upgrade STACK=<this directory>`" in readme and "odl-stack new" not in readme
+    assert (
+        "`odl-stack upgrade .`" in readme and "`make upgrade STACK=<this directory>`" in readme and "odl-stack new" not in readme
+    )
     credentials = (stacks["xpro"] / "secrets/credentials.txt").read_text()
     assert "Service worker    mitserviceworker " in credentials
     assert "docker compose run --rm --no-deps bootstrap verify   (in the stack's directory" in credentials
@@ -282,27 +310,69 @@ def test_stack_readme_and_credentials_say_how_to_upgrade_and_verify(stacks: dict
 # Where each app.env variable is read, from mitodl/mitxpro and mitodl/mitxonline (settings file;
 # `git grep` in each repository). A new variable must be added here with the file that reads it.
 _COMMON = {
-    "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CELERY_TASK_ALWAYS_EAGER",
-    "MAILGUN_KEY", "MAILGUN_SENDER_DOMAIN", "LOGOUT_REDIRECT_URL", "OPENEDX_API_BASE_URL", "OPENEDX_BASE_REDIRECT_URL",
-    "OPENEDX_SERVICE_WORKER_USERNAME", "OPENEDX_SERVICE_WORKER_API_TOKEN", "OPENEDX_OAUTH_PROVIDER", "OPENEDX_SOCIAL_LOGIN_PATH",
-    "OPENEDX_OAUTH_APP_NAME", "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "MAILGUN_KEY",
+    "MAILGUN_SENDER_DOMAIN",
+    "LOGOUT_REDIRECT_URL",
+    "OPENEDX_API_BASE_URL",
+    "OPENEDX_BASE_REDIRECT_URL",
+    "OPENEDX_SERVICE_WORKER_USERNAME",
+    "OPENEDX_SERVICE_WORKER_API_TOKEN",
+    "OPENEDX_OAUTH_PROVIDER",
+    "OPENEDX_SOCIAL_LOGIN_PATH",
+    "OPENEDX_OAUTH_APP_NAME",
+    "OPENEDX_API_CLIENT_ID",
+    "OPENEDX_API_CLIENT_SECRET",
 }
 READ_BY_THE_APP = {
     # mitxpro/settings.py
-    "xpro": _COMMON | {
-        "MITXPRO_BASE_URL", "MITXPRO_ADMIN_EMAIL", "MITXPRO_ENVIRONMENT", "MITXPRO_SECURE_SSL_REDIRECT", "MITXPRO_DB_DISABLE_SSL",
-        "MITXPRO_NOTIFICATION_EMAIL_BACKEND", "MITXPRO_EMAIL_BACKEND", "EXTERNAL_COURSE_SYNC_API_KEY",
-        "MITXPRO_EMAIL_HOST", "MITXPRO_EMAIL_PORT", "MITXPRO_EMAIL_TLS",  # mitxpro/settings.py:452-475
+    "xpro": _COMMON
+    | {
+        "MITXPRO_BASE_URL",
+        "MITXPRO_ADMIN_EMAIL",
+        "MITXPRO_ENVIRONMENT",
+        "MITXPRO_SECURE_SSL_REDIRECT",
+        "MITXPRO_DB_DISABLE_SSL",
+        "MITXPRO_NOTIFICATION_EMAIL_BACKEND",
+        "MITXPRO_EMAIL_BACKEND",
+        "EXTERNAL_COURSE_SYNC_API_KEY",
+        "MITXPRO_EMAIL_HOST",
+        "MITXPRO_EMAIL_PORT",
+        "MITXPRO_EMAIL_TLS",  # mitxpro/settings.py:452-475
     },
     # main/settings.py
-    "mitxonline": _COMMON | {
-        "MITX_ONLINE_BASE_URL", "MITX_ONLINE_ADMIN_EMAIL", "MITX_ONLINE_ENVIRONMENT", "MITX_ONLINE_SECURE_SSL_REDIRECT",
-        "MITX_ONLINE_DB_DISABLE_SSL", "MITX_ONLINE_NOTIFICATION_EMAIL_BACKEND", "MITOL_MAIL_CONNECTION_BACKEND",
-        "MITX_ONLINE_EMAIL_BACKEND", "MITX_ONLINE_EMAIL_HOST", "MITX_ONLINE_EMAIL_PORT", "MITX_ONLINE_EMAIL_TLS",  # main/settings.py:554-581
-        "OPENEDX_STUDIO_API_BASE_URL", "OPENEDX_COURSE_BASE_URL", "MITXONLINE_DOCKER_BASE_URL", "MITXONLINE_NEW_USER_LOGIN_URL",
-        "MITOL_APIGATEWAY_DISABLE_MIDDLEWARE", "MITOL_APIGATEWAY_USERINFO_CREATE", "MITOL_APIGATEWAY_USERINFO_UPDATE",
-        "KEYCLOAK_BASE_URL", "KEYCLOAK_REALM_NAME", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET", "KEYCLOAK_DISCOVERY_URL",
-        "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID", "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET",  # main/settings.py:1314-1323
+    "mitxonline": _COMMON
+    | {
+        "MITX_ONLINE_BASE_URL",
+        "MITX_ONLINE_ADMIN_EMAIL",
+        "MITX_ONLINE_ENVIRONMENT",
+        "MITX_ONLINE_SECURE_SSL_REDIRECT",
+        "MITX_ONLINE_DB_DISABLE_SSL",
+        "MITX_ONLINE_NOTIFICATION_EMAIL_BACKEND",
+        "MITOL_MAIL_CONNECTION_BACKEND",
+        "MITX_ONLINE_EMAIL_BACKEND",
+        "MITX_ONLINE_EMAIL_HOST",
+        "MITX_ONLINE_EMAIL_PORT",
+        "MITX_ONLINE_EMAIL_TLS",  # main/settings.py:554-581
+        "OPENEDX_STUDIO_API_BASE_URL",
+        "OPENEDX_COURSE_BASE_URL",
+        "MITXONLINE_DOCKER_BASE_URL",
+        "MITXONLINE_NEW_USER_LOGIN_URL",
+        "MITOL_APIGATEWAY_DISABLE_MIDDLEWARE",
+        "MITOL_APIGATEWAY_USERINFO_CREATE",
+        "MITOL_APIGATEWAY_USERINFO_UPDATE",
+        "KEYCLOAK_BASE_URL",
+        "KEYCLOAK_REALM_NAME",
+        "KEYCLOAK_CLIENT_ID",
+        "KEYCLOAK_CLIENT_SECRET",
+        "KEYCLOAK_DISCOVERY_URL",
+        "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_ID",
+        "OPENEDX_COURSES_SERVICE_WORKER_CLIENT_SECRET",  # main/settings.py:1314-1323
     },
 }
 # Named by the Tutor runbook (mitodl/handbook openedx/MITx-edx-integration-tutor.md) and the apps'
@@ -340,12 +410,20 @@ def test_optional_init_steps_never_block_the_app(stacks: dict[str, Path]) -> Non
 
 # ------------------------------------------------------------------ 11. the product, not its history
 
+
 def test_no_issue_numbers_in_messages_or_docstrings() -> None:
     import re
 
     pattern = re.compile(r"\bissues? #?\d+|\(issue\b|the issue asks", re.IGNORECASE)
     roots = [ROOT / "generator", ROOT / "cookiecutter-template", ROOT / "tests/engine", ROOT / "tests/standins"]
-    files = [p for r in roots for p in r.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".md", ".sh", ".json", ".yml", "")]
+    files = [
+        p for r in roots for p in r.rglob("*") if p.is_file() and p.suffix in (".py", ".j2", ".md", ".sh", ".json", ".yml", "")
+    ]
     files += [ROOT / "Makefile", ROOT / "README.md"]
-    found = [f"{p.relative_to(ROOT)}:{n}" for p in files for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if pattern.search(line)]
+    found = [
+        f"{p.relative_to(ROOT)}:{n}"
+        for p in files
+        for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1)
+        if pattern.search(line)
+    ]
     assert found == []

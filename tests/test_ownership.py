@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from helpers import make_stack
+
 from generator import course
 from generator.profiles import APPS
 
@@ -43,7 +43,8 @@ def test_every_service_mounting_a_chowned_path_waits_for_the_one_shot(stacks: di
     chowned = {v.split(":")[0] for v in services["permissions"]["volumes"] if ":/mounts/" in v}
     waiting = {name for name, s in services.items() if (s.get("depends_on") or {}).get("permissions") == DONE}
     mounting = {
-        name for name, s in services.items()
+        name
+        for name, s in services.items()
         if name != "permissions" and "profiles" not in s and chowned & {v.split(":")[0] for v in s.get("volumes", [])}
     }
     # app-web and app-nginx mount app volumes too; they start after app-init, which waits.

@@ -21,8 +21,13 @@ def test_make_works_from_a_checkout_whose_path_has_a_space(tmp_path: Path) -> No
     work = tmp_path / "work"
     work.mkdir()
     clean = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES")}
-    result = subprocess.run(["make", "--no-print-directory", "-f", str(checkout / "Makefile"), f"VENV={VENV}", "stack", "APP=xpro"],
-                            cwd=work, capture_output=True, text=True, env=clean)
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-f", str(checkout / "Makefile"), f"VENV={VENV}", "stack", "APP=xpro"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=clean,
+    )
     assert result.returncode == 0, result.stderr
     assert "Generating stacks/xpro" in result.stdout
     assert (work / "stacks" / "xpro" / "stack.json").is_file()
@@ -48,28 +53,42 @@ def test_two_stacks_of_one_name_in_different_directories_are_warned_about(tmp_pa
     assert run_make(tmp_path, "stack", "APP=xpro").returncode == 0
     result = run_make(tmp_path, "stack", "APP=xpro", "OUT=elsewhere")
     assert result.returncode == 0, result.stderr
-    assert ("warning: stacks/xpro is a stack of the same name; both are Compose project 'xpro' and would share its containers,"
-            " network and volumes: run one at a time, or choose another NAME") in result.stdout
+    assert (
+        "warning: stacks/xpro is a stack of the same name; both are Compose project 'xpro' and would share its containers,"
+        " network and volumes: run one at a time, or choose another NAME"
+    ) in result.stdout
     lines: list[str] = []
     from generator.new import generate
 
-    generate({"app": "xpro"}, tmp_path / "third", False, echo=lines.append, networks=lambda: None,
-             volumes=lambda: {"xpro_app-db-data", "other_x"})
-    assert any("the Docker engine already has volumes of a Compose project 'xpro' (xpro_app-db-data)" in line for line in lines), lines
+    generate(
+        {"app": "xpro"},
+        tmp_path / "third",
+        False,
+        echo=lines.append,
+        networks=lambda: None,
+        volumes=lambda: {"xpro_app-db-data", "other_x"},
+    )
+    assert any(
+        "the Docker engine already has volumes of a Compose project 'xpro' (xpro_app-db-data)" in line for line in lines
+    ), lines
 
 
 def test_an_explicit_port_another_stack_publishes_is_refused(tmp_path: Path) -> None:
     make_stack(tmp_path, app="xpro")  # LMS 8000, app 8053
     mitx = make_stack(tmp_path, app="mitxonline", lms_port=8001)
     before = tree(tmp_path)
-    for args in (["new", "--app", "mitxonline", "--name", "m2", "--lms-port", "8000", "--out", str(tmp_path)],
-                 ["new", "--app", "mitxonline", "--name", "mitxonline", "--app-port", "8053", "--force", "--out", str(tmp_path)],
-                 ["upgrade", str(mitx), "--lms-port", "8000"]):
+    for args in (
+        ["new", "--app", "mitxonline", "--name", "m2", "--lms-port", "8000", "--out", str(tmp_path)],
+        ["new", "--app", "mitxonline", "--name", "mitxonline", "--app-port", "8053", "--force", "--out", str(tmp_path)],
+        ["upgrade", str(mitx), "--lms-port", "8000"],
+    ):
         result = run_cli(*args)
         assert result.returncode == 2, result.stderr
         message = result.stderr.strip()
         assert message.count("\n") == 0 and "is published by stack 'xpro' beside this one" in message, message
-        assert message.startswith(("Error: --lms-port: port 8000", "Error: --app-port: port 8053")) and "Fix: pass --" in message, message
+        assert (
+            message.startswith(("Error: --lms-port: port 8000", "Error: --app-port: port 8053")) and "Fix: pass --" in message
+        ), message
         assert tree(tmp_path) == before
     # Its own ports are no clash: a re-render with them changes nothing.
     same = run_cli("upgrade", str(mitx), "--lms-port", "8001")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from generator.new import answers_from_cookiecutter, spec_from_answers
 from helpers import compose_binary, make_stack, run_cli, tree
 from test_cli_errors import assert_refused
+
+from generator.new import answers_from_cookiecutter, spec_from_answers
 
 OPENEDX_CODE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
 
@@ -19,7 +19,9 @@ OPENEDX_CODE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
 def _checkout(root: Path, name: str, marker: str = "pyproject.toml") -> Path:
     path = root / name
     (path / name.replace("-", "_")).mkdir(parents=True)
-    (path / marker).write_text("[project]\nname = 'x'\n" if marker == "pyproject.toml" else "from setuptools import setup\nsetup()\n")
+    (path / marker).write_text(
+        "[project]\nname = 'x'\n" if marker == "pyproject.toml" else "from setuptools import setup\nsetup()\n"
+    )
     return path
 
 
@@ -108,7 +110,10 @@ def test_upgrade_and_cookiecutter_mean_the_same_checkouts(tmp_path: Path) -> Non
     spec = spec_from_answers(recorded)
     assert spec.openedx_plugin_src == ("../../plugins/ol_social_auth",)
     values = {"app": "xpro", "apisix": "no", "openedx_plugin_src": "../plugins/ol_social_auth"}
-    assert spec_from_answers(answers_from_cookiecutter(values, tmp_path / "out"), stack).openedx_plugin_src == spec.openedx_plugin_src
+    assert (
+        spec_from_answers(answers_from_cookiecutter(values, tmp_path / "out"), stack).openedx_plugin_src
+        == spec.openedx_plugin_src
+    )
     result = run_cli("upgrade", str(stack))
     assert result.returncode == 0, result.stderr
     assert "no file changed" in result.stdout
@@ -117,8 +122,12 @@ def test_upgrade_and_cookiecutter_mean_the_same_checkouts(tmp_path: Path) -> Non
 def test_make_passes_each_checkout(tmp_path: Path) -> None:
     from test_make_passthrough import ROOT
 
-    out = subprocess.run(["make", "-n", "-C", str(ROOT), "stack", "APP=xpro", "OPENEDX_PLUGIN_SRC=../a ../b c"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), "stack", "APP=xpro", "OPENEDX_PLUGIN_SRC=../a ../b c"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "--openedx-plugin-src '../a' --openedx-plugin-src '../b' --openedx-plugin-src 'c'" in out
 
 
@@ -142,7 +151,9 @@ def test_bad_checkouts_are_refused(tmp_path: Path, make, message: str) -> None:
 def test_two_checkouts_with_one_name_are_refused(tmp_path: Path) -> None:
     one, two = _checkout(tmp_path / "a", "ol_social_auth"), _checkout(tmp_path / "b", "ol_social_auth")
     before = tree(tmp_path)
-    result = run_cli("new", "--app", "xpro", "--openedx-plugin-src", str(one), "--openedx-plugin-src", str(two), "--out", str(tmp_path / "out"))
+    result = run_cli(
+        "new", "--app", "xpro", "--openedx-plugin-src", str(one), "--openedx-plugin-src", str(two), "--out", str(tmp_path / "out")
+    )
     assert_refused(result, "--openedx-plugin-src", tmp_path, before)
     assert "same directory name 'ol_social_auth'" in result.stderr
 
@@ -150,8 +161,20 @@ def test_two_checkouts_with_one_name_are_refused(tmp_path: Path) -> None:
 def test_make_names_its_variable_in_the_refusal(tmp_path: Path) -> None:
     from test_make_passthrough import ROOT
 
-    result = subprocess.run(["make", "-s", "-C", str(ROOT), "stack", "APP=xpro", f"OUT={tmp_path / 'out'}", f"OPENEDX_PLUGIN_SRC={tmp_path / 'gone'}"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(ROOT),
+            "stack",
+            "APP=xpro",
+            f"OUT={tmp_path / 'out'}",
+            f"OPENEDX_PLUGIN_SRC={tmp_path / 'gone'}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith("Error: OPENEDX_PLUGIN_SRC") and not (tmp_path / "out").exists(), result.stderr
 
@@ -163,7 +186,9 @@ def test_compose_watch_restarts_the_workers_on_a_change(plugin_stack: Path) -> N
     for name in ("lms-worker", "cms-worker"):
         rules = services[name]["develop"]["watch"]
         assert [(r["path"], r["action"]) for r in rules] == [
-            ("../../open-edx-plugins/src/ol_social_auth", "restart"), ("../../openedx-companion-auth", "restart")]
+            ("../../open-edx-plugins/src/ol_social_auth", "restart"),
+            ("../../openedx-companion-auth", "restart"),
+        ]
     assert "develop" not in services["lms"] and "develop" not in services["cms"]  # uWSGI reloads these itself
     features = checks.compose_features(yaml.safe_load((plugin_stack / "docker-compose.yml").read_text()))
     assert features["develop.watch restart"] == (2, 32, 0)
@@ -201,6 +226,9 @@ def test_stacks_with_checkouts_never_share_a_thin_image_tag() -> None:
         return make_plan(make_spec("xpro", **answers)).images["openedx"]
 
     published = tag()
-    tags = {tag(openedx_plugin_src=("../a/ol_social_auth",)), tag(openedx_plugin_src=("../b/ol_social_auth",)),
-            tag(name="other", openedx_plugin_src=("../a/ol_social_auth",))}
+    tags = {
+        tag(openedx_plugin_src=("../a/ol_social_auth",)),
+        tag(openedx_plugin_src=("../b/ol_social_auth",)),
+        tag(name="other", openedx_plugin_src=("../a/ol_social_auth",)),
+    }
     assert published == "odl-stack/openedx-ol:22.0.3" and len(tags) == 3 and published not in tags

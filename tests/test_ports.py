@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import make_stack
+
 from generator import stackdir
 from generator.plan import OPENEDX_FRONT, make_plan
 from generator.ports import BY_PLAN_KEY, BY_SERVICE, PORTS, option_for_service

@@ -15,11 +15,10 @@ from typing import Any
 
 import jinja2
 import pytest
+from helpers import ROOT, checkout_of, make_stack
 
 from generator import secrets_store, templates
 from generator.profiles import APPS, ERAS
-
-from helpers import ROOT, checkout_of, make_stack
 
 NAMES = frozenset(APPS) | frozenset(ERAS)
 FIX = (
@@ -61,7 +60,9 @@ _LEXER = jinja2.Environment()
 def template_branches(source: str) -> list[tuple[int, str]]:
     """(line, name) of every app or era name written as a string inside a Jinja tag or expression
     (`{% if app.name == "xpro" %}`, `{{ 'a' if era.name == 'tutor' }}`); plain text is not read."""
-    return [(line, value.strip("'\"")) for line, kind, value in _LEXER.lex(source) if kind == "string" and value.strip("'\"") in NAMES]
+    return [
+        (line, value.strip("'\"")) for line, kind, value in _LEXER.lex(source) if kind == "string" and value.strip("'\"") in NAMES
+    ]
 
 
 def test_the_readers_find_a_branch_on_a_name() -> None:
@@ -70,7 +71,7 @@ def test_the_readers_find_a_branch_on_a_name() -> None:
     assert python_branches('x = 1 if "devstack" != profile else 2') == [(1, "devstack")]
     assert python_branches('if app in ("mitxonline", "other"):\n    pass') == [(1, "mitxonline")]
     assert python_branches('match era:\n    case "tutor":\n        pass') == [(2, "tutor")]
-    assert python_branches('name = APPS[spec.app].title\nif spec.apisix:\n    pass') == []
+    assert python_branches("name = APPS[spec.app].title\nif spec.apisix:\n    pass") == []
     assert template_branches('A\n{%- if app.name == "xpro" %}\nB\n{%- endif %}') == [(2, "xpro")]
     assert template_branches("{{ 'x' if era.name != 'devstack' else 'y' }}") == [(1, "devstack")]
     assert template_branches("{% if app.name in ['mitxonline'] %}{% endif %}") == [(1, "mitxonline")]
@@ -99,7 +100,9 @@ def test_no_template_branches_on_an_app_or_era_name() -> None:
 def test_every_app_secret_has_a_kind_the_store_makes() -> None:
     for app in APPS.values():
         for name, kind in app.extra_secrets:
-            assert kind in secrets_store.KINDS, f"{app.name}: extra secret {name} has kind '{kind}'; use one of {sorted(secrets_store.KINDS)}"
+            assert kind in secrets_store.KINDS, (
+                f"{app.name}: extra secret {name} has kind '{kind}'; use one of {sorted(secrets_store.KINDS)}"
+            )
 
 
 @pytest.fixture()
@@ -121,10 +124,16 @@ def rendered_contexts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[s
     return seen
 
 
-@pytest.mark.parametrize("answers", [{"app": "xpro"}, {"app": "mitxonline", "apisix": True, "profile": "devstack"},
-                                     {"app": "xpro", "openedx_plugin_src": ["ol_social_auth"]},
-                                     {"app": "mitxonline", "app_src": "checkout"}],
-                         ids=["xpro", "mitxonline-apisix-devstack", "xpro-plugin-checkout", "mitxonline-live"])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"app": "xpro"},
+        {"app": "mitxonline", "apisix": True, "profile": "devstack"},
+        {"app": "xpro", "openedx_plugin_src": ["ol_social_auth"]},
+        {"app": "mitxonline", "app_src": "checkout"},
+    ],
+    ids=["xpro", "mitxonline-apisix-devstack", "xpro-plugin-checkout", "mitxonline-live"],
+)
 def test_every_template_renders_from_the_one_context(
     tmp_path: Path, rendered_contexts: list[tuple[str, dict[str, Any]]], answers: dict[str, Any]
 ) -> None:

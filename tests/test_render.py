@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import stat
@@ -9,8 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from helpers import checkout_of, ROOT, VARIANTS, make_stack, masked, stack_secrets, tree
+from helpers import ROOT, VARIANTS, checkout_of, make_stack, masked, stack_secrets, tree
 
 GOLDEN = ROOT / "tests" / "golden"
 # The files a reviewer reads; Tutor's own env tree is checked by the tests below.
@@ -38,7 +38,7 @@ def test_golden(stacks: dict[str, Path], name: str) -> None:
         actual = masked((stack / relative).read_text(), secrets)
         if relative.endswith("production.py"):
             # Only our patches: the rest is Tutor's, including key material no mask can name.
-            actual = actual[actual.index("# odl-stack:"):]
+            actual = actual[actual.index("# odl-stack:") :]
         expected_path = GOLDEN / name / relative
         if os.environ.get("ODL_UPDATE_GOLDEN"):
             expected_path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +83,14 @@ def test_two_new_stacks_get_different_secrets(tmp_path: Path) -> None:
 def test_secret_files_are_private(stacks: dict[str, Path]) -> None:
     for stack in stacks.values():
         assert stat.S_IMODE(stack.stat().st_mode) == 0o700
-        for relative in ("docker-compose.yml", "app.env", "tutor/config.yml", "secrets/secrets.json", "secrets/openedx.env", "secrets/credentials.txt"):
+        for relative in (
+            "docker-compose.yml",
+            "app.env",
+            "tutor/config.yml",
+            "secrets/secrets.json",
+            "secrets/openedx.env",
+            "secrets/credentials.txt",
+        ):
             assert stat.S_IMODE((stack / relative).stat().st_mode) == 0o600, relative
         # Every file that holds a secret value is private.
         secrets = stack_secrets(stack)
@@ -107,19 +114,49 @@ def test_app_env_sets_every_variable_the_app_requires(stacks: dict[str, Path]) -
     # The app refuses to start without these: each app's RootConfig.ready() (mitxpro/apps.py, main/apps.py)
     # calls mitol.common.envs.validate() (mitodl/ol-django src/common/mitol/common/envs.py) on its required=True variables.
     required = {
-        "xpro": ["MITXPRO_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY", "MITXPRO_ADMIN_EMAIL",
-                 "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET", "EXTERNAL_COURSE_SYNC_API_KEY", "DATABASE_URL"],
-        "mitxonline": ["MITX_ONLINE_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY", "MITX_ONLINE_ADMIN_EMAIL",
-                       "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET", "DATABASE_URL",
-                       "MITXONLINE_DOCKER_BASE_URL"],
+        "xpro": [
+            "MITXPRO_BASE_URL",
+            "SECRET_KEY",
+            "MAILGUN_SENDER_DOMAIN",
+            "MAILGUN_KEY",
+            "MITXPRO_ADMIN_EMAIL",
+            "OPENEDX_API_CLIENT_ID",
+            "OPENEDX_API_CLIENT_SECRET",
+            "EXTERNAL_COURSE_SYNC_API_KEY",
+            "DATABASE_URL",
+        ],
+        "mitxonline": [
+            "MITX_ONLINE_BASE_URL",
+            "SECRET_KEY",
+            "MAILGUN_SENDER_DOMAIN",
+            "MAILGUN_KEY",
+            "MITX_ONLINE_ADMIN_EMAIL",
+            "OPENEDX_API_CLIENT_ID",
+            "OPENEDX_API_CLIENT_SECRET",
+            "DATABASE_URL",
+            "MITXONLINE_DOCKER_BASE_URL",
+        ],
     }
-    runbook = ["OPENEDX_IP", "EDX_IP", "OPENEDX_API_BASE_URL", "OPENEDX_BASE_REDIRECT_URL", "OPENEDX_SERVICE_WORKER_USERNAME",
-               "OPENEDX_SERVICE_WORKER_API_TOKEN", "OPENEDX_OAUTH_PROVIDER", "OPENEDX_SOCIAL_LOGIN_PATH", "LOGOUT_REDIRECT_URL"]
+    runbook = [
+        "OPENEDX_IP",
+        "EDX_IP",
+        "OPENEDX_API_BASE_URL",
+        "OPENEDX_BASE_REDIRECT_URL",
+        "OPENEDX_SERVICE_WORKER_USERNAME",
+        "OPENEDX_SERVICE_WORKER_API_TOKEN",
+        "OPENEDX_OAUTH_PROVIDER",
+        "OPENEDX_SOCIAL_LOGIN_PATH",
+        "LOGOUT_REDIRECT_URL",
+    ]
     for name, stack in stacks.items():
-        env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+        env = dict(
+            line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")
+        )
         for var in required[name.split("-")[0]] + runbook:
             assert env.get(var), f"{name}: {var} missing or empty"
-        names = [line.split("=", 1)[0] for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")]
+        names = [
+            line.split("=", 1)[0] for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")
+        ]
         assert len(names) == len(set(names)), "a variable is set twice"
         plan = json.loads((stack / "plan.json").read_text())
         assert env["OPENEDX_IP"] == plan["network"]["addresses"]["caddy"]  # the LMS name resolves to the front
@@ -184,15 +221,26 @@ def test_network_addresses_and_aliases(stacks: dict[str, Path]) -> None:
 def test_published_ports_match_the_listening_ports_on_loopback(stacks: dict[str, Path]) -> None:
     compose = _compose(stacks["xpro"])
     published = {name: s["ports"] for name, s in compose["services"].items() if s.get("ports")}
-    assert published == {"caddy": ["127.0.0.1:8000:8000"], "app-nginx": ["127.0.0.1:8053:8053"], "mailpit": ["127.0.0.1:8055:8055"]}
+    assert published == {
+        "caddy": ["127.0.0.1:8000:8000"],
+        "app-nginx": ["127.0.0.1:8053:8053"],
+        "mailpit": ["127.0.0.1:8055:8055"],
+    }
     assert "listen 8053;" in (stacks["xpro"] / "app/nginx.conf").read_text()
 
 
 def test_start_order(stacks: dict[str, Path]) -> None:
     services = _compose(stacks["mitxonline"])["services"]
     inits = [name for name in services if name.startswith("openedx-init-")]
-    assert inits == ["openedx-init-1-lms", "openedx-init-2-mysql", "openedx-init-3-lms", "openedx-init-4-lms", "openedx-init-5-cms", "openedx-init-6-lms"]
-    for before, after in zip(inits, inits[1:]):
+    assert inits == [
+        "openedx-init-1-lms",
+        "openedx-init-2-mysql",
+        "openedx-init-3-lms",
+        "openedx-init-4-lms",
+        "openedx-init-5-cms",
+        "openedx-init-6-lms",
+    ]
+    for before, after in itertools.pairwise(inits):
         assert services[after]["depends_on"][before] == {"condition": "service_completed_successfully"}
     assert services["lms"]["depends_on"][inits[-1]] == {"condition": "service_completed_successfully"}
     assert "./manage.py lms migrate" in services["openedx-init-4-lms"]["command"][-1]
@@ -227,7 +275,10 @@ def test_image_overrides_reach_every_service(tmp_path: Path) -> None:
     assert services["mysql"]["image"] == services["openedx-init-2-mysql"]["image"] == "mirror.local/mysql:8"
     assert "FROM mirror.local/openedx:1" in (stack / "images/openedx/Dockerfile").read_text()
     # A thin image on another base gets its own tag, so it never shadows the real one.
-    assert services["lms"]["image"].startswith("odl-stack/openedx-ol:22.0.3-") and services["cms"]["image"] == services["lms"]["image"]
+    assert (
+        services["lms"]["image"].startswith("odl-stack/openedx-ol:22.0.3-")
+        and services["cms"]["image"] == services["lms"]["image"]
+    )
     assert json.loads((stack / "stack.json").read_text())["answers"]["images"]["postgres"] == "mirror.local/pg:15"
 
 
@@ -247,7 +298,10 @@ def test_devstack_profile_is_only_different_plan_data(stacks: dict[str, Path]) -
     assert plan["openedx"]["url"] == "http://edx.odl.local:18000"
     provider = plan["openedx"]["provider"]
     assert (provider["backend_class"], provider["slug"], provider["pip_package"]) == (
-        "social_auth_mitxpro.backends.MITxProOAuth2", "mitxpro-oauth2", "social-auth-mitxpro")
+        "social_auth_mitxpro.backends.MITxProOAuth2",
+        "mitxpro-oauth2",
+        "social-auth-mitxpro",
+    )
     assert plan["openedx"]["service_worker"]["username"] == "mit_application_serviceworker"
     assert plan["app"]["oauth_app"]["redirect_uris"] == ["http://edx.odl.local:18000/auth/complete/mitxpro-oauth2/"]
     env = (stack / "app.env").read_text()
@@ -288,13 +342,22 @@ def test_tutor_mfe_renders_the_mfes_at_the_plans_names(stacks: dict[str, Path]) 
     assert services["mfe"]["image"] == versions.images({})["mfe"]
     assert services["caddy"]["image"] == versions.images({})["caddy"]
     caddyfile = (stack / "tutor/env/apps/caddy/Caddyfile").read_text()
-    for url in (plan["openedx"]["url"], front["studio_url"], "http://apps.openedx.odl.local:8000", "http://meilisearch.openedx.odl.local:8000"):
+    for url in (
+        plan["openedx"]["url"],
+        front["studio_url"],
+        "http://apps.openedx.odl.local:8000",
+        "http://meilisearch.openedx.odl.local:8000",
+    ):
         assert url.split("://")[1] + "{$default_site_port} {" in caddyfile
     assert services["caddy"]["environment"]["default_site_port"] == ""
 
 
 def test_app_names_open_edx_pages_by_their_real_routes(stacks: dict[str, Path]) -> None:
-    env = dict(line.split("=", 1) for line in (stacks["mitxonline"] / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+    env = dict(
+        line.split("=", 1)
+        for line in (stacks["mitxonline"] / "app.env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
     assert env["OPENEDX_COURSE_BASE_URL"] == "http://apps.openedx.odl.local:8000/learn/course/"
     assert env["OPENEDX_STUDIO_API_BASE_URL"] == "http://studio.openedx.odl.local:8000"
     # /learn/ (the apps' course-link shape) is sent on to Tutor's learning MFE.
@@ -310,11 +373,14 @@ def test_an_lms_moved_off_its_port_names_its_cookies_apart(stacks: dict[str, Pat
     (--lms-port) gets its own session, CSRF, edX login and JWT cookie names; the usual one keeps Tutor's."""
     moved = make_stack(tmp_path, app="mitxonline", lms_port=8100)
     settings = (moved / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
-    for line in ('SESSION_COOKIE_NAME = "sessionid-8100"', 'CSRF_COOKIE_NAME = "csrftoken-8100"',
-                 'EDXMKTG_LOGGED_IN_COOKIE_NAME = "edxloggedin-8100"',
-                 'EDXMKTG_USER_INFO_COOKIE_NAME = "edx-user-info-8100"',
-                 'JWT_AUTH["JWT_AUTH_COOKIE_HEADER_PAYLOAD"] = "edx-jwt-cookie-header-payload-8100"',
-                 'JWT_AUTH["JWT_AUTH_COOKIE_SIGNATURE"] = "edx-jwt-cookie-signature-8100"'):
+    for line in (
+        'SESSION_COOKIE_NAME = "sessionid-8100"',
+        'CSRF_COOKIE_NAME = "csrftoken-8100"',
+        'EDXMKTG_LOGGED_IN_COOKIE_NAME = "edxloggedin-8100"',
+        'EDXMKTG_USER_INFO_COOKIE_NAME = "edx-user-info-8100"',
+        'JWT_AUTH["JWT_AUTH_COOKIE_HEADER_PAYLOAD"] = "edx-jwt-cookie-header-payload-8100"',
+        'JWT_AUTH["JWT_AUTH_COOKIE_SIGNATURE"] = "edx-jwt-cookie-signature-8100"',
+    ):
         assert line in settings, line
     for name in stacks:
         default = (stacks[name] / "tutor/env/apps/openedx/settings/lms/production.py").read_text()
@@ -323,7 +389,9 @@ def test_an_lms_moved_off_its_port_names_its_cookies_apart(stacks: dict[str, Pat
 
 def test_learner_and_client_credentials_reach_env_and_credentials(stacks: dict[str, Path]) -> None:
     for name, stack in stacks.items():
-        env = dict(line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#"))
+        env = dict(
+            line.split("=", 1) for line in (stack / "app.env").read_text().splitlines() if line and not line.startswith("#")
+        )
         secrets = json.loads((stack / "secrets/secrets.json").read_text())
         credentials = (stack / "secrets/credentials.txt").read_text()
         assert "testlearner (testlearner@" in credentials and secrets["learner_password"] in credentials
@@ -354,6 +422,9 @@ def test_every_studio_sso_redirect_names_one_port(tmp_path: Path) -> None:
 
     stack = make_stack(tmp_path, app="xpro", lms_port=8100)
     uris = re.findall(r'--redirect-uris "([^"]+)"', (stack / "docker-compose.yml").read_text())
-    assert uris == ["http://studio.openedx.odl.local:8100/complete/edx-oauth2/", "http://studio.openedx.odl.local:8001/complete/edx-oauth2/"], uris
+    assert uris == [
+        "http://studio.openedx.odl.local:8100/complete/edx-oauth2/",
+        "http://studio.openedx.odl.local:8001/complete/edx-oauth2/",
+    ], uris
     for uri in uris:
         assert urlsplit(uri).port in (8100, 8001), uri  # urlsplit raises on "host:8000:8001"

@@ -11,18 +11,33 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pytest
+from helpers import checkout_of, make_stack, run_cli
 
 from generator import snapshots, stackdir, templates
 from generator.errors import StackError
 from generator.snapshots import Store
 from generator.stackfiles import RESTORE_JOURNAL, SNAPSHOTS_DIR
-from helpers import checkout_of, make_stack, run_cli
 
-TUTOR_BINDS = {f"tutor/data/{d}" for d in ("cms", "cms-job", "lms", "lms-job", "meilisearch", "mongodb", "mysql", "mysql-job", "openedx-media", "openedx-media-private", "redis")}
+TUTOR_BINDS = {
+    f"tutor/data/{d}"
+    for d in (
+        "cms",
+        "cms-job",
+        "lms",
+        "lms-job",
+        "meilisearch",
+        "mongodb",
+        "mysql",
+        "mysql-job",
+        "openedx-media",
+        "openedx-media-private",
+        "redis",
+    )
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,14 +63,18 @@ def test_the_apisix_stack_adds_keycloaks_database(tmp_path: Path) -> None:
     assert "mitxonline-apisix_keycloak-db-data" in {s.volume for s in found}
 
 
-def test_a_new_volume_in_a_template_is_in_the_snapshot_with_no_other_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_volume_in_a_template_is_in_the_snapshot_with_no_other_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = templates.render
 
     def render(name: str, context: dict) -> str:
         text = real(name, context)
         if name == "compose/app.yml.j2":
             # A new named volume and a new state directory, mounted by the app's celery.
-            text = text.replace("app-celery:\n", "app-celery:\n  volumes: [app-beat:/var/beat, ./state/beat:/var/beat-state]\n", 1)
+            text = text.replace(
+                "app-celery:\n", "app-celery:\n  volumes: [app-beat:/var/beat, ./state/beat:/var/beat-state]\n", 1
+            )
         return text
 
     monkeypatch.setattr(templates, "render", render)
@@ -207,7 +226,9 @@ def test_a_snapshot_name_is_checked_and_never_overwritten(taken: tuple) -> None:
 def few_stores(monkeypatch: pytest.MonkeyPatch) -> None:
     """Three stores (two volumes, one directory) keep the kill loop short; the scripts treat each alike."""
     real = snapshots.stores
-    monkeypatch.setattr(snapshots, "stores", lambda stack: [s for s in real(stack) if s.key in ("app-db-data", "app-media", "tutor/data/mysql")])
+    monkeypatch.setattr(
+        snapshots, "stores", lambda stack: [s for s in real(stack) if s.key in ("app-db-data", "app-media", "tutor/data/mysql")]
+    )
 
 
 def test_a_restore_killed_at_every_step_leaves_the_old_data_or_the_new(few_stores: None, taken: tuple) -> None:
@@ -250,7 +271,9 @@ def test_cli_snapshots_lists_name_time_size_version_and_images(taken: tuple) -> 
 
 
 def test_make_restore_needs_a_name() -> None:
-    result = subprocess.run(["make", "-s", "restore", "STACK=xpro"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    result = subprocess.run(
+        ["make", "-s", "restore", "STACK=xpro"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]
+    )
     assert result.returncode == 2 and "NAME is required" in result.stderr
 
 

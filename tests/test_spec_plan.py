@@ -53,7 +53,10 @@ def test_one_name_one_port_per_public_service() -> None:
         "mail.xpro.odl.local": "mailpit",
     }
     assert plan.ports == {"lms": 8000, "app-nginx": 8053, "mailpit": 8055}
-    assert plan.hosts_line == "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    assert (
+        plan.hosts_line
+        == "127.0.0.1 apps.openedx.odl.local mail.xpro.odl.local meilisearch.openedx.odl.local openedx.odl.local studio.openedx.odl.local xpro.odl.local"
+    )
 
 
 def test_provider_settings_per_app() -> None:
@@ -166,8 +169,10 @@ def test_the_test_learner_is_planned_with_a_kept_password_and_the_apps_own_sync(
     assert learner["password_secret"] == "learner_password" and plan.secrets["learner_password"]
     assert make_plan(make_spec(app), plan.secrets).secrets["learner_password"] == plan.secrets["learner_password"]
     # Upstream module paths: mitxonline openedx/api.py, mitxpro courseware/api.py.
-    assert (learner["api"], learner["record"]) == {"xpro": ("courseware.api", "courseware_users"),
-                                                   "mitxonline": ("openedx.api", "openedx_users")}[app]
+    assert (learner["api"], learner["record"]) == {
+        "xpro": ("courseware.api", "courseware_users"),
+        "mitxonline": ("openedx.api", "openedx_users"),
+    }[app]
     assert learner["image"] == plan.images[plan.app.image]
     assert plan.bootstrap["openedx"]["learner"]["provider_id"] == f"oa2-{plan.era.backend_name}"
 

@@ -56,7 +56,7 @@ def test_picked_ports_are_recorded_as_picked_and_follow_the_profile(tmp_path: Pa
     make_stack(tmp_path, app="xpro", profile="devstack")  # LMS 18000
     second = make_stack(tmp_path, app="xpro", profile="devstack", name="xpro2")
     answers = _answers(second)
-    assert answers["ports"] == {} and answers["picked_ports"] == {"app": 8054, "lms": 18001}, answers
+    assert answers["ports"] == {} and answers["picked_ports"] == {"app": 8054, "lms": 18001, "mail": 8056}, answers
     # Regenerated as it is, the picked ports stay (nothing moves by surprise) and stay picked.
     before = tree(tmp_path)
     same = run_cli("new", "--app", "xpro", "--profile", "devstack", "--name", "xpro2", "--out", str(tmp_path), "--force")
@@ -74,4 +74,4 @@ def test_a_port_the_user_gives_is_chosen_not_picked(tmp_path: Path) -> None:
     make_stack(tmp_path, app="xpro")
     second = make_stack(tmp_path, app="xpro", name="xpro2", lms_port=8100)
     answers = _answers(second)
-    assert answers["ports"] == {"lms": 8100} and answers["picked_ports"] == {"app": 8054}, answers
+    assert answers["ports"] == {"lms": 8100} and answers["picked_ports"] == {"app": 8054, "mail": 8056}, answers

@@ -47,8 +47,10 @@ def test_a_subnet_given_now_that_another_stack_uses_is_refused_by_new_and_upgrad
     by_upgrade = run_cli("upgrade", str(mitx), "--subnet", "172.28.53.0/24")
     for result in (by_new, by_upgrade):
         assert result.returncode == 2, result.stderr
-        assert result.stderr.strip() == ("Error: --subnet: 172.28.53.0/24 overlaps 172.28.53.0/24 of stack 'xpro'; Compose would fail with"
-                                         " 'Pool overlaps'. Fix: pass --subnet 172.28.54.0/24 (or another range nothing uses)")
+        assert result.stderr.strip() == (
+            "Error: --subnet: 172.28.53.0/24 overlaps 172.28.53.0/24 of stack 'xpro'; Compose would fail with"
+            " 'Pool overlaps'. Fix: pass --subnet 172.28.54.0/24 (or another range nothing uses)"
+        )
     assert tree(tmp_path) == before
 
 
@@ -56,8 +58,14 @@ def test_doctor_never_suggests_a_subnet_another_stack_uses(tmp_path: Path) -> No
     stack_dir = make_stack(tmp_path, app="xpro")  # 172.28.53.0/24
     make_stack(tmp_path, app="xpro", name="beside", subnet="172.28.54.0/24", lms_port=8100, app_port=8154)
     stack = stackdir.load(stack_dir)
-    findings = doctor.diagnose(stack, engine=_engine(networks=[E2E]), hosts_file=tmp_path / "hosts", compose=lambda: "v2.40.3",
-                               routes=lambda: ([Route("172.28.55.0/24", "wlan0")], ""), siblings=neighbours.siblings_of(stack.path))
+    findings = doctor.diagnose(
+        stack,
+        engine=_engine(networks=[E2E]),
+        hosts_file=tmp_path / "hosts",
+        compose=lambda: "v2.40.3",
+        routes=lambda: ([Route("172.28.55.0/24", "wlan0")], ""),
+        siblings=neighbours.siblings_of(stack.path),
+    )
     subnet = [f for f in findings if f.check == "subnet" and f.failed]
     assert len(subnet) == 1 and "odl-e2e-xpro_odl" in subnet[0].message, doctor.format_findings(findings)
     # 172.28.54.0/24 is the stack beside it, 172.28.55.0/24 a host route: the next free one is .56.
@@ -72,6 +80,8 @@ def test_make_down_of_a_project_that_is_no_stack_says_so(tmp_path: Path) -> None
     before = tree(tmp_path)
     result = run_make(tmp_path, "down", "STACK=odl-e2e-xpro")
     assert result.returncode == 2
-    assert one_error_line(result) == ("Error: STACK: no such stack: stacks/odl-e2e-xpro. Fix: use one of the stacks that exist: xpro;"
-                                      " a Compose project named odl-e2e-xpro that no stack here made is stopped with: docker compose -p odl-e2e-xpro down")
+    assert one_error_line(result) == (
+        "Error: STACK: no such stack: stacks/odl-e2e-xpro. Fix: use one of the stacks that exist: xpro;"
+        " a Compose project named odl-e2e-xpro that no stack here made is stopped with: docker compose -p odl-e2e-xpro down"
+    )
     assert tree(tmp_path) == before

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import yaml
-
 from helpers import make_stack, run_cli, stack_secrets, tree
+
 from generator import upgrade
 
 OVERRIDE = "# mine\nservices:\n  lms:\n    environment:\n      MY_SETTING: 'yes'\n"
@@ -75,5 +75,8 @@ def test_upgrade_refuses_a_subnet_that_is_no_network_and_writes_nothing(tmp_path
     before = tree(stack)
     result = run_cli("upgrade", str(stack), "--subnet", "garbage")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.startswith("Error: subnet: 'garbage' is not a network in CIDR form") and "Fix: give the network address in CIDR form" in result.stderr
+    assert (
+        result.stderr.startswith("Error: subnet: 'garbage' is not a network in CIDR form")
+        and "Fix: give the network address in CIDR form" in result.stderr
+    )
     assert tree(stack) == before

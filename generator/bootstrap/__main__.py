@@ -11,8 +11,9 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from . import plan as planmod
 from .engine import Engine, EngineError
@@ -33,7 +34,9 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="odl_bootstrap", description="Wire Open edX and the MIT app of this stack, then verify.")
+    parser = argparse.ArgumentParser(
+        prog="odl_bootstrap", description="Wire Open edX and the MIT app of this stack, then verify."
+    )
     parser.add_argument("command", nargs="?", default="run", choices=("run", "verify"))
     parser.add_argument("--plan", default="/stack/plan.json", type=Path)
     parser.add_argument("--stack", default="/stack", type=Path)
@@ -79,7 +82,9 @@ def main(
     if expected is not None and expected != plan.project:
         out.say(f"✗ refusing to run: this container belongs to compose project '{expected}' but the plan is for '{plan.project}'")
         return EXIT_PLAN
-    out.say(f"odl-stack bootstrap ({args.command}) for compose project '{plan.project}' ({plan.data['app_name']}, profile {plan.data['profile']})")
+    out.say(
+        f"odl-stack bootstrap ({args.command}) for compose project '{plan.project}' ({plan.data['app_name']}, profile {plan.data['profile']})"
+    )
     try:
         engine = Engine(client_factory(), plan.project)
         return execute(args.command, plan, engine, out, http_get, timings=timings, http=http)

@@ -12,8 +12,6 @@ verification checklist needs (booleans and ids; never a secret).
 """
 
 
-
-
 def _secret_matches(stored, raw):
     """DOT 3.x stores a hash (hash_client_secret=True); older rows may hold plaintext."""
     from django.contrib.auth.hashers import identify_hasher
@@ -43,7 +41,10 @@ def reconcile_superuser(steps, spec):
     wanted = dict(extra, is_staff=True, is_superuser=True, is_active=True)
     password_ok = user.has_usable_password() and password_matches(spec["password"], user.password)
     changed = update_fields(
-        steps, user, wanted, extra=() if password_ok else ("password",),
+        steps,
+        user,
+        wanted,
+        extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(spec["password"])),
     )
     steps.add(label, "updated" if changed else "unchanged", changed)
@@ -73,7 +74,10 @@ def reconcile_oauth_app(steps, spec):
         return
     secret_ok = _secret_matches(app.client_secret, spec["client_secret"])
     changed = update_fields(
-        steps, app, wanted, extra=() if secret_ok else ("client_secret",),
+        steps,
+        app,
+        wanted,
+        extra=() if secret_ok else ("client_secret",),
         also=None if secret_ok else (lambda: setattr(app, "client_secret", spec["client_secret"])),
     )
     steps.add(label, "updated" if changed else "unchanged", changed)
@@ -100,7 +104,7 @@ def _app_functions(spec):
         except Exception:  # ImportError, or a module of an app this image does not install
             function = None
         if function is None:
-            return None, "{}.{}".format(module_name, name)
+            return None, f"{module_name}.{name}"
         found[name] = function
     return found, None
 
@@ -147,7 +151,7 @@ def _lms(method, url, **kwargs):
     try:
         response = requests.request(method, url, timeout=HTTP_TIMEOUT, **kwargs)
     except requests.RequestException as exc:
-        return None, None, "{}: {}".format(type(exc).__name__, exc)
+        return None, None, f"{type(exc).__name__}: {exc}"
     try:
         body = response.json()
     except ValueError:
@@ -165,8 +169,11 @@ def _lms_has_account(spec, user):
     name = getattr(user, spec["userinfo_username"], None)
     if not name:
         return False
-    status, body, _ = _lms("GET", "{}/api/user/v1/accounts/{}".format(spec["lms_url"], name),
-                           headers={"Authorization": "Bearer " + spec["service_worker_token"]})
+    status, body, _ = _lms(
+        "GET",
+        "{}/api/user/v1/accounts/{}".format(spec["lms_url"], name),
+        headers={"Authorization": "Bearer " + spec["service_worker_token"]},
+    )
     return status == 200 and isinstance(body, dict) and body.get("email") == user.email
 
 
@@ -201,7 +208,10 @@ def _ensure_app_user(steps, spec):
         return user, True, []
     password_ok = user.has_usable_password() and password_matches(spec["password"], user.password)
     changed = update_fields(
-        steps, user, {"email": spec["email"], "is_active": True}, extra=() if password_ok else ("password",),
+        steps,
+        user,
+        {"email": spec["email"], "is_active": True},
+        extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(spec["password"])),
     )
     return user, False, changed
@@ -214,7 +224,10 @@ def reconcile_learner(steps, data):
     label = "app learner {} (Open edX sync by {})".format(spec["username"], spec["api"])
     functions, missing = _app_functions(spec)
     if missing:
-        steps.fail(LEARNER_KEY, "{} not found in the app image {}: cannot make the test learner the app's way".format(missing, spec["image"]))
+        steps.fail(
+            LEARNER_KEY,
+            "{} not found in the app image {}: cannot make the test learner the app's way".format(missing, spec["image"]),
+        )
         return
     try:
         _reconcile_learner(steps, spec, functions, label)
@@ -291,9 +304,17 @@ def _reconcile_learner(steps, spec, functions, label):
         _, synced, _, state = _learner_state(user, spec)
         if not synced or state != "ok":
             record = getattr(user, spec["record"]).values(*(list(spec["sync_error"]) or ["pk"])).first()
-            steps.fail(LEARNER_KEY, "{}: after {} the {} row is {} and the api auth {} ({})".format(
-                label, "create_user" if created and not repairs else "repair_faulty_edx_user", spec["record"],
-                "synced" if synced else "not synced", state, record if record is not None else "no row"))
+            steps.fail(
+                LEARNER_KEY,
+                "{}: after {} the {} row is {} and the api auth {} ({})".format(
+                    label,
+                    "create_user" if created and not repairs else "repair_faulty_edx_user",
+                    spec["record"],
+                    "synced" if synced else "not synced",
+                    state,
+                    record if record is not None else "no row",
+                ),
+            )
             return
     if created:
         # The app's create_user may leave what an interrupted earlier run left on the LMS
@@ -325,10 +346,17 @@ def learner_facts(data, steps):
     }
     if state in ("ok", "expired"):
         status, body, error = _me(spec, auth.access_token)
-        facts["me"] = {"status": status, "username": (body or {}).get("username") if isinstance(body, dict) else None, "error": error}
+        facts["me"] = {
+            "status": status,
+            "username": (body or {}).get("username") if isinstance(body, dict) else None,
+            "error": error,
+        }
         if uid:
-            status, body, error = _lms("GET", "{}/api/third_party_auth/v0/users/{}".format(spec["lms_url"], uid),
-                                       headers={"Authorization": "Bearer " + auth.access_token})
+            status, body, error = _lms(
+                "GET",
+                "{}/api/third_party_auth/v0/users/{}".format(spec["lms_url"], uid),
+                headers={"Authorization": "Bearer " + auth.access_token},
+            )
             active = body.get("active") if isinstance(body, dict) else None
             facts["links"] = {"status": status, "active": active if isinstance(active, list) else [], "error": error}
     import time
@@ -355,22 +383,33 @@ def _login_through_lms(spec, user, steps, course_home_api=None):
     session = functions["create_user_session"](user)
     try:
         with requests.Session() as browser:
-            browser.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key,
-                                domain=urlparse(settings.SITE_BASE_URL).hostname, path=settings.SESSION_COOKIE_PATH)
+            browser.cookies.set(
+                settings.SESSION_COOKIE_NAME,
+                session.session_key,
+                domain=urlparse(settings.SITE_BASE_URL).hostname,
+                path=settings.SESSION_COOKIE_PATH,
+            )
             try:
                 landed = _follow_to_dashboard(browser, spec)
                 me = browser.get(spec["lms_url"] + "/api/user/v1/me", timeout=HTTP_TIMEOUT)
                 # What the learning MFE's course home asks the LMS first, in the same (the learner's) session.
-                home = browser.get(course_home_api, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"}) \
-                    if course_home_api else None
+                home = (
+                    browser.get(course_home_api, timeout=HTTP_TIMEOUT, headers={"Accept": "application/json"})
+                    if course_home_api
+                    else None
+                )
             except requests.RequestException as exc:
                 return {"error": "{}: {}".format(type(exc).__name__, " ".join(str(exc).split()))}
             try:
                 username = me.json().get("username") if me.status_code == 200 else None
             except (ValueError, AttributeError):
                 username = None
-            return {"path": urlparse(landed.url).path.rstrip("/"), "status": landed.status_code, "username": username,
-                    "course_home": _course_home_facts(home)}
+            return {
+                "path": urlparse(landed.url).path.rstrip("/"),
+                "status": landed.status_code,
+                "username": username,
+                "course_home": _course_home_facts(home),
+            }
     finally:
         session.delete()
         _delete_new_oauth_rows(user, before)
@@ -386,9 +425,14 @@ def _course_home_facts(response):
         body = None
     body = body if isinstance(body, dict) else {}
     access = body.get("course_access") if isinstance(body.get("course_access"), dict) else {}
-    return {"status": response.status_code, "course_id": body.get("course_id"), "username": body.get("username"),
-            "is_enrolled": body.get("is_enrolled"), "has_access": access.get("has_access"),
-            "error_code": access.get("error_code")}
+    return {
+        "status": response.status_code,
+        "course_id": body.get("course_id"),
+        "username": body.get("username"),
+        "is_enrolled": body.get("is_enrolled"),
+        "has_access": access.get("has_access"),
+        "error_code": access.get("error_code"),
+    }
 
 
 # The check's login is a real authorization-code grant: the LMS exchanges the code at the app's
@@ -398,8 +442,12 @@ def _course_home_facts(response):
 def _oauth_models():
     from oauth2_provider import models
 
-    return [models.get_refresh_token_model(), models.get_access_token_model(), models.get_id_token_model(),
-            models.get_grant_model()]
+    return [
+        models.get_refresh_token_model(),
+        models.get_access_token_model(),
+        models.get_id_token_model(),
+        models.get_grant_model(),
+    ]
 
 
 def _oauth_rows(user):
@@ -438,12 +486,19 @@ def client_credentials_facts(data):
     if not spec:
         return None
     values = [getattr(settings, name, None) for name in spec["settings"]]
-    unset = [name for name, value in zip(spec["settings"], values) if not value]
+    unset = [name for name, value in zip(spec["settings"], values, strict=True) if not value]
     if unset:
         return {"error": "settings {} unset in the app".format(", ".join(unset))}
-    status, body, error = _lms("POST", spec["token_url"], data={
-        "grant_type": "client_credentials", "client_id": values[0], "client_secret": values[1], "token_type": "jwt",
-    })
+    status, body, error = _lms(
+        "POST",
+        spec["token_url"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": values[0],
+            "client_secret": values[1],
+            "token_type": "jwt",
+        },
+    )
     return {"status": status, "token": bool(isinstance(body, dict) and body.get("access_token")), "error": error}
 
 
@@ -495,7 +550,9 @@ def _reconcile_course(steps, spec, learner):
 
     CourseRun, Enrollment = _course_models()
     Course = CourseRun._meta.get_field("course").related_model
-    label = "app course run {} ({})".format(spec["key"], ", then ".join(a[0] for a in (spec["create"], spec["product"], spec["sync"]) if a))
+    label = "app course run {} ({})".format(
+        spec["key"], ", then ".join(a[0] for a in (spec["create"], spec["product"], spec["sync"]) if a)
+    )
     run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
     changed, created = [], run is None
     if run is None:
@@ -527,13 +584,26 @@ def _reconcile_course(steps, spec, learner):
         if not ok:
             steps.fail(COURSE_KEY, said)
             return
-        if (run.title != spec["display_name"] or run.start_date != parse_datetime(spec["start"])
-                or run.enrollment_end != parse_datetime(spec["enrollment_end"])):
+        if (
+            run.title != spec["display_name"]
+            or run.start_date != parse_datetime(spec["start"])
+            or run.enrollment_end != parse_datetime(spec["enrollment_end"])
+        ):
             # The apps' sync logs an LMS error (or, in xPro, a refused save) and carries on: say
             # what it printed.
-            steps.fail(COURSE_KEY, "after {} the run has title {!r}, start {} and enrollment end {}, the LMS course {!r}, {} and {} ({})".format(
-                " ".join(spec["sync"]), run.title, run.start_date, run.enrollment_end, spec["display_name"], spec["start"],
-                spec["enrollment_end"], " ".join(said.split())))
+            steps.fail(
+                COURSE_KEY,
+                "after {} the run has title {!r}, start {} and enrollment end {}, the LMS course {!r}, {} and {} ({})".format(
+                    " ".join(spec["sync"]),
+                    run.title,
+                    run.start_date,
+                    run.enrollment_end,
+                    spec["display_name"],
+                    spec["start"],
+                    spec["enrollment_end"],
+                    " ".join(said.split()),
+                ),
+            )
             return
         changed += ["synced from the LMS: " + name for name in drift]
     steps.add(label, "created" if created else ("updated" if changed else "unchanged"), [] if created else changed)
@@ -553,15 +623,23 @@ def _reconcile_course(steps, spec, learner):
         function = getattr(importlib.import_module(spec["enroll"][0]), spec["enroll"][1])
         _, edx_ok = function(user, [run])
         if not edx_ok:
-            steps.fail(COURSE_KEY, "{}.{} could not enroll {} in Open edX (see the app's log)".format(spec["enroll"][0], spec["enroll"][1], learner["username"]))
+            steps.fail(
+                COURSE_KEY,
+                "{}.{} could not enroll {} in Open edX (see the app's log)".format(
+                    spec["enroll"][0], spec["enroll"][1], learner["username"]
+                ),
+            )
             return
         # xPro's create_run_enrollments sets edx_enrolled on an existing row only when that row
         # was inactive (mitxpro courses/api.py:143-145): after it enrolled an ACTIVE row's learner
         # in Open edX (edx_ok), the row still says not enrolled. Record what the app's own call
         # did, as the app does for a new row, so a re-run converges.
         Enrollment.all_objects.filter(user=user, run=run, active=True, edx_enrolled=False).update(edx_enrolled=True)
-    steps.add(who, "created" if enrollment is None else "updated",
-              [] if enrollment is None else ["active, enrolled in Open edX" if on_lms else "missing on the LMS"])
+    steps.add(
+        who,
+        "created" if enrollment is None else "updated",
+        [] if enrollment is None else ["active, enrolled in Open edX" if on_lms else "missing on the LMS"],
+    )
 
 
 def _lms_enrolled(learner, user, key):
@@ -569,9 +647,12 @@ def _lms_enrolled(learner, user, key):
     CourseEnrollmentsApiListView, read with the service-worker token): an LMS that lost it gets
     it back from the app's own function even when the app's row looks done."""
     name = getattr(user, learner["userinfo_username"], None)
-    status, body, _ = _lms("GET", learner["lms_url"] + "/api/enrollment/v1/enrollments/",
-                           params={"course_id": key, "username": name or ""},
-                           headers={"Authorization": "Bearer " + learner["service_worker_token"]})
+    status, body, _ = _lms(
+        "GET",
+        learner["lms_url"] + "/api/enrollment/v1/enrollments/",
+        params={"course_id": key, "username": name or ""},
+        headers={"Authorization": "Bearer " + learner["service_worker_token"]},
+    )
     results = body.get("results") if status == 200 and isinstance(body, dict) else None
     return any(isinstance(r, dict) and r.get("user") == name and r.get("is_active") for r in results or [])
 
@@ -583,16 +664,20 @@ def course_facts(data, steps):
     run = CourseRun.objects.filter(courseware_id=spec["key"]).first()
     if run is None:
         return {"run": None}
-    facts = {"run": {
-        "courseware_id": run.courseware_id, "title": run.title, "live": run.live,
-        "start": run.start_date.isoformat() if run.start_date else None, "courseware_url": run.courseware_url,
-        "products": run.products.count(),
-    }}
+    facts = {
+        "run": {
+            "courseware_id": run.courseware_id,
+            "title": run.title,
+            "live": run.live,
+            "start": run.start_date.isoformat() if run.start_date else None,
+            "courseware_url": run.courseware_url,
+            "products": run.products.count(),
+        }
+    }
     user = _learner(data["learner"])
     enrollment = Enrollment.all_objects.filter(user=user, run=run).first() if user else None
     # Only fields this app's enrollment has (xPro's has no enrollment_mode; profiles.AppFacts).
-    facts["enrollment"] = None if enrollment is None else {
-        name: getattr(enrollment, name) for name in spec["enrollment_fields"]}
+    facts["enrollment"] = None if enrollment is None else {name: getattr(enrollment, name) for name in spec["enrollment_fields"]}
     facts["seconds"] = steps.timings.get(COURSE_KEY)
     return facts
 
@@ -654,8 +739,9 @@ def facts(data, steps):
     superuser = User._default_manager.filter(**{User.USERNAME_FIELD: data["superuser"]["username"]}).first()
     return {
         "superuser": superuser_ok(superuser),
-        "oauth_app": oauth_app_facts(app, lambda a: _secret_matches(a.client_secret, spec["client_secret"]),
-                                     extra=("algorithm",)),
+        "oauth_app": oauth_app_facts(
+            app, lambda a: _secret_matches(a.client_secret, spec["client_secret"]), extra=("algorithm",)
+        ),
         "learner": learner_facts(data, steps),
         "client_credentials": client_credentials_facts(data),
         "course": course_facts(data, steps),

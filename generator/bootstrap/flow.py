@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from . import inbox, keycloak
 from . import plan as planmod
@@ -11,7 +12,16 @@ from .engine import Engine
 from .probes import Answer, request
 from .report import Reporter, Timings, render_checklist, way_in
 from .sides import Gate, Launches, run_side
-from .verify import Check, course_check, course_run_checks, front_checks, learner_checks, optional_step_checks, reachability_checks, record_checks
+from .verify import (
+    Check,
+    course_check,
+    course_run_checks,
+    front_checks,
+    learner_checks,
+    optional_step_checks,
+    reachability_checks,
+    record_checks,
+)
 from .waiting import Dependency, wait_for
 
 
@@ -35,8 +45,18 @@ def dependencies(plan: planmod.Plan, engine: Engine, get: Callable[..., Answer])
     # single Django process, for pending migrations (and names them on timeout).
     # Keycloak is waited for by its reconciler (keycloak.run), once the LMS side is reconciled.
     return [
-        Dependency(f"Open edX LMS answering {ox['heartbeat_url']}", ox["service"], timeouts["lms"], _http_ready(engine, ox["service"], ox["heartbeat_url"], get)),
-        Dependency(f"MIT app answering {ap['health_url']}", ap["service"], timeouts["app"], _http_ready(engine, ap["service"], ap["health_url"], get)),
+        Dependency(
+            f"Open edX LMS answering {ox['heartbeat_url']}",
+            ox["service"],
+            timeouts["lms"],
+            _http_ready(engine, ox["service"], ox["heartbeat_url"], get),
+        ),
+        Dependency(
+            f"MIT app answering {ap['health_url']}",
+            ap["service"],
+            timeouts["app"],
+            _http_ready(engine, ap["service"], ap["health_url"], get),
+        ),
     ]
 
 
@@ -81,8 +101,10 @@ def _run_sides(
     same order every time: the LMS's, then the app's."""
     ox, ap = plan.openedx, plan.app
     if mode == "run":
-        out.say(f"Reconciling the Open edX side in '{ox['service']}' and the MIT app side in '{ap['service']}' at once "
-                "(one Django process each; the app's learner and course steps start once the Open edX side has committed)...")
+        out.say(
+            f"Reconciling the Open edX side in '{ox['service']}' and the MIT app side in '{ap['service']}' at once "
+            "(one Django process each; the app's learner and course steps start once the Open edX side has committed)..."
+        )
     gate = Gate(after="lms")
     app = pool.submit(run_side, engine, "app", ap, planmod.app_data(plan, mode), launches, out.mask, gate)
     try:
@@ -127,13 +149,15 @@ def execute(
         def lms_done() -> None:
             # Keycloak, and the checks that need only the LMS side's rows (the service-worker
             # token), start now, while the app side runs on.
-            early.extend([
-                pool.submit(_keycloak, plan, engine, kc_lines.append, mode),
-                pool.submit(reachability_checks, plan, engine, get),
-                pool.submit(front_checks, plan, get),
-                pool.submit(lambda: [course_check(plan, get)]),
-                pool.submit(optional_step_checks, plan, engine),
-            ])
+            early.extend(
+                [
+                    pool.submit(_keycloak, plan, engine, kc_lines.append, mode),
+                    pool.submit(reachability_checks, plan, engine, get),
+                    pool.submit(front_checks, plan, get),
+                    pool.submit(lambda: [course_check(plan, get)]),
+                    pool.submit(optional_step_checks, plan, engine),
+                ]
+            )
 
         results = _run_sides(plan, engine, mode, launches, out, pool, lms_done)
         timings.lap("sides")
@@ -170,7 +194,9 @@ def execute(
     warned = sum(1 for c in checks if c.warn)
     counted = len(checks) - warned
     if failed:
-        out.say(f"{len(failed)} of {counted} checks failed. Fix the cause, then re-run: docker compose run --rm --no-deps bootstrap")
+        out.say(
+            f"{len(failed)} of {counted} checks failed. Fix the cause, then re-run: docker compose run --rm --no-deps bootstrap"
+        )
         return 1
     out.say(f"All {counted} checks passed." + (f" {warned} ⚠ above: optional, the stack works without." if warned else ""))
     for line in way_in(plan.data):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from .plan import Plan
@@ -58,11 +59,19 @@ def search(api: str, http: Callable[..., Answer], email: str) -> tuple[list[dict
 
 def delete(api: str, http: Callable[..., Answer], ids: list[str]) -> Answer:
     assert ids, "an empty IDs list makes Mailpit delete every message"
-    return http("DELETE", f"{api}/api/v1/messages", body=json.dumps({"IDs": ids}).encode(), headers={"Content-Type": "application/json"})
+    return http(
+        "DELETE", f"{api}/api/v1/messages", body=json.dumps({"IDs": ids}).encode(), headers={"Content-Type": "application/json"}
+    )
 
 
-def arrived(api: str, http: Callable[..., Answer], sent: dict[str, Any], timeout: float,
-            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> tuple[list[dict[str, Any]], str]:
+def arrived(
+    api: str,
+    http: Callable[..., Answer],
+    sent: dict[str, Any],
+    timeout: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[dict[str, Any]], str]:
     """Poll the inbox (bounded) for mail to `sent['to']` received since `sent['since']`; what was found,
     else what was last seen."""
     since = datetime.fromisoformat(sent["since"]) - SLACK
@@ -79,8 +88,13 @@ def arrived(api: str, http: Callable[..., Answer], sent: dict[str, Any], timeout
         sleep(POLL)
 
 
-def mail_checks(plan: Plan, facts: dict[str, dict[str, Any]], http: Callable[..., Answer],
-                clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> list[Check]:
+def mail_checks(
+    plan: Plan,
+    facts: dict[str, dict[str, Any]],
+    http: Callable[..., Answer],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Check]:
     """One line per side: its password-reset mail is in the inbox (then deleted from it)."""
     mail = plan.data.get("mail")
     if not mail:

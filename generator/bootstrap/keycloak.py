@@ -26,8 +26,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .probes import DIRECT
 from .verify import Check
@@ -62,8 +63,15 @@ class Response:
         return json.loads(self.body.decode("utf-8"))
 
 
-def http(method: str, url: str, *, form: Mapping[str, str] | None = None, body: Any = None,
-         token: str | None = None, timeout: float = HTTP_TIMEOUT) -> Response:
+def http(
+    method: str,
+    url: str,
+    *,
+    form: Mapping[str, str] | None = None,
+    body: Any = None,
+    token: str | None = None,
+    timeout: float = HTTP_TIMEOUT,
+) -> Response:
     """One HTTP exchange; redirects are returned, not followed. Raises OSError when unreachable."""
     headers = {"Accept": "application/json"}
     data = None
@@ -85,9 +93,16 @@ def http(method: str, url: str, *, form: Mapping[str, str] | None = None, body: 
 
 # --- waiting -------------------------------------------------------------------------------
 
-def wait_for_keycloak(kc: Mapping[str, Any], *, timeout: float = 600, interval: float = 3.0,
-                      log: Log = print, clock: Callable[[], float] = time.monotonic,
-                      sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+
+def wait_for_keycloak(
+    kc: Mapping[str, Any],
+    *,
+    timeout: float = 600,
+    interval: float = 3.0,
+    log: Log = print,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Poll the realm's discovery URL until it answers with the planned issuer; return the document.
 
     Keycloak's first start (database schema, realm import) takes a minute or more.
@@ -119,6 +134,7 @@ def wait_for_keycloak(kc: Mapping[str, Any], *, timeout: float = 600, interval: 
 
 
 # --- reconciling ---------------------------------------------------------------------------
+
 
 def admin_token(kc: Mapping[str, Any], secrets: Mapping[str, str]) -> str:
     """Token of the master realm's admin (created by KC_BOOTSTRAP_ADMIN_* on first start)."""
@@ -182,23 +198,33 @@ def reconcile(kc: Mapping[str, Any], secrets: Mapping[str, str], *, log: Log = p
     scope_name = kc["client_scope"]
     scopes = {s["name"]: s["id"] for s in admin.call("GET", "/client-scopes").json()}
     if scope_name not in scopes:
-        admin.call("POST", "/client-scopes", {"name": scope_name, "protocol": "openid-connect",
-                                               "attributes": {"include.in.token.scope": "true"}}, expect=(201,))
+        admin.call(
+            "POST",
+            "/client-scopes",
+            {"name": scope_name, "protocol": "openid-connect", "attributes": {"include.in.token.scope": "true"}},
+            expect=(201,),
+        )
         scopes = {s["name"]: s["id"] for s in admin.call("GET", "/client-scopes").json()}
         changes.append(f"created client scope {scope_name}")
 
     query = urllib.parse.urlencode({"clientId": client_id})
     found = admin.call("GET", f"/clients?{query}").json()
     if not found:
-        admin.call("POST", "/clients", {**want, "webOrigins": ["+"], "defaultClientScopes": list(kc["client"]["default_scopes"])},
-                   expect=(201,))
+        admin.call(
+            "POST",
+            "/clients",
+            {**want, "webOrigins": ["+"], "defaultClientScopes": list(kc["client"]["default_scopes"])},
+            expect=(201,),
+        )
         found = admin.call("GET", f"/clients?{query}").json()
         changes.append(f"created client {client_id}")
     current = found[0]
     uuid = current["id"]
 
     secret = admin.call("GET", f"/clients/{uuid}/client-secret").json().get("value")
-    differs = [key for key, value in want.items() if key not in ("secret", "attributes", "redirectUris") and current.get(key) != value]
+    differs = [
+        key for key, value in want.items() if key not in ("secret", "attributes", "redirectUris") and current.get(key) != value
+    ]
     if sorted(current.get("redirectUris") or []) != sorted(want["redirectUris"]):
         differs.append("redirectUris")
     attributes = dict(current.get("attributes") or {})
@@ -241,7 +267,7 @@ _PY_WRAPPER = 'for p in python3 python; do if command -v "$p" >/dev/null 2>&1; t
 # Images without Python (APISIX, Keycloak) still have bash: plain HTTP/1.0 over /dev/tcp.
 _BASH_GET = (
     'exec 3<>"/dev/tcp/$1/$2" || exit 7; '
-    "printf 'GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nConnection: close\\r\\n\\r\\n' \"$3\" \"$1\" \"$2\" >&3; "
+    'printf \'GET %s HTTP/1.0\\r\\nHost: %s:%s\\r\\nConnection: close\\r\\n\\r\\n\' "$3" "$1" "$2" >&3; '
     "printf 'ODL-RAW\\n'; cat <&3"
 )
 
@@ -258,7 +284,7 @@ def container_get(exec_run: ExecRun, url: str) -> tuple[int, bytes, str]:
         marker = out.find(b"ODL-HTTP ")
         if marker < 0:
             return 0, out, "python"
-        head, _, body = out[marker + 9:].partition(b"\n")
+        head, _, body = out[marker + 9 :].partition(b"\n")
         status = int(head.split(b" ", 1)[0]) if head.split(b" ", 1)[0].isdigit() else 0
         return status, (body if status else head), "python"
     parts = urllib.parse.urlsplit(url)
@@ -267,7 +293,7 @@ def container_get(exec_run: ExecRun, url: str) -> tuple[int, bytes, str]:
     marker = out.find(b"ODL-RAW\n")
     if code != 0 or marker < 0:
         return 0, out[-200:], "bash"
-    raw = out[marker + 8:]
+    raw = out[marker + 8 :]
     head, _, body = raw.partition(b"\r\n\r\n")
     status_line = head.split(b"\r\n", 1)[0].split()
     status = int(status_line[1]) if len(status_line) > 1 and status_line[1].isdigit() else 0
@@ -292,8 +318,7 @@ def _jwt_claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *,
-           exec_in: Mapping[str, ExecRun] | None = None) -> list[Check]:
+def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *, exec_in: Mapping[str, ExecRun] | None = None) -> list[Check]:
     """The Keycloak/APISIX lines of the bootstrap's checklist (never raises for a failed check)."""
     checks: list[Check] = []
     discovery: dict[str, Any] = {}
@@ -320,18 +345,33 @@ def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *,
             secret = admin.call("GET", f"/clients/{found[0]['id']}/client-secret").json().get("value")
             same_uris = sorted(found[0].get("redirectUris") or []) == sorted(client["redirect_uris"])
             ok = secret == secrets[client["secret_secret"]] and same_uris
-            checks.append(Check(f"Keycloak client {client['client_id']}", ok,
-                                "secret and redirect URIs as planned" if ok else "secret or redirect URIs differ from the plan; re-run the bootstrap"))
+            checks.append(
+                Check(
+                    f"Keycloak client {client['client_id']}",
+                    ok,
+                    "secret and redirect URIs as planned"
+                    if ok
+                    else "secret or redirect URIs differ from the plan; re-run the bootstrap",
+                )
+            )
     except (KeycloakError, OSError, ValueError, KeyError) as exc:
         checks.append(Check(f"Keycloak client {client['client_id']}", False, str(exc)))
 
     user = kc["users"][0]
     name = f"Keycloak login of {user['username']}"
     try:
-        reply = http("POST", f"{kc['issuer']}/protocol/openid-connect/token", form={
-            "grant_type": "password", "client_id": client["client_id"], "client_secret": secrets[client["secret_secret"]],
-            "username": user["username"], "password": secrets[user["password_secret"]], "scope": kc["gateway"]["scope"],
-        })
+        reply = http(
+            "POST",
+            f"{kc['issuer']}/protocol/openid-connect/token",
+            form={
+                "grant_type": "password",
+                "client_id": client["client_id"],
+                "client_secret": secrets[client["secret_secret"]],
+                "username": user["username"],
+                "password": secrets[user["password_secret"]],
+                "scope": kc["gateway"]["scope"],
+            },
+        )
         if reply.status != 200:
             checks.append(Check(name, False, f"token endpoint answered HTTP {reply.status}: {reply.body[:120]!r}"))
         else:
@@ -343,7 +383,9 @@ def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *,
     gateway = kc["gateway"]
     try:
         reply = http("GET", gateway["health_url"])
-        checks.append(Check("APISIX pass-through route", 200 <= reply.status < 400, f"{gateway['health_url']} answered HTTP {reply.status}"))
+        checks.append(
+            Check("APISIX pass-through route", 200 <= reply.status < 400, f"{gateway['health_url']} answered HTTP {reply.status}")
+        )
     except OSError as exc:
         checks.append(Check("APISIX pass-through route", False, f"{gateway['health_url']}: {exc}"))
     try:
@@ -364,8 +406,14 @@ def verify(kc: Mapping[str, Any], secrets: Mapping[str, str], *,
     return checks
 
 
-def run(kc: Mapping[str, Any], secrets: Mapping[str, str], *, timeout: float = 600,
-        exec_in: Mapping[str, ExecRun] | None = None, log: Log = print) -> tuple[list[str], list[Check]]:
+def run(
+    kc: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    *,
+    timeout: float = 600,
+    exec_in: Mapping[str, ExecRun] | None = None,
+    log: Log = print,
+) -> tuple[list[str], list[Check]]:
     """wait_for_keycloak, reconcile, verify; KeycloakError from the first two stops the run."""
     wait_for_keycloak(kc, timeout=timeout, log=log)
     changes = reconcile(kc, secrets, log=log)

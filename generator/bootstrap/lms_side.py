@@ -66,7 +66,10 @@ def reconcile_user(steps, label, spec, staff, superuser):
         return user
     password_ok = not password or _password_matches(user, password)
     changed = update_fields(
-        steps, user, wanted, extra=() if password_ok else ("password",),
+        steps,
+        user,
+        wanted,
+        extra=() if password_ok else ("password",),
         also=None if password_ok else (lambda: user.set_password(password)),
     )
     if not steps.dry and _ensure_profile(user):
@@ -317,9 +320,7 @@ def facts(data, steps=None):
         # edx-platform openedx/core/lib/api/authentication.py BearerAuthentication: a user with
         # an unusable password (our token-only worker) is refused (401) unless it owns an
         # OAuth application. The dependency is checked, not left to chance.
-        "worker_bearer_ok": bool(
-            worker and (worker.has_usable_password() or Application.objects.filter(user=worker).exists())
-        ),
+        "worker_bearer_ok": bool(worker and (worker.has_usable_password() or Application.objects.filter(user=worker).exists())),
         "courses_oauth_app": None
         if courses is None
         else oauth_app_facts(courses, lambda a: a.client_secret == courses_spec["client_secret"], extra=("user_id",)),
@@ -341,7 +342,9 @@ def facts(data, steps=None):
 
 def reconcile(steps, data):
     reconcile_user(steps, "lms superuser " + data["superuser"]["username"], data["superuser"], True, True)
-    worker = reconcile_user(steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False)
+    worker = reconcile_user(
+        steps, "lms service worker " + data["service_worker"]["username"], data["service_worker"], True, False
+    )
     reconcile_oauth_app(steps, data["oauth_app"], worker)
     if data.get("courses_oauth_app"):
         reconcile_oauth_app(steps, data["courses_oauth_app"], worker)

@@ -30,7 +30,7 @@ class Masker:
     values: tuple[str, ...] = field(default=())
 
     @classmethod
-    def of(cls, secrets: dict[str, str]) -> "Masker":
+    def of(cls, secrets: dict[str, str]) -> Masker:
         unique = {v for v in secrets.values() if isinstance(v, str) and len(v) >= MIN_MASKED_LENGTH}
         return cls(tuple(sorted(unique, key=len, reverse=True)))
 

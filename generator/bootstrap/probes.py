@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from .engine import Engine, EngineError
 
@@ -54,8 +55,9 @@ def get(url: str, headers: Mapping[str, str] | None = None, timeout: float = TIM
     return request("GET", url, headers=headers, timeout=timeout)
 
 
-def request(method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None,
-            timeout: float = TIMEOUT) -> Answer:
+def request(
+    method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None, timeout: float = TIMEOUT
+) -> Answer:
     """Any method, from the bootstrap container; the answer, never an exception."""
     request = urllib.request.Request(url, data=body, headers=dict(headers or {}), method=method)
     try:
@@ -81,6 +83,6 @@ def probe_from(engine: Engine, service: str, url: str) -> Answer:
         if result.exit_code == 0 and line.startswith("HTTP "):
             return Answer(int(line.split()[1]))
         if result.exit_code == 0 and line.startswith("ERROR "):
-            return Answer(None, error=line[len("ERROR "):])
+            return Answer(None, error=line[len("ERROR ") :])
         last = result.output.strip() or f"exit {result.exit_code}"
     return Answer(None, error=f"no usable python in '{service}': {last}")

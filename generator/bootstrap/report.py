@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable, Iterable, TextIO
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 from .verify import Check
 
@@ -91,5 +92,7 @@ class Timings:
             inner = {k: v for k, v in side.items() if k != "process"}
             steps = ", ".join(f"{k} {v:.2f}" for k, v in inner.items())
             within = "".join(f"; {k} {v:.2f}" for k, v in self.steps.get(name, {}).items())
-            parts.append(f"{name} process {process:.2f} (Django start-up {max(process - sum(inner.values()), 0.0):.2f}, {steps}{within})")
+            parts.append(
+                f"{name} process {process:.2f} (Django start-up {max(process - sum(inner.values()), 0.0):.2f}, {steps}{within})"
+            )
         return f"Seconds: {sum(self.phases.values()):.2f} in all: " + "; ".join(parts)

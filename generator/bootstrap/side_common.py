@@ -112,8 +112,8 @@ def wait_for_migrations(timeout):
         if not pending:
             return
         if time.monotonic() >= deadline:
-            names = ", ".join("{}.{}".format(m.app_label, m.name) for m, _ in pending[:5])
-            raise SystemExit("database not migrated after {}s: {} unapplied migration(s), e.g. {}".format(timeout, len(pending), names))
+            names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in pending[:5])
+            raise SystemExit(f"database not migrated after {timeout}s: {len(pending)} unapplied migration(s), e.g. {names}")
         time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
         delay = min(delay * 2, 15.0)
 
@@ -132,7 +132,11 @@ def wait_for_gate(gate):
         if os.path.exists(stop) or not os.path.isdir(directory):
             raise SystemExit("stopped before the steps that call the {0} side: the {0} side did not finish".format(gate["after"]))
         if time.monotonic() >= deadline:
-            raise SystemExit("stopped before the steps that call the {0} side: no word from the bootstrap on the {0} side after {1}s".format(gate["after"], gate["timeout"]))
+            raise SystemExit(
+                "stopped before the steps that call the {0} side: no word from the bootstrap on the {0} side after {1}s".format(
+                    gate["after"], gate["timeout"]
+                )
+            )
         time.sleep(gate["poll"])
 
 
@@ -173,7 +177,13 @@ def run_side(side, reconcile, facts, after=None):
         lap("after")
     found = facts(data, steps)
     lap("facts")
-    result = {"side": side, "steps": steps.items, "failures": steps.failures, "facts": found, "seconds": seconds,
-              "step_seconds": steps.timings}
+    result = {
+        "side": side,
+        "steps": steps.items,
+        "failures": steps.failures,
+        "facts": found,
+        "seconds": seconds,
+        "step_seconds": steps.timings,
+    }
     sys.stdout.write("\n" + RESULT_PREFIX + json.dumps(result) + "\n")
     sys.stdout.flush()

@@ -10,9 +10,10 @@ import json
 import shlex
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .engine import Engine, EngineError
 from .plan import MIGRATION_TIMEOUT
@@ -104,7 +105,7 @@ def script_source(side: str) -> bytes:
 def parse_result(output: str) -> dict[str, Any] | None:
     for line in reversed(output.splitlines()):
         if line.startswith(RESULT_PREFIX):
-            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX):])
+            result: dict[str, Any] = json.loads(line[len(RESULT_PREFIX) :])
             return result
     return None
 

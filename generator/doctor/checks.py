@@ -8,9 +8,10 @@ import ipaddress
 import re
 import socket
 import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from generator import hosts as hosts_mod
 from generator import stackdir, wording
@@ -55,7 +56,9 @@ def warn(check: str, message: str, fix: str = "") -> Finding:
 def fail(check: str, message: str, fix: str) -> Finding:
     return Finding(FAIL, check, message, fix)
 
+
 # ---------------------------------------------------------------- versions
+
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
     match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text or "")
@@ -73,7 +76,11 @@ def check_engine_version(server_version: str) -> Finding:
     if found is None:
         return warn("docker engine", f"version '{server_version}' not understood", "make sure it is Docker Engine 20.10 or newer")
     if found < MIN_ENGINE:
-        return fail("docker engine", f"version {server_version} is older than {_v(MIN_ENGINE)}", "upgrade Docker Engine (or Docker Desktop)")
+        return fail(
+            "docker engine",
+            f"version {server_version} is older than {_v(MIN_ENGINE)}",
+            "upgrade Docker Engine (or Docker Desktop)",
+        )
     return ok("docker engine", f"reachable, version {server_version}")
 
 
@@ -86,7 +93,9 @@ def compose_features(model: Mapping[str, Any]) -> dict[str, tuple[int, int, int]
     for body in services.values():
         body = body or {}
         depends = body.get("depends_on") or {}
-        if isinstance(depends, dict) and any((d or {}).get("condition") == "service_completed_successfully" for d in depends.values()):
+        if isinstance(depends, dict) and any(
+            (d or {}).get("condition") == "service_completed_successfully" for d in depends.values()
+        ):
             features["depends_on: service_completed_successfully"] = MIN_COMPOSE
         if body.get("profiles"):
             features["profiles"] = MIN_COMPOSE
@@ -107,7 +116,11 @@ def check_compose_version(version_text: str, features: Mapping[str, tuple[int, i
     used = ", ".join(sorted(features)) or "basic compose file"
     found = parse_version(version_text)
     if found is None:
-        return fail("docker compose", f"version '{version_text.strip()}' not understood", f"install Docker Compose v2 ({_v(needed)} or newer)")
+        return fail(
+            "docker compose",
+            f"version '{version_text.strip()}' not understood",
+            f"install Docker Compose v2 ({_v(needed)} or newer)",
+        )
     if found[0] < 2:
         return fail(
             "docker compose",
@@ -115,7 +128,9 @@ def check_compose_version(version_text: str, features: Mapping[str, tuple[int, i
             "install the Compose v2 plugin (`docker compose`, package docker-compose-plugin / docker-compose-v2)",
         )
     if found < needed:
-        return fail("docker compose", f"version {_v(found)} is older than {_v(needed)}, needed for: {used}", "upgrade Docker Compose v2")
+        return fail(
+            "docker compose", f"version {_v(found)} is older than {_v(needed)}, needed for: {used}", "upgrade Docker Compose v2"
+        )
     return ok("docker compose", f"version {_v(found)} (needs {_v(needed)}+ for {used})")
 
 
@@ -128,12 +143,18 @@ def check_plugin_checkouts(stack_path: Path, checkouts: Sequence[str]) -> list[F
         if any((path / name).is_file() for name in PROJECT_FILES):
             findings.append(ok("plugin checkout", f"{relative} is a Python package checkout"))
         else:
-            findings.append(fail("plugin checkout", f"{relative} (relative to the stack) has no pyproject.toml or setup.py",
-                                 f"put the checkout back there, or regenerate {stack_path} with the checkouts it should mount"))
+            findings.append(
+                fail(
+                    "plugin checkout",
+                    f"{relative} (relative to the stack) has no pyproject.toml or setup.py",
+                    f"put the checkout back there, or regenerate {stack_path} with the checkouts it should mount",
+                )
+            )
     return findings
 
 
 # ---------------------------------------------------------------- resources
+
 
 def check_engine_socket(url: str, chosen: str | None, exists: Callable[[str], bool], stack_path: str = "STACK") -> Finding:
     """The bootstrap talks to the engine through its socket, bind-mounted from
@@ -143,13 +164,19 @@ def check_engine_socket(url: str, chosen: str | None, exists: Callable[[str], bo
     socket = engine_socket(url)
     if chosen:
         if socket is not None and not exists(chosen):
-            return fail(name, f"{SOCKET_ENV}={chosen}: no socket there, so the bootstrap could not reach the engine",
-                        f"set {SOCKET_ENV}={socket} (the engine at {url}), or unset it")
+            return fail(
+                name,
+                f"{SOCKET_ENV}={chosen}: no socket there, so the bootstrap could not reach the engine",
+                f"set {SOCKET_ENV}={socket} (the engine at {url}), or unset it",
+            )
         return ok(name, f"the bootstrap mounts {chosen} ({SOCKET_ENV})")
     if socket is None:
         # A bind mount is made on the engine's host: its default socket there is what gets mounted.
-        return warn(name, f"the engine is reached at {url}; the bootstrap mounts {DEFAULT_SOCKET} of the engine's host",
-                    f"if that host's socket is elsewhere (rootless Docker, Podman), set {SOCKET_ENV} to its path there")
+        return warn(
+            name,
+            f"the engine is reached at {url}; the bootstrap mounts {DEFAULT_SOCKET} of the engine's host",
+            f"if that host's socket is elsewhere (rootless Docker, Podman), set {SOCKET_ENV} to its path there",
+        )
     if socket == DEFAULT_SOCKET:
         return ok(name, f"the bootstrap mounts {DEFAULT_SOCKET}, the engine's socket")
     return warn(
@@ -163,9 +190,17 @@ def check_engine_socket(url: str, chosen: str | None, exists: Callable[[str], bo
 def check_memory(mem_total: int) -> Finding:
     gib = mem_total / 1024**3
     if mem_total < MIN_MEMORY:
-        return fail("memory", f"the engine has {gib:.1f} GiB; Open edX alone needs 4 GiB", "give Docker more memory (Docker Desktop: Settings > Resources), 8 GiB or more")
+        return fail(
+            "memory",
+            f"the engine has {gib:.1f} GiB; Open edX alone needs 4 GiB",
+            "give Docker more memory (Docker Desktop: Settings > Resources), 8 GiB or more",
+        )
     if mem_total < GOOD_MEMORY:
-        return warn("memory", f"the engine has {gib:.1f} GiB; 8 GiB or more is recommended for Open edX + the app", "give Docker more memory if builds or migrations are killed")
+        return warn(
+            "memory",
+            f"the engine has {gib:.1f} GiB; 8 GiB or more is recommended for Open edX + the app",
+            "give Docker more memory if builds or migrations are killed",
+        )
     return ok("memory", f"{gib:.1f} GiB available to the engine")
 
 
@@ -212,6 +247,7 @@ def check_arch(engine_arch: str, image_arches: Mapping[str, str | None], built: 
 
 # ---------------------------------------------------------------- ports
 
+
 @dataclass(frozen=True)
 class PortHolder:
     container: str
@@ -243,7 +279,11 @@ def check_port(pub: Published, project: str, holders: Sequence[PortHolder] | Non
     if free:
         return ok(name, f"{where} ({pub.service}) is free")
     flag = option_for_service(pub.service)
-    other_port = wording.command("upgrade", stack_path, (flag, pub.port + 1)) if flag else "publish it elsewhere in docker-compose.override.yml"
+    other_port = (
+        wording.command("upgrade", stack_path, (flag, pub.port + 1))
+        if flag
+        else "publish it elsewhere in docker-compose.override.yml"
+    )
     if reason != "in use":
         return fail(name, f"cannot listen on {where} ({pub.service}): {reason}", "check that the address exists on this machine")
     for holder in holders or []:
@@ -274,6 +314,7 @@ def _stop(project: str, stack_path: str | Path) -> str:
 
 
 # ---------------------------------------------------------------- /etc/hosts
+
 
 def check_hosts(hosts_file: Path, hostnames: Sequence[str], stack_path: str = "STACK") -> Finding:
     line = hosts_mod.hosts_line(hostnames)
@@ -322,7 +363,11 @@ def check_subnet_networks(
                 fix = f"give this stack a free range: {move}"
                 if other.project:
                     fix += f", or stop the stack that owns it ({_stop(other.project, stack_path)})"
-                return fail("subnet", f"{subnet} overlaps Docker network {other.name} {theirs}{owner}; Compose will fail with 'Pool overlaps'", fix)
+                return fail(
+                    "subnet",
+                    f"{subnet} overlaps Docker network {other.name} {theirs}{owner}; Compose will fail with 'Pool overlaps'",
+                    fix,
+                )
     return ok("subnet", f"{subnet} overlaps no other Docker network")
 
 
@@ -344,7 +389,9 @@ def check_subnet_routes(
             )
     return ok("subnet", f"{subnet} overlaps no host route")
 
+
 # ---------------------------------------------------------------- stale data
+
 
 def check_stale_data(
     store: DataStore,
@@ -360,7 +407,9 @@ def check_stale_data(
     name = f"data of {store.service}"
     reset = f"{wording.command('reset', stack_path, '--data')} (deletes it), or put back the secrets it was made with"
     if present is None:
-        return fail(name, f"{store.where}: not checked, the Docker engine is not reachable", "start Docker, then run doctor again")
+        return fail(
+            name, f"{store.where}: not checked, the Docker engine is not reachable", "start Docker, then run doctor again"
+        )
     if not present:
         return ok(name, f"no earlier data in {store.where}")
     current = fingerprint(project, store.service, store.password)
@@ -372,7 +421,9 @@ def check_stale_data(
         )
     recorded = stamp.get(store.service)
     if recorded and recorded != current:
-        return fail(name, f"{store.where} was created with other passwords than this stack has now (an earlier stack's data)", reset)
+        return fail(
+            name, f"{store.where} was created with other passwords than this stack has now (an earlier stack's data)", reset
+        )
     if recorded == current or container_password == store.password:
         return ok(name, f"{store.where} was made with this stack's password")
     return warn(
@@ -384,7 +435,10 @@ def check_stale_data(
 
 # ---------------------------------------------------------------- side by side
 
-def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None, avoid: Sequence[str] = ()) -> list[Finding]:
+
+def check_siblings(
+    stack: Stack, siblings: Sequence[Stack], running: Iterable[str] | None, avoid: Sequence[str] = ()
+) -> list[Finding]:
     """Stacks next to this one: shared host ports or overlapping subnets mean they cannot run together.
     A suggested range avoids every sibling's subnet and `avoid` (the engine's other networks)."""
     running_set = set(running) if running is not None else None
@@ -399,8 +453,15 @@ def check_siblings(stack: Stack, siblings: Sequence[Stack], running: Iterable[st
             if mine is None:
                 continue
             flag = option_for_service(mine.service)
-            move = wording.command("upgrade", stack.path, (flag, "<free port>")) if flag else "publish it elsewhere in docker-compose.override.yml"
-            args = ("side by side", f"port {pub.port} is published by this stack ({mine.service}) and by stack '{other.project}' ({pub.service}), which {state}")
+            move = (
+                wording.command("upgrade", stack.path, (flag, "<free port>"))
+                if flag
+                else "publish it elsewhere in docker-compose.override.yml"
+            )
+            args = (
+                "side by side",
+                f"port {pub.port} is published by this stack ({mine.service}) and by stack '{other.project}' ({pub.service}), which {state}",
+            )
             if is_running:
                 findings.append(fail(*args, f"stop it ({wording.command('down', other.path)}) or move this stack: {move}"))
             else:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from generator import hosts as hosts_mod
 from generator import neighbours
@@ -29,7 +29,16 @@ from generator.doctor.checks import (
     fail,
     warn,
 )
-from generator.enginefacts import SOCKET_ENV, EngineFacts, EngineUnreachable, Route, compose_version, engine_url, gather_engine, read_routes
+from generator.enginefacts import (
+    SOCKET_ENV,
+    EngineFacts,
+    EngineUnreachable,
+    Route,
+    compose_version,
+    engine_url,
+    gather_engine,
+    read_routes,
+)
 from generator.stackdir import Stack
 
 
@@ -57,7 +66,9 @@ def diagnose(
         compose_finding = fail("docker compose", exc.problem, exc.fix)
         if no_engine is not None:
             # One cause, one line: Docker is not installed here.
-            no_engine = EngineUnreachable(f"{exc.problem}, and {no_engine}", "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)")
+            no_engine = EngineUnreachable(
+                f"{exc.problem}, and {no_engine}", "install Docker (Docker Engine with the Compose v2 plugin, or Docker Desktop)"
+            )
             compose_finding = None
     except RuntimeError as exc:
         compose_finding = fail(
@@ -80,7 +91,9 @@ def diagnose(
             holders = [
                 PortHolder(c.name, c.project)
                 for c in facts.containers
-                if any(p == pub.port and (ip in ("", "0.0.0.0", "::") or not pub.host_ip or ip == pub.host_ip) for ip, p in c.ports)
+                if any(
+                    p == pub.port and (ip in ("", "0.0.0.0", "::") or not pub.host_ip or ip == pub.host_ip) for ip, p in c.ports
+                )
             ]
         findings.append(check_port(pub, stack.project, holders, str(stack.path)))
 
@@ -90,16 +103,24 @@ def diagnose(
     # One rule for a free range (neighbours): a suggestion avoids the stacks beside this one and the
     # engine's other networks, never this stack's own.
     beside = [s.subnet for s in siblings]
-    engine_taken = [] if facts is None else [s for _who, s in neighbours.network_subnets(facts.networks, stack.project, stack.network_name)]
+    engine_taken = (
+        [] if facts is None else [s for _who, s in neighbours.network_subnets(facts.networks, stack.project, stack.network_name)]
+    )
     docker_ifaces = [] if facts is None else [n.iface for n in facts.networks if n.iface]
     route_list, why = routes()
-    host_routes = [r.network for r in route_list if r.iface not in docker_ifaces and r.iface != "lo" and not r.network.endswith("/0")]
+    host_routes = [
+        r.network for r in route_list if r.iface not in docker_ifaces and r.iface != "lo" and not r.network.endswith("/0")
+    ]
     if facts is not None:
-        findings.append(check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path), avoid=beside + host_routes))
+        findings.append(
+            check_subnet_networks(stack.subnet, facts.networks, stack.network_name, str(stack.path), avoid=beside + host_routes)
+        )
     if why:
         findings.append(warn("subnet", f"host routes not checked: {why}"))
     else:
-        findings.append(check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path), avoid=beside + engine_taken))
+        findings.append(
+            check_subnet_routes(stack.subnet, route_list, docker_ifaces, str(stack.path), avoid=beside + engine_taken)
+        )
 
     stamp = stack.data_stamp()
     for store in data_stores(stack):

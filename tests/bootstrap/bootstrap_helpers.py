@@ -8,9 +8,10 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from fake_lms import FakeLMS
 
@@ -43,7 +44,9 @@ def side_env(side: str, db: Path, extra: dict[str, str] | None = None, app: str 
 
 def stack_plan(app: str = "mitxonline", tmp: Path | None = None, **answers: Any) -> planmod.Plan:
     real = make_plan(make_spec(app, **answers))
-    return planmod.Plan(data=json.loads(json.dumps(real.bootstrap)), secrets=dict(real.secrets), stack_dir=tmp or Path("/nonexistent"))
+    return planmod.Plan(
+        data=json.loads(json.dumps(real.bootstrap)), secrets=dict(real.secrets), stack_dir=tmp or Path("/nonexistent")
+    )
 
 
 class DjangoSide:
@@ -82,8 +85,13 @@ class DjangoSide:
         """Test-only setup/inspection code (data via $ODL_TEST_DATA as JSON)."""
         manage = ["./manage.py", "lms"] if self.side == "lms" else ["./manage.py"]
         extra = {**self.env, "ODL_TEST_DATA": json.dumps(data or {})}
-        proc = subprocess.run([*manage, "shell", "-c", code], cwd=PROJECTS[self.side], env=side_env(self.side, self.db, extra, app=self.app),
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [*manage, "shell", "-c", code],
+            cwd=PROJECTS[self.side],
+            env=side_env(self.side, self.db, extra, app=self.app),
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         return proc.stdout
 
@@ -97,8 +105,11 @@ def learner_lms(plan: planmod.Plan, side: DjangoSide) -> Iterator[tuple[FakeLMS,
     at it (the app's own URL is the fake's too, so its session cookie reaches the fake)."""
     cc = (plan.secret("courses_client_id"), plan.secret("courses_client_secret")) if side.app == "mitxonline" else None
     with FakeLMS(side.db, plan.secret("service_worker_token"), cc, app_cookie=APP_SESSION_COOKIES[side.app]) as lms:
-        side.env = {"ODL_TEST_LMS_URL": lms.url, "ODL_TEST_APP_URL": lms.url,
-                    "ODL_TEST_SERVICE_WORKER_TOKEN": plan.secret("service_worker_token")}
+        side.env = {
+            "ODL_TEST_LMS_URL": lms.url,
+            "ODL_TEST_APP_URL": lms.url,
+            "ODL_TEST_SERVICE_WORKER_TOKEN": plan.secret("service_worker_token"),
+        }
         if cc:
             side.env.update(ODL_TEST_CC_ID=cc[0], ODL_TEST_CC_SECRET=cc[1])
         data = json.loads(json.dumps(plan.data))
@@ -113,4 +124,8 @@ def course_on_fake_lms(data: dict[str, Any], lms: FakeLMS) -> None:
     """The stack's course "imported" in the fake LMS, the plan's course home API pointed at it."""
     course = data["app"]["course"]
     course["home_api_url"] = f"{lms.url}/api/course_home/course_metadata/{course['key']}"
-    lms.courses[course["key"]] = {"name": course["display_name"], "start": course["start"], "enrollment_end": course["enrollment_end"]}
+    lms.courses[course["key"]] = {
+        "name": course["display_name"],
+        "start": course["start"],
+        "enrollment_end": course["enrollment_end"],
+    }

@@ -22,8 +22,11 @@ def template_dbs(venvs: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     """Migrated once per session; each test copies its own."""
     root = tmp_path_factory.mktemp("templates")
     dbs = {}
-    for name, side, manage in (("lms", "lms", ["./manage.py", "lms"]), ("app", "app", ["./manage.py"]),
-                               ("app-mitxonline", "app", ["./manage.py"])):
+    for name, side, manage in (
+        ("lms", "lms", ["./manage.py", "lms"]),
+        ("app", "app", ["./manage.py"]),
+        ("app-mitxonline", "app", ["./manage.py"]),
+    ):
         db = root / f"{name}.sqlite3"
         env = side_env(side, db, app=APP_KINDS.get(name, "xpro"))
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=PROJECTS[side], env=env, check=True)

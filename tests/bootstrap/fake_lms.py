@@ -48,8 +48,13 @@ def _session_user_id(cookie: str) -> int | None:
 
 
 class FakeLMS:
-    def __init__(self, app_db: Path, service_worker_token: str, client_credentials: tuple[str, str] | None,
-                 app_cookie: str = "mitxonline_sessionid") -> None:
+    def __init__(
+        self,
+        app_db: Path,
+        service_worker_token: str,
+        client_credentials: tuple[str, str] | None,
+        app_cookie: str = "mitxonline_sessionid",
+    ) -> None:
         self.app_db = app_db
         self.service_worker_token = service_worker_token
         self.client_credentials = client_credentials
@@ -65,7 +70,7 @@ class FakeLMS:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeLMS":
+    def __enter__(self) -> FakeLMS:
         self.thread.start()
         return self
 
@@ -121,7 +126,12 @@ class FakeLMS:
                 if user not in lms.users:
                     return self.reply(406, {"message": f"The user {user} does not exist."})
                 if body.get("mode", "audit") != "audit":
-                    return self.reply(400, {"message": f"The [{body['mode']}] course mode is expired or otherwise unavailable for course run [{course_id}]."})
+                    return self.reply(
+                        400,
+                        {
+                            "message": f"The [{body['mode']}] course mode is expired or otherwise unavailable for course run [{course_id}]."
+                        },
+                    )
                 lms.enrollments[(user, course_id)] = {"mode": "audit", "is_active": True}
                 self.reply(200, {"mode": "audit", "is_active": True, "user": user, "course_details": {"course_id": course_id}})
 
@@ -137,7 +147,10 @@ class FakeLMS:
                     return self.reply(200, {"success": True})
                 if path == "/oauth2/access_token":
                     grant = form.get("grant_type")
-                    if grant == "client_credentials" and lms.client_credentials == (form.get("client_id"), form.get("client_secret")):
+                    if grant == "client_credentials" and lms.client_credentials == (
+                        form.get("client_id"),
+                        form.get("client_secret"),
+                    ):
                         return self.reply(200, {"access_token": secrets.token_hex(8), "token_type": "JWT", "expires_in": 3600})
                     who = form.get("code") if grant == "authorization_code" else lms.refresh.get(form.get("refresh_token", ""))
                     if grant in ("authorization_code", "refresh_token") and who in lms.users:
@@ -161,13 +174,17 @@ class FakeLMS:
                     who, name = self._bearer(), url.path.rsplit("/", 1)[1]
                     if who is None:
                         return self.reply(401)
-                    return self.reply(200, {"username": who, "email": lms.users[who]["email"]}) if who == name else self.reply(404)
+                    return (
+                        self.reply(200, {"username": who, "email": lms.users[who]["email"]}) if who == name else self.reply(404)
+                    )
                 if url.path.startswith("/api/user/v1/accounts"):
                     if self.headers.get("Authorization") != "Bearer " + lms.service_worker_token:
                         return self.reply(401)
                     if url.path == "/api/user/v1/accounts":  # ?email=: the list xPro's get_existing_openedx_user reads
                         email = parse_qs(url.query).get("email", [""])[0]
-                        return self.reply(200, [{"username": n, "email": u["email"]} for n, u in lms.users.items() if u["email"] == email])
+                        return self.reply(
+                            200, [{"username": n, "email": u["email"]} for n, u in lms.users.items() if u["email"] == email]
+                        )
                     name = url.path.rsplit("/", 1)[1]
                     found = lms.users.get(name)
                     return self.reply(200, {"username": name, "email": found["email"]}) if found else self.reply(404)
@@ -176,7 +193,9 @@ class FakeLMS:
                     if self._bearer() != name or name not in lms.users:
                         return self.reply(403)
                     links = lms.users[name]["links"]
-                    return self.reply(200, {"active": [{"provider_id": f"oa2-{p}", "name": p, "remote_id": uid} for p, uid in links.items()]})
+                    return self.reply(
+                        200, {"active": [{"provider_id": f"oa2-{p}", "name": p, "remote_id": uid} for p, uid in links.items()]}
+                    )
                 if url.path.startswith("/auth/login/"):
                     name = lms.user_of_app_session(self._cookie(lms.app_cookie) or "")
                     slug = url.path.strip("/").split("/")[-1]
@@ -184,19 +203,34 @@ class FakeLMS:
                         return self.reply(302, headers={"Location": "/register"})
                     session = secrets.token_hex(8)
                     lms.sessions[session] = name
-                    return self.reply(302, headers={"Location": "/dashboard", "Set-Cookie": f"{LMS_SESSION_COOKIE}={session}; Path=/"})
+                    return self.reply(
+                        302, headers={"Location": "/dashboard", "Set-Cookie": f"{LMS_SESSION_COOKIE}={session}; Path=/"}
+                    )
                 query = parse_qs(url.query)
                 if url.path in ("/api/courses/v1/courses/", "/api/enrollment/v1/enrollments", "/api/enrollment/v1/enrollments/"):
                     if not self._service():
                         return self.reply(401)
                     if url.path.startswith("/api/courses/"):
                         keys = [k for v in query.get("course_keys", []) for k in v.split(",")]
-                        found = [{"id": k, "name": c["name"], "start": c["start"], "enrollment_end": c.get("enrollment_end"), "pacing": "self"} for k, c in lms.courses.items() if k in keys]
+                        found = [
+                            {
+                                "id": k,
+                                "name": c["name"],
+                                "start": c["start"],
+                                "enrollment_end": c.get("enrollment_end"),
+                                "pacing": "self",
+                            }
+                            for k, c in lms.courses.items()
+                            if k in keys
+                        ]
                         return self.reply(200, {"results": found, "pagination": {"next": None}})
                     names = query.get("username", [""])[0].split(",")
                     course_id = query.get("course_id", [None])[0]
-                    found = [{"user": u, "course_id": c, **e} for (u, c), e in lms.enrollments.items()
-                             if u in names and course_id in (None, c)]
+                    found = [
+                        {"user": u, "course_id": c, **e}
+                        for (u, c), e in lms.enrollments.items()
+                        if u in names and course_id in (None, c)
+                    ]
                     return self.reply(200, {"next": None, "previous": None, "results": found})
                 signed_in = lms.sessions.get(self._cookie(LMS_SESSION_COOKIE) or "")
                 # course_home_api CourseHomeMetadataView: the learner enrolled (an active enrollment) or not.
@@ -206,8 +240,15 @@ class FakeLMS:
                         return self.reply(404)
                     enrolled = bool(signed_in) and bool(lms.enrollments.get((signed_in, key), {}).get("is_active"))
                     code = None if enrolled else ("enrollment_required" if signed_in else "authentication_required")
-                    return self.reply(200, {"course_id": key, "username": signed_in, "is_enrolled": enrolled,
-                                            "course_access": {"has_access": code is None, "error_code": code}})
+                    return self.reply(
+                        200,
+                        {
+                            "course_id": key,
+                            "username": signed_in,
+                            "is_enrolled": enrolled,
+                            "course_access": {"has_access": code is None, "error_code": code},
+                        },
+                    )
                 if url.path == "/dashboard":
                     return self.reply(200) if signed_in else self.reply(302, headers={"Location": "/login"})
                 if url.path == "/oauth2/authorize":

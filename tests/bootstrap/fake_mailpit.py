@@ -36,12 +36,20 @@ class FakeMailpit:
                     continue
                 to = [{"Name": n, "Address": a} for n, a in email.utils.getaddresses(message.get_all("To", []))]
                 body = message.get_body(preferencelist=("plain", "html"))
-                found.append({"ID": ident, "To": to, "Subject": str(message["Subject"]), "Created": created,
-                              "Text": body.get_content() if body is not None else ""})
+                found.append(
+                    {
+                        "ID": ident,
+                        "To": to,
+                        "Subject": str(message["Subject"]),
+                        "Created": created,
+                        "Text": body.get_content() if body is not None else "",
+                    }
+                )
         return list(reversed(found))
 
-    def __call__(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-                 timeout: float = 10) -> Answer:
+    def __call__(
+        self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 10
+    ) -> Answer:
         self.calls.append((method, url))
         if self.down or not url.startswith(self.url + "/"):
             return Answer(None, error="URLError: connection refused")

@@ -15,9 +15,10 @@ import shutil
 import subprocess
 import tarfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from generator.bootstrap import probes, sides
 from generator.bootstrap.engine import PROJECT_LABEL, SERVICE_LABEL
@@ -46,10 +47,19 @@ class FakeContainer:
     def labels(self) -> dict[str, str]:
         return {PROJECT_LABEL: self.project, SERVICE_LABEL: self.service}
 
-    def exec_run(self, cmd: list[str], stdout: bool = True, stderr: bool = True, workdir: str | None = None, environment: dict | None = None) -> ExecResult:
+    def exec_run(
+        self,
+        cmd: list[str],
+        stdout: bool = True,
+        stderr: bool = True,
+        workdir: str | None = None,
+        environment: dict | None = None,
+    ) -> ExecResult:
         self.calls.append({"cmd": list(cmd), "workdir": workdir, "environment": dict(environment or {})})
         if cmd[:2] in (["python", "-c"], ["python3", "-c"]) and cmd[2] == probes.PROBE:
-            return ExecResult(0, (self.probe_answers.get(cmd[3], "ERROR URLError: [Errno -2] Name or service not known") + "\n").encode())
+            return ExecResult(
+                0, (self.probe_answers.get(cmd[3], "ERROR URLError: [Errno -2] Name or service not known") + "\n").encode()
+            )
         return self.handle(cmd, workdir, environment or {})
 
     def handle(self, cmd: list[str], workdir: str | None, environment: dict) -> ExecResult:
@@ -63,7 +73,9 @@ class FakeContainer:
 class DjangoContainer(FakeContainer):
     """Runs the real side script in a test venv (see module docstring)."""
 
-    def __init__(self, *args: Any, root: Path, project_dir: Path, env: Callable[[dict[str, str]], dict[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, root: Path, project_dir: Path, env: Callable[[dict[str, str]], dict[str, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.root, self.project_dir, self.env = root, project_dir, env
         self.fail_with: tuple[int, str] | None = None

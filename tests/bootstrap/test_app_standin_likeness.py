@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from bootstrap_helpers import DjangoSide
 
 BASE = {"id", "created_on", "updated_on"}
@@ -20,47 +19,75 @@ AUTH_BASES = {"password", "last_login", "is_superuser", "groups", "user_permissi
 REAL_FIELDS = {
     "xpro": {
         # CourseRun, courses/models.py:669
-        "CourseRun": BASE | {
+        "CourseRun": BASE
+        | {
             "course",  # :673
             "title",  # :677
             "courseware_id",  # :678
             "run_tag",  # :681
             "courseware_url_path",  # :685
             "external_course_run_id",  # :686
-            "start_date", "end_date", "enrollment_start", "enrollment_end",  # :687-690
+            "start_date",
+            "end_date",
+            "enrollment_start",
+            "enrollment_end",  # :687-690
             "expiration_date",  # :691
             "live",  # :697
-            "product", "products",  # :676, :698 (generic relations)
+            "product",
+            "products",  # :676, :698 (generic relations)
         },
         # CourseRunEnrollment :877 on EnrollmentModel :825
-        "CourseRunEnrollment": BASE | {
-            "user", "company", "order", "change_status", "active",  # :831-839
+        "CourseRunEnrollment": BASE
+        | {
+            "user",
+            "company",
+            "order",
+            "change_status",
+            "active",  # :831-839
             "run",  # :882
             "edx_enrolled",  # :883
         },
         # Course, courses/models.py:472
-        "Course": BASE | {
-            "program", "position_in_program",  # :476, :479
-            "title", "readable_id", "live",  # :480, :481, :484
-            "is_external", "external_course_id", "platform",  # :485-487
+        "Course": BASE
+        | {
+            "program",
+            "position_in_program",  # :476, :479
+            "title",
+            "readable_id",
+            "live",  # :480, :481, :484
+            "is_external",
+            "external_course_id",
+            "platform",  # :485-487
         },
         # Product, ecommerce/models.py:84
         "Product": BASE | {"content_type", "object_id", "is_active", "is_private"},  # :90, :96, :97, :103
         # User, users/models.py:142 (AbstractBaseUser, TimestampedModel, PermissionsMixin)
-        "User": BASE | AUTH_BASES | {
-            "username", "email", "name", "is_staff", "is_active",  # :151-157
+        "User": BASE
+        | AUTH_BASES
+        | {
+            "username",
+            "email",
+            "name",
+            "is_staff",
+            "is_active",  # :151-157
         },
     },
     "mitxonline": {
         # CourseRun, courses/models.py:1342
-        "CourseRun": BASE | {
+        "CourseRun": BASE
+        | {
             "course",  # :1348
             "title",  # :1351
             "courseware_id",  # :1355
             "run_tag",  # :1356
             "has_courseware_url",  # :1360
-            "start_date", "end_date", "certificate_available_date",  # :1364-1376
-            "enrollment_start", "enrollment_end", "expiration_date", "upgrade_deadline",  # :1382-1400
+            "start_date",
+            "end_date",
+            "certificate_available_date",  # :1364-1376
+            "enrollment_start",
+            "enrollment_end",
+            "expiration_date",
+            "upgrade_deadline",  # :1382-1400
             "live",  # :1407
             "is_self_paced",  # :1408
             "products",  # :1409 (generic relation)
@@ -70,29 +97,52 @@ REAL_FIELDS = {
             "is_primary_language",  # :1427
         },
         # CourseRunEnrollment :2116 on EnrollmentModel :1980
-        "CourseRunEnrollment": BASE | {
-            "user", "change_status", "active", "enrollment_mode",  # :1986-1994
+        "CourseRunEnrollment": BASE
+        | {
+            "user",
+            "change_status",
+            "active",
+            "enrollment_mode",  # :1986-1994
             "run",  # :2121
             "edx_enrolled",  # :2124
             "edx_emails_subscription",  # :2128
             "edx_enrollment_retry_count",  # :2129
         },
         # Course, courses/models.py:942
-        "Course": BASE | {
-            "title", "readable_id", "live",  # :949, :950, :953
-            "departments", "flexible_prices", "tiers", "possible_variant_sets",  # :954-965
+        "Course": BASE
+        | {
+            "title",
+            "readable_id",
+            "live",  # :949, :950, :953
+            "departments",
+            "flexible_prices",
+            "tiers",
+            "possible_variant_sets",  # :954-965
         },
         # Product, ecommerce/models.py:76
-        "Product": BASE | {
-            "content_type", "object_id", "purchasable_object",  # :83, :88, :89
-            "price", "description", "is_active",  # :91, :92, :93
+        "Product": BASE
+        | {
+            "content_type",
+            "object_id",
+            "purchasable_object",  # :83, :88, :89
+            "price",
+            "description",
+            "is_active",  # :91, :92, :93
         },
         # User, users/models.py:263 (AbstractBaseUser, TimestampedModel, PermissionsMixin, ...)
-        "User": BASE | AUTH_BASES | {
-            "username", "email", "name", "is_staff", "is_etl", "is_active",  # :278-289
+        "User": BASE
+        | AUTH_BASES
+        | {
+            "username",
+            "email",
+            "name",
+            "is_staff",
+            "is_etl",
+            "is_active",  # :278-289
             "global_id",  # :297
             "hubspot_sync_datetime",  # :306
-            "b2b_contracts", "b2b_organizations",  # :308, :314
+            "b2b_contracts",
+            "b2b_organizations",  # :308, :314
         },
     },
 }
@@ -113,7 +163,9 @@ def _marker(out: str, name: str) -> object:
 
 
 @pytest.mark.parametrize("which", ["xpro", "mitxonline"])
-def test_course_product_and_user_models_have_only_the_real_apps_fields(which: str, app: DjangoSide, app_mitxonline: DjangoSide) -> None:
+def test_course_product_and_user_models_have_only_the_real_apps_fields(
+    which: str, app: DjangoSide, app_mitxonline: DjangoSide
+) -> None:
     side = app if which == "xpro" else app_mitxonline
     fields = _marker(side.shell(OWN_FIELDS), "FIELDS")
     assert isinstance(fields, dict)

@@ -60,9 +60,7 @@ def test_devstack_provider_settings_are_what_the_pinned_backend_reads(venvs: dic
     provider = plan.bootstrap["openedx"]["provider"]
     assert provider["backend_class"] == "social_auth_mitxpro.backends.MITxProOAuth2"
     other = provider["other_settings"]
-    found = subprocess.run(
-        [str(venvs["lms"] / "bin" / "python"), "-c", PROBE, json.dumps(other)], capture_output=True, text=True
-    )
+    found = subprocess.run([str(venvs["lms"] / "bin" / "python"), "-c", PROBE, json.dumps(other)], capture_output=True, text=True)
     assert found.returncode == 0, found.stderr
     result = json.loads(found.stdout)
     # Every setting the backend reads is written, and nothing it never reads.

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from bootstrap_helpers import DjangoSide, learner_lms, stack_plan
+
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.verify import record_checks
 
@@ -40,7 +40,7 @@ print("CURRENT=" + json.dumps({"site": row.site.domain if row.pk else None, "ena
 
 def _marker(output: str, name: str) -> dict:
     line = [ln for ln in output.splitlines() if ln.startswith(name + "=")][-1]
-    return json.loads(line[len(name) + 1:])
+    return json.loads(line[len(name) + 1 :])
 
 
 def _digest(db: Path) -> str:
@@ -89,7 +89,11 @@ def test_lms_first_run_creates_everything_second_run_changes_nothing(lms: Django
     facts = second["facts"]
     assert facts["oauth_app"]["client_id"] == plan.secret("openedx_client_id") and facts["oauth_app"]["secret_matches"]
     assert facts["provider"] == {
-        "site": "openedx.odl.local:8000", "enabled": True, "key": plan.secret("app_client_id"), "secret_matches": True, "slug": "ol-oauth2",
+        "site": "openedx.odl.local:8000",
+        "enabled": True,
+        "key": plan.secret("app_client_id"),
+        "secret_matches": True,
+        "slug": "ol-oauth2",
     }
     assert facts["token"] == {"user_matches": True, "expires": "2099-12-31T00:00:00+00:00"}
 
@@ -195,7 +199,9 @@ def test_lms_devstack_profile_takes_backend_and_hosts_from_the_plan(lms: DjangoS
     prov = plan.openedx["provider"]
     assert prov["backend_name"] != "ol-oauth2"  # the profile switches it; nothing is hard-coded
     lms.run(planmod.lms_data(plan, "run"))
-    current = _marker(lms.shell(CURRENT_PROVIDER, {"backend": prov["backend_name"], "host": plan.openedx["site_domain"]}), "CURRENT")
+    current = _marker(
+        lms.shell(CURRENT_PROVIDER, {"backend": prov["backend_name"], "host": plan.openedx["site_domain"]}), "CURRENT"
+    )
     assert current["site"] == plan.openedx["site_domain"] and current["enabled"]
     assert _marker(lms.shell(CURRENT_PROVIDER, {"backend": "ol-oauth2"}), "CURRENT")["pk"] is None
 
@@ -227,7 +233,8 @@ def test_app_first_run_creates_second_changes_nothing(app: DjangoSide) -> None:
 def _app_first_run_creates_second_changes_nothing(app: DjangoSide, plan: planmod.Plan) -> None:
     data = planmod.app_data(plan, "run")
     assert _results(app.run(data)) == {
-        "app superuser admin": "created", "app oauth application edx-oauth-app": "created",
+        "app superuser admin": "created",
+        "app oauth application edx-oauth-app": "created",
         "app learner testlearner (Open edX sync by courseware.api)": "created",
         # Issue 13: xPro's seed_data + sync_courseruns, the enrollment by create_run_enrollments.
         "app course run course-v1:edX+DemoX+Demo_Course (seed_data, then sync_courseruns)": "created",
@@ -251,7 +258,11 @@ def test_app_mitxonline_migration_created_app_is_fixed(app_mitxonline: DjangoSid
     assert _marker(app.shell(MIGRATION_MADE_EDX_APP), "STORED") == "md5"  # random secret, hashed (test settings' hasher)
     data = planmod.app_data(plan, "run")
     step = app.run(data)["steps"][1]
-    assert step == {"step": "app oauth application edx-oauth-app", "result": "updated", "changed": ["client_id", "client_secret", "redirect_uris"]}
+    assert step == {
+        "step": "app oauth application edx-oauth-app",
+        "result": "updated",
+        "changed": ["client_id", "client_secret", "redirect_uris"],
+    }
     state = _marker(app.shell(APP_STATE, {"secret": plan.secret("app_client_secret")}), "STATE")
     assert state["count"] == 1 and state["hashed"] and state["check"]
     assert state["redirect_uris"] == plan.app["oauth_app"]["redirect_uris"][0]

@@ -8,15 +8,16 @@ import json
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from bootstrap_helpers import APP_SESSION_COOKIES, PROJECTS, course_on_fake_lms, side_env, stack_plan
 from fake_lms import FakeLMS
 from fake_mailpit import FakeMailpit
 from fakedocker import DjangoContainer, FakeClient, FakeContainer
+
 from generator.bootstrap import probes
 from generator.bootstrap.__main__ import main
 from generator.bootstrap.probes import Answer
@@ -30,15 +31,18 @@ class Stack:
         # read) go to a fake LMS on loopback.
         app_db = dbs["app-mitxonline" if app == "mitxonline" else "app"]
         cc = (self.plan.secret("courses_client_id"), self.plan.secret("courses_client_secret")) if app == "mitxonline" else None
-        self.fake = FakeLMS(app_db, self.plan.secret("service_worker_token"), cc,
-                            app_cookie=APP_SESSION_COOKIES[app]).__enter__()
+        self.fake = FakeLMS(app_db, self.plan.secret("service_worker_token"), cc, app_cookie=APP_SESSION_COOKIES[app]).__enter__()
         learner = self.plan.data["app"]["learner"]
         learner["lms_url"] = self.fake.url
         # Both sides' mail goes to files that a fake of Mailpit's API reads.
         self.mail_dir = tmp / "mail"
         self.inbox = FakeMailpit(self.mail_dir, self.plan.data["mail"]["url"])
-        app_env = {"ODL_TEST_LMS_URL": self.fake.url, "ODL_TEST_APP_URL": self.fake.url,
-                   "ODL_TEST_SERVICE_WORKER_TOKEN": self.plan.secret("service_worker_token"), "ODL_TEST_MAIL_DIR": str(self.mail_dir)}
+        app_env = {
+            "ODL_TEST_LMS_URL": self.fake.url,
+            "ODL_TEST_APP_URL": self.fake.url,
+            "ODL_TEST_SERVICE_WORKER_TOKEN": self.plan.secret("service_worker_token"),
+            "ODL_TEST_MAIL_DIR": str(self.mail_dir),
+        }
         course_on_fake_lms(self.plan.data, self.fake)
         if cc:
             learner["client_credentials"]["token_url"] = self.fake.url + "/oauth2/access_token"
@@ -49,8 +53,22 @@ class Stack:
         (self.dir / "secrets" / "secrets.json").write_text(json.dumps(self.plan.secrets))
         project = self.plan.project
         ox, ap = self.plan.openedx, self.plan.app
-        self.lms = DjangoContainer(f"{project}-lms-1", project, "lms", root=tmp / "lms-fs", project_dir=PROJECTS["lms"], env=lambda extra: side_env("lms", dbs["lms"], {"ODL_TEST_MAIL_DIR": str(self.mail_dir), **extra}))
-        self.app = DjangoContainer(f"{project}-app-web-1", project, "app-web", root=tmp / "app-fs", project_dir=PROJECTS["app"], env=lambda extra: side_env("app", app_db, {**app_env, **extra}, app=app))
+        self.lms = DjangoContainer(
+            f"{project}-lms-1",
+            project,
+            "lms",
+            root=tmp / "lms-fs",
+            project_dir=PROJECTS["lms"],
+            env=lambda extra: side_env("lms", dbs["lms"], {"ODL_TEST_MAIL_DIR": str(self.mail_dir), **extra}),
+        )
+        self.app = DjangoContainer(
+            f"{project}-app-web-1",
+            project,
+            "app-web",
+            root=tmp / "app-fs",
+            project_dir=PROJECTS["app"],
+            env=lambda extra: side_env("app", app_db, {**app_env, **extra}, app=app),
+        )
         self.lms.probe_answers = {url: "HTTP 200" for url in ap["checks"].values()}
         self.app.probe_answers = {ox["heartbeat_url"]: "HTTP 200"}
         self.client = FakeClient([self.lms, self.app])
@@ -75,7 +93,7 @@ class Stack:
             return Answer(200, body=json.dumps({"id": course["key"], "name": course["display_name"]}).encode())
         lms = self.plan.openedx["url"]
         if url.startswith((lms + "/api/user/v1/accounts/", lms + "/api/enrollment/v1/enrollments")):
-            return probes.get(self.fake.url + url[len(self.plan.openedx["url"]):], headers, timeout)
+            return probes.get(self.fake.url + url[len(self.plan.openedx["url"]) :], headers, timeout)
         return self.http.get(url, Answer(None, error="URLError: connection refused"))
 
     def close(self) -> None:
@@ -88,7 +106,9 @@ class Stack:
     def run(self, *args: str, environ: dict[str, str] | None = None) -> tuple[int, str]:
         out = io.StringIO()
         env = {"ODL_COMPOSE_PROJECT": self.plan.project} if environ is None else environ
-        code = main([*args, "--plan", str(self.dir / "plan.json"), "--stack", str(self.dir)], self.factory, env, out, self.get, self.inbox)
+        code = main(
+            [*args, "--plan", str(self.dir / "plan.json"), "--stack", str(self.dir)], self.factory, env, out, self.get, self.inbox
+        )
         text = out.getvalue()
         for name, value in self.plan.secrets.items():
             assert value not in text, f"secret {name} printed"
@@ -112,8 +132,14 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert "Django launches: 2 (app 1, lms 1)" in text
     assert "12 created, 1 updated, 1 unchanged (changes written)" in text  # edx-oauth-app: made by the app's migration
     assert "✗" not in text and "All 24 checks passed." in text, text
-    assert "  ✓ Open edX's password-reset mail (edx-platform's send_password_reset_email_for_user) to edx@example.org arrives in the inbox http://mail.mitxonline.odl.local:8015 (read through its API, then deleted)" in text
-    assert "  ✓ MIT app's password-reset mail (the app's mail.api, template password_reset) to testlearner@mitxonline.odl.local arrives" in text
+    assert (
+        "  ✓ Open edX's password-reset mail (edx-platform's send_password_reset_email_for_user) to edx@example.org arrives in the inbox http://mail.mitxonline.odl.local:8015 (read through its API, then deleted)"
+        in text
+    )
+    assert (
+        "  ✓ MIT app's password-reset mail (the app's mail.api, template password_reset) to testlearner@mitxonline.odl.local arrives"
+        in text
+    )
     assert stack.inbox.messages() == [], "the checklist leaves its mail in the inbox"
     key = stack.plan.data["course"]["key"]
     assert f"  created   app course run {key} (create_courseware, then create_product, then sync_courserun)" in text
@@ -121,9 +147,15 @@ def test_run_wires_both_sides_with_two_django_launches_then_rerun_writes_nothing
     assert f"  ✓ Enrollment of 'testlearner' in {key} exists in the MIT app and in Open edX" in text
     assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
     assert "Course steps in the app's process (run, product, sync, enrollment): " in text
-    assert "  ✓ A fresh session through http://openedx.odl.local:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard" in text
+    assert (
+        "  ✓ A fresh session through http://openedx.odl.local:8000/auth/login/ol-oauth2/?auth_entry=login as 'testlearner' ends on the LMS dashboard"
+        in text
+    )
     assert "Credentials: secrets/credentials.txt in the stack directory" in text
-    for container, workdir, manage in ((stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]), (stack.app, "/src", ["./manage.py"])):
+    for container, workdir, manage in (
+        (stack.lms, "/openedx/edx-platform", ["./manage.py", "lms"]),
+        (stack.app, "/src", ["./manage.py"]),
+    ):
         (call,) = _manage_calls(container)
         # Fixed launcher, data only as a file path in the environment: no value in the command.
         assert call["cmd"] == [*manage, "shell", "-c", LAUNCHER] and call["workdir"] == workdir
@@ -143,7 +175,10 @@ def test_a_failed_optional_init_step_is_a_warning_not_a_failure(stack: Stack) ->
     stack.client.containers.items.append(init)
     code, text = stack.run("run")
     assert code == 0, text
-    assert "  ⚠ MIT app optional init step `./manage.py configure_wagtail`: failed in 'app-init' (see its log); the app runs without it" in text
+    assert (
+        "  ⚠ MIT app optional init step `./manage.py configure_wagtail`: failed in 'app-init' (see its log); the app runs without it"
+        in text
+    )
     assert "All 24 checks passed. 1 ⚠ above: optional, the stack works without." in text
 
 
@@ -151,7 +186,9 @@ def test_verify_alone_reports_missing_records_and_exits_1(stack: Stack) -> None:
     code, text = stack.run("verify")
     assert code == 1
     assert "✗ Open edX OAuth app 'mitxonline-oauth-app' matches the MIT app's OPENEDX_API_CLIENT_ID/SECRET: missing" in text
-    assert "  ✓ Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me" in text  # the Bearer header was right
+    assert (
+        "  ✓ Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me" in text
+    )  # the Bearer header was right
     assert "Django launches: 2" in text and "created" not in text
     assert stack.run("run")[0] == 0
     code, text = stack.run("verify")
@@ -167,7 +204,10 @@ def test_missing_course_fails_its_line_and_names_the_import_log(stack: Stack) ->
     assert f"✗ Course {course['key']} exists in Open edX ({course['api_url']})" in text
     assert "docker compose logs openedx-course-import" in text
     # The app's sync found nothing on the LMS: the run the app made is not the LMS's course.
-    assert f"✗ MIT app course run {course['key']} made by the app's own create_courseware: after sync_courserun --run {course['key']} the run has title 'odl-stack Demo Course', start None and enrollment end None" in text
+    assert (
+        f"✗ MIT app course run {course['key']} made by the app's own create_courseware: after sync_courserun --run {course['key']} the run has title 'odl-stack Demo Course', start None and enrollment end None"
+        in text
+    )
     assert stack.fake.enrollments == {}
 
 
@@ -177,7 +217,9 @@ def test_an_enrollment_the_lms_lost_is_made_again_by_the_apps_function(stack: St
     stack.fake.enrollments.clear()  # e.g. the LMS's database was reset
     code, text = stack.run("run")
     assert code == 0, text
-    assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (missing on the LMS)" in text
+    assert (
+        f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (missing on the LMS)" in text
+    )
     assert stack.fake.enrollments == {("testlearner", key): {"mode": "audit", "is_active": True}}
     assert "0 created, 0 updated, 14 unchanged" in stack.run("run")[1]
 
@@ -188,8 +230,18 @@ def test_a_run_deleted_in_the_app_comes_back_by_create_courseware_courserun(stac
     (:477) makes just the run, and the learner is enrolled again."""
     assert stack.run("run")[0] == 0
     key = stack.plan.data["course"]["key"]
-    subprocess.run(["./manage.py", "shell", "-c", f"from courses.models import CourseRun; CourseRun.objects.filter(courseware_id={key!r}).delete()"],
-                   cwd=PROJECTS["app"], env=side_env("app", dbs["app-mitxonline"], app="mitxonline"), check=True, capture_output=True)
+    subprocess.run(
+        [
+            "./manage.py",
+            "shell",
+            "-c",
+            f"from courses.models import CourseRun; CourseRun.objects.filter(courseware_id={key!r}).delete()",
+        ],
+        cwd=PROJECTS["app"],
+        env=side_env("app", dbs["app-mitxonline"], app="mitxonline"),
+        check=True,
+        capture_output=True,
+    )
     code, text = stack.run("run")
     assert code == 0 and "✗" not in text, text
     assert f"  created   app course run {key} (create_courseware, then create_product, then sync_courserun)" in text
@@ -201,18 +253,20 @@ def test_the_course_line_is_the_learning_mfes_course_home_api_in_the_learners_se
     """Not the LMS page /courses/<key>/ (course_about redirects to a static catalog MFE page on the
     real LMS): CourseHomeMetadataView in the learner's session must say enrolled, access granted."""
     course = stack.plan.data["app"]["course"]
-    line = (f"The learning MFE's course home API {course['home_api_url']} answers for 'testlearner': "
-            "enrolled, access granted")
+    line = f"The learning MFE's course home API {course['home_api_url']} answers for 'testlearner': enrolled, access granted"
     code, text = stack.run("run")
     assert code == 0 and f"✓ {line}" in text, text
     stack.fake.enrollments[("testlearner", course["key"])]["is_active"] = False  # e.g. unenrolled on the LMS
     code, text = stack.run("verify")
     assert code == 1
-    assert (f"✗ {line}: is_enrolled is False; course_access.has_access is False; "
-            "course_access.error_code 'enrollment_required'") in text, text
+    assert (
+        f"✗ {line}: is_enrolled is False; course_access.has_access is False; course_access.error_code 'enrollment_required'"
+    ) in text, text
 
 
-def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(tmp_path: Path, dbs: dict[str, Path]) -> None:
+def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audit_fallback(
+    tmp_path: Path, dbs: dict[str, Path]
+) -> None:
     stack = Stack(tmp_path, dbs, "xpro")
     try:
         code, text = stack.run("run")
@@ -222,7 +276,9 @@ def test_xpro_makes_the_run_with_seed_data_syncs_it_and_enrolls_through_the_audi
         assert "✗" not in text and "All 23 checks passed." in text  # no client_credentials line for xPro
         # xPro asks for no-id-professional first; the LMS offers only audit (courseware/api.py:623-690).
         assert [c for c in stack.fake.calls if c.startswith("POST /api/enrollment")] == [
-            "POST /api/enrollment/v1/enrollment no-id-professional", "POST /api/enrollment/v1/enrollment audit"]
+            "POST /api/enrollment/v1/enrollment no-id-professional",
+            "POST /api/enrollment/v1/enrollment audit",
+        ]
         code, text = stack.run("run")
         assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
     finally:
@@ -247,12 +303,21 @@ def test_xpro_course_step_on_xpros_rules_converges(tmp_path: Path, dbs: dict[str
         key = stack.plan.data["course"]["key"]
         assert code == 0 and "✗" not in text, text
         assert "course step failed" not in text and "AttributeError" not in text
-        out = subprocess.run(["./manage.py", "shell", "-c", XPRO_ROW_NOT_ENROLLED], cwd=PROJECTS["app"],
-                             env=side_env("app", dbs["app"], app="xpro"), capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["./manage.py", "shell", "-c", XPRO_ROW_NOT_ENROLLED],
+            cwd=PROJECTS["app"],
+            env=side_env("app", dbs["app"], app="xpro"),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "ROWS=1" in out, out
         code, text = stack.run("run")
         assert code == 0 and "✗" not in text, text
-        assert f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (active, enrolled in Open edX)" in text
+        assert (
+            f"  updated   app enrollment of testlearner in {key} (by courses.api.create_run_enrollments) (active, enrolled in Open edX)"
+            in text
+        )
         code, text = stack.run("run")
         assert code == 0 and "0 created, 0 updated, 13 unchanged (nothing written)" in text, text
         assert "All 23 checks passed." in text
@@ -264,7 +329,10 @@ def test_unreachable_discovery_url_fails_its_line_with_the_reason(stack: Stack) 
     stack.lms.probe_answers = {}
     code, text = stack.run("run")
     assert code == 1
-    assert "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known" in text
+    assert (
+        "  ✗ MIT app discovery URL http://mitxonline.odl.local:8013/.well-known/openid-configuration reachable from 'lms': URLError: [Errno -2] Name or service not known"
+        in text
+    )
     assert "1 of 24 checks failed" in text
 
 
@@ -289,7 +357,10 @@ def test_containers_of_other_projects_are_never_used(stack: Stack) -> None:
     stack.client = FakeClient([stranger], honour_filters=False)  # even if a filter were ignored
     code, text = stack.run("run")
     assert code == 3
-    assert "timed out after 0s waiting for Open edX LMS answering http://openedx.odl.local:8000/heartbeat (service 'lms'); last error: no container for service 'lms'" in text
+    assert (
+        "timed out after 0s waiting for Open edX LMS answering http://openedx.odl.local:8000/heartbeat (service 'lms'); last error: no container for service 'lms'"
+        in text
+    )
     assert stranger.calls == []
 
 
@@ -361,8 +432,9 @@ def test_missing_plan_exits_2(tmp_path: Path) -> None:
     assert "plan file" in out.getvalue() and "not found" in out.getvalue()
 
 
-
-def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_apisix_stack_hands_keycloak_to_its_reconciler(
+    tmp_path: Path, dbs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from generator.bootstrap import keycloak
 
     stack = Stack(tmp_path, dbs, "mitxonline", apisix=True)
@@ -371,7 +443,10 @@ def test_apisix_stack_hands_keycloak_to_its_reconciler(tmp_path: Path, dbs: dict
     def fake_run(kc: dict, secrets: dict, *, timeout: float, exec_in: dict, log: Any) -> tuple[list[str], list[Any]]:
         seen.update(kc=kc, timeout=timeout, services=sorted(exec_in), log=log)
         log("Waiting for Keycloak: ...")
-        return ["client apisix: secret"], [keycloak.Check("Keycloak client apisix", True, "as planned"), keycloak.Check("APISIX pass-through route", False, "HTTP 502")]
+        return ["client apisix: secret"], [
+            keycloak.Check("Keycloak client apisix", True, "as planned"),
+            keycloak.Check("APISIX pass-through route", False, "HTTP 502"),
+        ]
 
     monkeypatch.setattr(keycloak, "run", fake_run)
     code, text = stack.run("run")

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from bootstrap_helpers import stack_plan
+
 from generator.bootstrap import inbox
 from generator.bootstrap.probes import Answer
 
@@ -37,8 +38,10 @@ def _message(ident: str, to: str, created: str) -> dict[str, Any]:
 
 def _facts(plan: Any, **errors: str) -> dict[str, Any]:
     mail = plan.data["mail"]
-    return {side: {"mail": {"to": mail[f"{side}_recipient"], "since": SINCE, **({"error": errors[side]} if side in errors else {})}}
-            for side in ("lms", "app")}
+    return {
+        side: {"mail": {"to": mail[f"{side}_recipient"], "since": SINCE, **({"error": errors[side]} if side in errors else {})}}
+        for side in ("lms", "app")
+    }
 
 
 class Clock:
@@ -57,10 +60,14 @@ def test_new_mail_of_each_side_passes_and_is_deleted_by_its_ids_only() -> None:
     mail = plan.data["mail"]
     # Go writes nanoseconds: nine fraction digits. An older mail to the same address and a mail
     # to another address stay.
-    fake = Mailpit([_message("new-lms", mail["lms_recipient"], "2026-12-03T12:00:01.123456789Z"),
-                    _message("new-app", mail["app_recipient"], "2026-12-03T12:00:02Z"),
-                    _message("old", mail["app_recipient"], "2026-12-03T11:00:00Z"),
-                    _message("other", "someone@else.test", "2026-12-03T12:00:03Z")])
+    fake = Mailpit(
+        [
+            _message("new-lms", mail["lms_recipient"], "2026-12-03T12:00:01.123456789Z"),
+            _message("new-app", mail["app_recipient"], "2026-12-03T12:00:02Z"),
+            _message("old", mail["app_recipient"], "2026-12-03T11:00:00Z"),
+            _message("other", "someone@else.test", "2026-12-03T12:00:03Z"),
+        ]
+    )
     checks = inbox.mail_checks(plan, _facts(plan), fake)
     assert [c.ok for c in checks] == [True, True], checks
     assert checks[0].label.startswith("Open edX's password-reset mail") and mail["url"] in checks[0].label
@@ -74,7 +81,9 @@ def test_mail_that_never_arrives_fails_after_the_bound_with_what_was_seen() -> N
     fake, clock = Mailpit([_message("old", mail["lms_recipient"], "2026-12-03T11:00:00Z")]), Clock()
     checks = inbox.mail_checks(plan, _facts(plan), fake, clock=clock, sleep=clock.sleep)
     assert [c.ok for c in checks] == [False, False]
-    assert checks[0].reason == f"nothing after {mail['timeout']}s: 1 older message(s) to {mail['lms_recipient']}, none since {SINCE}"
+    assert (
+        checks[0].reason == f"nothing after {mail['timeout']}s: 1 older message(s) to {mail['lms_recipient']}, none since {SINCE}"
+    )
     assert clock.now >= 2 * mail["timeout"]
     assert fake.deleted == []
 
@@ -82,15 +91,23 @@ def test_mail_that_never_arrives_fails_after_the_bound_with_what_was_seen() -> N
 def test_send_errors_an_unreachable_inbox_and_a_refused_delete_are_each_one_reason() -> None:
     plan = stack_plan("xpro")
     clock = Clock()
-    checks = inbox.mail_checks(plan, _facts(plan, lms="SMTPConnectError: (111, 'refused')"), Mailpit(search_status=503),
-                               clock=clock, sleep=clock.sleep)
+    checks = inbox.mail_checks(
+        plan, _facts(plan, lms="SMTPConnectError: (111, 'refused')"), Mailpit(search_status=503), clock=clock, sleep=clock.sleep
+    )
     assert checks[0].reason == "sending failed: SMTPConnectError: (111, 'refused')"
     assert checks[1].reason.endswith(f"{plan.data['mail']['url']}/api/v1/search answered HTTP 503")
     mail = plan.data["mail"]
-    fake = Mailpit([_message("a", mail["lms_recipient"], "2026-12-03T12:00:01Z"), _message("b", mail["app_recipient"], "2026-12-03T12:00:01Z")],
-                   delete_status=500)
+    fake = Mailpit(
+        [
+            _message("a", mail["lms_recipient"], "2026-12-03T12:00:01Z"),
+            _message("b", mail["app_recipient"], "2026-12-03T12:00:01Z"),
+        ],
+        delete_status=500,
+    )
     checks = inbox.mail_checks(plan, _facts(plan), fake)
     assert checks[0].reason == f"arrived, but DELETE {mail['url']}/api/v1/messages answered HTTP 500"
     facts = {"lms": {"mail": None}, "app": {}}
     assert [c.reason for c in inbox.mail_checks(plan, facts, fake)] == [
-        "the lms side sent none (its script has no mail step)", "the app side sent none (its script has no mail step)"]
+        "the lms side sent none (its script has no mail step)",
+        "the app side sent none (its script has no mail step)",
+    ]

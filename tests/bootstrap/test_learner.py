@@ -12,16 +12,18 @@ the checklist's step-7 lines read what the runs made.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-
 from bootstrap_helpers import DjangoSide, learner_lms, stack_plan
 from fake_lms import FakeLMS
+
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.probes import get
 from generator.bootstrap.verify import learner_checks, record_checks
+
 
 def _label(plan: planmod.Plan) -> str:
     return f"app learner testlearner (Open edX sync by {plan.data['app']['learner']['api']})"
@@ -59,7 +61,9 @@ def _failed(plan: planmod.Plan, result: dict[str, Any]) -> list:
 
 
 @pytest.mark.parametrize("kind", ["mitxonline", "xpro"])
-def test_the_learner_is_made_by_the_apps_code_then_a_rerun_changes_nothing(dbs: dict[str, Path], tmp_path: Path, kind: str) -> None:
+def test_the_learner_is_made_by_the_apps_code_then_a_rerun_changes_nothing(
+    dbs: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
     side = _side(kind, dbs, tmp_path)
     with learner_lms(stack_plan(kind), side) as (fake, plan):
         first = _run(side, plan)
@@ -78,8 +82,14 @@ def test_the_learner_is_made_by_the_apps_code_then_a_rerun_changes_nothing(dbs: 
 
 
 HALF_MADE = {
-    "open edx user not synced": ("from openedx.models import OpenEdxUser; OpenEdxUser.objects.update(has_been_synced=False)", ["open edx user"]),
-    "api auth missing": ("from openedx.models import OpenEdxApiAuth; OpenEdxApiAuth.objects.all().delete()", ["api auth missing"]),
+    "open edx user not synced": (
+        "from openedx.models import OpenEdxUser; OpenEdxUser.objects.update(has_been_synced=False)",
+        ["open edx user"],
+    ),
+    "api auth missing": (
+        "from openedx.models import OpenEdxApiAuth; OpenEdxApiAuth.objects.all().delete()",
+        ["api auth missing"],
+    ),
     "api auth expired": (
         "from datetime import timedelta; from django.utils import timezone; from openedx.models import OpenEdxApiAuth; "
         "OpenEdxApiAuth.objects.update(access_token_expires_on=timezone.now() - timedelta(hours=1))",
@@ -89,7 +99,10 @@ HALF_MADE = {
         "from openedx.models import OpenEdxApiAuth; OpenEdxApiAuth.objects.update(access_token=None, refresh_token='')",
         ["api auth empty"],
     ),
-    "password changed": ("from users.models import User; u = User.objects.get(username='testlearner'); u.set_password('x'); u.save()", ["password"]),
+    "password changed": (
+        "from users.models import User; u = User.objects.get(username='testlearner'); u.set_password('x'); u.save()",
+        ["password"],
+    ),
 }
 
 
@@ -136,7 +149,9 @@ print("ROW=" + json.dumps(list(OpenEdxUser.objects.filter(user__username="testle
 
 
 @pytest.mark.parametrize("state", sorted(ROW_GONE), ids=sorted(ROW_GONE))
-def test_an_open_edx_row_gone_from_the_app_is_repaired_in_one_run(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan], state: str) -> None:
+def test_an_open_edx_row_gone_from_the_app_is_repaired_in_one_run(
+    app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan], state: str
+) -> None:
     """The LMS still has the learner: the row is made by the app's reconcile_edx_username and
     recorded as synced, with no second registration (which the LMS would answer with 409)."""
     fake, plan = wired
@@ -149,7 +164,8 @@ def test_an_open_edx_row_gone_from_the_app_is_repaired_in_one_run(app: DjangoSid
     assert _failed(plan, repaired) == []
     assert not [c for c in fake.calls if c.startswith("POST /user_api")]
     assert _marker(app.shell(ROW), "ROW") == [
-        {"edx_username": "testlearner", "has_been_synced": True, "has_sync_error": False, "sync_error_data": None}]
+        {"edx_username": "testlearner", "has_been_synced": True, "has_sync_error": False, "sync_error_data": None}
+    ]
     assert _learner_step(_run(app, plan), plan)["result"] == "unchanged"
 
 
@@ -207,7 +223,9 @@ def test_a_learner_registered_in_the_lms_but_gone_from_the_app_is_made_again_and
     assert _learner_step(_run(app, plan), plan)["result"] == "unchanged"
 
 
-def test_an_app_without_the_function_gets_one_cross_naming_it_and_the_image(app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]) -> None:
+def test_an_app_without_the_function_gets_one_cross_naming_it_and_the_image(
+    app: DjangoSide, wired: tuple[FakeLMS, planmod.Plan]
+) -> None:
     # xPro's module path: the app stand-in run as MITx Online does not install courseware.
     _, plan = wired
     plan.data["app"]["learner"]["api"] = "courseware.api"
@@ -249,7 +267,7 @@ print("LINKS=" + json.dumps(list(UserSocialAuth.objects.values_list("user__usern
 
 def _marker(output: str, name: str) -> Any:
     line = [ln for ln in output.splitlines() if ln.startswith(name + "=")][-1]
-    return json.loads(line[len(name) + 1:])
+    return json.loads(line[len(name) + 1 :])
 
 
 def test_lms_relinks_a_registered_learner_whose_social_link_is_gone(lms: DjangoSide) -> None:
@@ -299,7 +317,7 @@ OAuth2ProviderConfig(backend_name="ol-oauth2", site=Site.objects.create(domain="
 
 def _listed(lms: DjangoSide) -> dict[str, Any]:
     line = [ln for ln in lms.shell(LIST_PROVIDERS).splitlines() if ln.startswith("LISTED=")][-1]
-    return json.loads(line[len("LISTED="):])
+    return json.loads(line[len("LISTED=") :])
 
 
 def test_lms_clears_every_provider_cache_key_the_registry_reads_after_commit(lms: DjangoSide) -> None:
@@ -318,7 +336,9 @@ def test_lms_clears_every_provider_cache_key_the_registry_reads_after_commit(lms
 def test_lms_clears_the_cached_current_row_after_commit(lms: DjangoSide) -> None:
     plan = stack_plan("mitxonline")
     lms.run(planmod.lms_data(plan, "run"))
-    site_id = lms.shell("from django.contrib.sites.models import Site; print('SITE=%d' % Site.objects.get(domain='openedx.odl.local:8000').pk)")
+    site_id = lms.shell(
+        "from django.contrib.sites.models import Site; print('SITE=%d' % Site.objects.get(domain='openedx.odl.local:8000').pk)"
+    )
     key = "configuration/OAuth2ProviderConfig/current/{},ol-oauth2".format(site_id.split("SITE=")[1].split()[0])
     lms.shell(
         "from django.core.cache import cache\n"

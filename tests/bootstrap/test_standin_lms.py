@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from bootstrap_helpers import HERE, VENVS
 from http_fakes import QuietHandler
 
@@ -253,12 +253,17 @@ print("RESULT=" + json.dumps(out))
 
 def _standin_env(tmp_path: Path, app_url: str) -> dict[str, str]:
     config = tmp_path / "lms.env.yml"
-    config.write_text(json.dumps({
-        "SECRET_KEY": "test-only", "LMS_BASE": "testserver",
-        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "lms.sqlite3")}},
-        # As the stack's Tutor patch (generator/templates/tutor-patches/openedx-lms-common-settings).
-        "FEATURES": {"ENABLE_THIRD_PARTY_AUTH": True, "SKIP_EMAIL_VALIDATION": True, "ENABLE_UNICODE_USERNAME": True},
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "SECRET_KEY": "test-only",
+                "LMS_BASE": "testserver",
+                "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "lms.sqlite3")}},
+                # As the stack's Tutor patch (generator/templates/tutor-patches/openedx-lms-common-settings).
+                "FEATURES": {"ENABLE_THIRD_PARTY_AUTH": True, "SKIP_EMAIL_VALIDATION": True, "ENABLE_UNICODE_USERNAME": True},
+            }
+        )
+    )
     return {
         "PATH": f"{VENVS['lms'] / 'bin'}:/usr/bin:/bin",
         "PYTHONPATH": ":".join(str(p) for p in (EDX_PLATFORM, STANDINS, HERE / "projects" / "lms-standin")),
@@ -279,8 +284,10 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     out = _run(SCRIPT, tmp_path, _standin_env(tmp_path, fake_app))
 
     # register.py _link_user_to_third_party_provider: the backend fetched the app's user with the token.
-    assert out["bad_token"] == [400, {"access_token": [{"user_message": "The provided access_token is not valid."}],
-                                      "error_code": "tpa-invalid-access-token"}]
+    assert out["bad_token"] == [
+        400,
+        {"access_token": [{"user_message": "The provided access_token is not valid."}], "error_code": "tpa-invalid-access-token"},
+    ]
     assert out["users_after_bad_token"] == 0, "account creation and the link are one transaction"
     assert out["no_token"][0] == 400 and out["no_token"][1]["error_code"] == "tpa-missing-access-token"
     assert out["registered"][0] == 200 and out["registered"][1]["success"] is True
@@ -289,18 +296,30 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["links"] == [["testlearner", "ol-oauth2", "testlearner"]]  # uid = the app's username (ID_KEY)
     assert out["again"][0] == 409 and out["again"][1]["error_code"] == "duplicate-email-username"
     # RegistrationView.post: authenticated_user, and user_authn/cookies.py set_logged_in_cookies' four cookies.
-    assert out["registered"][1]["authenticated_user"] == {"username": "testlearner", "full_name": "Test Learner",
-                                                          "user_id": out["registered"][1]["authenticated_user"]["user_id"]}
-    assert {"edxloggedin", "edx-user-info", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= set(out["registered_cookies"])
-    assert out["cookie_jwt"] == {"preferred_username": "testlearner", "email": "testlearner@xpro.odl.local",
-                                 "iss": "http://testserver/oauth2", "scopes": ["user_id", "email", "profile"], "administrator": False}
+    assert out["registered"][1]["authenticated_user"] == {
+        "username": "testlearner",
+        "full_name": "Test Learner",
+        "user_id": out["registered"][1]["authenticated_user"]["user_id"],
+    }
+    assert {"edxloggedin", "edx-user-info", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= set(
+        out["registered_cookies"]
+    )
+    assert out["cookie_jwt"] == {
+        "preferred_username": "testlearner",
+        "email": "testlearner@xpro.odl.local",
+        "iss": "http://testserver/oauth2",
+        "scopes": ["user_id", "email", "profile"],
+        "administrator": False,
+    }
     assert out["cookie_signature_httponly"]
     assert out["no_terms_default"][0] == 400 and "terms_of_service" in out["no_terms_default"][1]
     assert out["no_terms_hidden"][0] == 200, out["no_terms_hidden"]
 
     # openedx/core/lib/api/authentication.py BearerAuthentication.
-    assert out["worker_me_without_application"] == [401, {"error_code": "user_is_disabled",
-                                                          "developer_message": "User disabled by admin: worker"}]
+    assert out["worker_me_without_application"] == [
+        401,
+        {"error_code": "user_is_disabled", "developer_message": "User disabled by admin: worker"},
+    ]
     assert out["worker_me_owning_application"] == [200, {"username": "worker"}]
     assert out["learner_me"] == [200, {"username": "testlearner"}]
     assert out["expired_me"][0] == 401 and out["expired_me"][1]["error_code"] == "token_expired"
@@ -308,9 +327,16 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
 
     # mobile_api/users/views.py my_user_info -> UserDetail: what the apps' _edx_user_exists reads.
     assert out["my_user_info"] == [302, "/api/mobile/v0.5/users/testlearner"]
-    assert out["my_user_info_followed"] == [200, {
-        "id": out["worker_account"][1]["id"], "username": "testlearner", "email": "testlearner@xpro.odl.local", "name": "Test Learner",
-        "course_enrollments": "http://testserver/api/mobile/v0.5/users/testlearner/course_enrollments/"}]
+    assert out["my_user_info_followed"] == [
+        200,
+        {
+            "id": out["worker_account"][1]["id"],
+            "username": "testlearner",
+            "email": "testlearner@xpro.odl.local",
+            "name": "Test Learner",
+            "course_enrollments": "http://testserver/api/mobile/v0.5/users/testlearner/course_enrollments/",
+        },
+    ]
     assert out["my_user_info_last_login"], "my_user_info sends user_logged_in (update_last_login)"
     assert out["my_user_info_expired"] == 401 and out["my_user_info_anonymous"] == 401
     assert out["user_detail_of_another"] == 404 and out["user_detail_by_staff"] == 403  # IsUserInUrl
@@ -338,8 +364,9 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["new_finished"][:2] == [302, "/dashboard"] and "newperson" in out["new_finished"][2]
     assert out["links_after"] == [["newperson", "newperson"], ["testlearner", "testlearner"]]
     # set_id_verification_status (enable_sso_id_verification): one approved SSOVerification per user and provider.
-    assert out["sso_verifications"] == [[name, "approved", "third_party_auth.models.OAuth2ProviderConfig", "ol-oauth2"]
-                                        for name in ("newperson", "testlearner")]
+    assert out["sso_verifications"] == [
+        [name, "approved", "third_party_auth.models.OAuth2ProviderConfig", "ol-oauth2"] for name in ("newperson", "testlearner")
+    ]
     # The rest of edX's pipeline (third_party_auth/pipeline.py, utils.py).
     assert out["cookie_pass"][:2] == [302, "/auth/complete/ol-oauth2/"]
     assert {"edxloggedin", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= set(out["cookie_pass"][2])
@@ -351,7 +378,7 @@ def test_standin_lms_registers_links_authenticates_and_answers_like_edx(fake_app
     assert out["course_anonymous"] == 404 and out["course_bad_token"] == 401
 
 
-COURSE_SCRIPT = r'''
+COURSE_SCRIPT = r"""
 import json, os, sys
 from datetime import timedelta
 import django
@@ -397,7 +424,7 @@ out["own"] = call("get", "/api/enrollment/v1/enrollment", "testlearner")
 out["courses"] = call("get", f"/api/courses/v1/courses/?course_keys={quote(key)}&username=worker&page=1&page_size=100", "worker")
 out["courses_for_other"] = call("get", "/api/courses/v1/courses/?username=worker", "testlearner")
 print("RESULT=" + json.dumps(out))
-'''
+"""
 
 
 def course_env(tmp_path: Path, app_url: str) -> tuple[dict[str, str], dict[str, Any]]:
@@ -417,23 +444,29 @@ def test_standin_lms_enrollment_and_course_list_answer_like_edx(tmp_path: Path, 
     env, facts = course_env(tmp_path, "http://app.invalid")
     out = _run(COURSE_SCRIPT, tmp_path, env)
     key = facts["key"]
-    assert out["pro"] == [400, {"message": f"The [no-id-professional] course mode is expired or otherwise unavailable for course run [{key}]."}]
+    assert out["pro"] == [
+        400,
+        {"message": f"The [no-id-professional] course mode is expired or otherwise unavailable for course run [{key}]."},
+    ]
     assert out["audit"][0] == 200 and out["audit"][1]["user"] == "testlearner" and out["audit"][1]["is_active"] is True
     assert out["audit"][1]["mode"] == "audit" and out["audit"][1]["course_details"]["course_id"] == key
     assert out["again"][0] == 200  # an existing enrollment is updated, not duplicated
     assert out["unknown_course"] == [400, {"message": "No course 'course-v1:No+Such+Course' found for enrollment"}]
     assert out["unknown_user"] == [406, {"message": "The user nobody does not exist."}]
     assert out["learner_for_worker"][0] == 404, "only staff enroll another user"
-    assert [(r["user"], r["course_id"], r["mode"], r["is_active"]) for r in out["list"][1]["results"]] == [("testlearner", key, "audit", True)]
+    assert [(r["user"], r["course_id"], r["mode"], r["is_active"]) for r in out["list"][1]["results"]] == [
+        ("testlearner", key, "audit", True)
+    ]
     assert out["list_as_learner"][0] == 403
     assert [e["course_details"]["course_id"] for e in out["own"][1]] == [key]
     assert out["courses"][0] == 200 and [(c["id"], c["name"], c["start"], c["pacing"]) for c in out["courses"][1]["results"]] == [
-        (key, facts["display_name"], facts["start"], "self")]
+        (key, facts["display_name"], facts["start"], "self")
+    ]
     assert out["courses"][1]["pagination"]["next"] is None
     assert out["courses_for_other"][0] == 403
 
 
-RATELIMIT_SCRIPT = r'''
+RATELIMIT_SCRIPT = r"""
 import json
 import django
 django.setup()
@@ -450,7 +483,7 @@ out["limited"] = [r.status_code, r.json()]
 out["limited_user"] = User.objects.filter(username="limited").exists()
 out["other_ip"] = Client(REMOTE_ADDR="172.30.0.6").post("/user_api/v1/account/registration/", form).status_code
 print("RESULT=" + json.dumps(out))
-'''
+"""
 
 
 def test_standin_lms_rate_limits_registration_per_client_ip(tmp_path: Path, venvs: Any) -> None:
@@ -464,7 +497,7 @@ def test_standin_lms_rate_limits_registration_per_client_ip(tmp_path: Path, venv
     assert out["other_ip"] == 200
 
 
-STALE_SCRIPT = r'''
+STALE_SCRIPT = r"""
 import json, re
 import django
 django.setup()
@@ -482,7 +515,7 @@ out["after_save"] = listed()
 cache.delete(OAuth2ProviderConfig.key_values_cache_key_name("backend_name"))  # what the bootstrap deletes after its commit
 out["after_clear"] = listed()
 print("RESULT=" + json.dumps(out))
-'''
+"""
 
 
 def test_standin_lms_login_page_keeps_a_stale_provider_list_until_its_key_is_cleared(tmp_path: Path, venvs: Any) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from test_standin_lms import _run, course_env, fake_app  # noqa: F401 (fake_app is a fixture)
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, os
 import django
 django.setup()
@@ -96,7 +96,7 @@ out["mfe_config"] = answer(Client().get("/api/mfe_config/v1", {"mfe": "learner-d
 r = browser.get("/logout")
 out["logout_cookies"] = {name: r.cookies[name].value for name in cookies if name in r.cookies}
 print("RESULT=" + json.dumps(out))
-'''
+"""
 
 
 def _payload(header_and_payload: str) -> dict[str, Any]:
@@ -104,7 +104,11 @@ def _payload(header_and_payload: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_edx(fake_app: str, tmp_path: Path, venvs: Any) -> None:  # noqa: F811
+def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_edx(
+    fake_app: str,  # noqa: F811  (the fixture, imported above)
+    tmp_path: Path,
+    venvs: Any,
+) -> None:
     env, facts = course_env(tmp_path, fake_app)
     out = _run(SCRIPT, tmp_path, env)
     key = facts["key"]
@@ -131,14 +135,21 @@ def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_e
     assert out["dashboard_with_flag"][:2] == [302, "http://apps.testserver/learner-dashboard/"]
 
     # The pipeline's set_logged_in_cookies: one hop back to the complete URL, then the dashboard (-> the MFE).
-    assert out["login_hops"] == [[302, "/auth/complete/ol-oauth2/"], [302, "/dashboard"],
-                                 [302, "http://apps.testserver/learner-dashboard/"]], out["login_hops"]
+    assert out["login_hops"] == [
+        [302, "/auth/complete/ol-oauth2/"],
+        [302, "/dashboard"],
+        [302, "http://apps.testserver/learner-dashboard/"],
+    ], out["login_hops"]
     cookies = out["cookies"]
     assert {"edxloggedin", "edx-user-info", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= set(cookies)
     assert cookies["edx-jwt-cookie-signature"]["httponly"] and not cookies["edx-jwt-cookie-header-payload"]["httponly"]
     claims = _payload(cookies["edx-jwt-cookie-header-payload"]["value"])
     assert claims["preferred_username"] == "testlearner" and claims["name"] == "Test Learner"
-    assert claims["iss"] == "http://testserver/oauth2" and claims["aud"] == "openedx" and claims["scopes"] == ["user_id", "email", "profile"]
+    assert (
+        claims["iss"] == "http://testserver/oauth2"
+        and claims["aud"] == "openedx"
+        and claims["scopes"] == ["user_id", "email", "profile"]
+    )
 
     # InitializeView authenticated by the two JWT cookies alone (USE-JWT-COOKIE), as the MFE calls it.
     status, _, body = out["init_jwt"]
@@ -157,5 +168,6 @@ def test_standin_lms_sends_the_learner_to_the_mfes_and_answers_their_apis_like_e
     assert "access-control-allow-origin" not in {k.lower() for k in out["preflight_elsewhere"]}
     # LogoutView deletes the login cookies (delete_logged_in_cookies).
     assert {"edxloggedin", "edx-user-info", "edx-jwt-cookie-header-payload", "edx-jwt-cookie-signature"} <= {
-        name for name, value in out["logout_cookies"].items() if value == ""}, out["logout_cookies"]
+        name for name, value in out["logout_cookies"].items() if value == ""
+    }, out["logout_cookies"]
     assert out["mfe_config"][0] == 200 and out["mfe_config"][2]["LMS_BASE_URL"] == "http://testserver"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
-
 from bootstrap_helpers import stack_plan
 from fakedocker import FakeClient, FakeContainer
+
 from generator.bootstrap import plan as planmod
 from generator.bootstrap.engine import Engine, EngineError
 from generator.bootstrap.probes import Answer, probe_from
@@ -42,7 +42,10 @@ def test_wait_announces_once_backs_off_and_reports_the_wait() -> None:
     waited = wait_for(dep, said.append, clock, clock.sleep)
     assert clock.sleeps == [1, 2, 4, 8, 15, 15]  # doubling, capped
     assert waited == 45
-    assert said == ["waiting for LMS answering /heartbeat (service 'lms', up to 10m): HTTP 502", "ready after 45s: LMS answering /heartbeat"]
+    assert said == [
+        "waiting for LMS answering /heartbeat (service 'lms', up to 10m): HTTP 502",
+        "ready after 45s: LMS answering /heartbeat",
+    ]
 
 
 def test_wait_timeout_names_service_and_last_error_and_never_oversleeps() -> None:
@@ -85,7 +88,10 @@ def test_side_data_resolves_secrets_and_puts_the_lms_site_first() -> None:
     assert data["provider"]["key"] == plan.secret("app_client_id") == planmod.app_data(plan, "run")["oauth_app"]["client_id"]
     assert data["oauth_app"]["client_secret"] == plan.secret("openedx_client_secret")
     assert planmod.app_data(plan, "verify")["superuser"] == {
-        "username": "admin", "email": "admin@mitxonline.odl.local", "name": "Admin User", "password": plan.secret("app_superuser_password"),
+        "username": "admin",
+        "email": "admin@mitxonline.odl.local",
+        "name": "Admin User",
+        "password": plan.secret("app_superuser_password"),
     }
 
 
@@ -109,7 +115,9 @@ def test_engine_only_returns_running_containers_of_its_project_and_service() -> 
     client = FakeClient([*others, stopped, mine], honour_filters=False)
     engine = Engine(client, "p")
     assert engine.container("lms") is mine
-    assert client.containers.list_calls[0]["filters"] == {"label": ["com.docker.compose.project=p", "com.docker.compose.service=lms"]}
+    assert client.containers.list_calls[0]["filters"] == {
+        "label": ["com.docker.compose.project=p", "com.docker.compose.service=lms"]
+    }
     assert engine.container("app-web") is None
     with pytest.raises(EngineError, match="no container for service 'app-web' in compose project 'p'"):
         engine.exec("app-web", ["true"])
@@ -134,7 +142,11 @@ def test_probe_passes_the_url_as_argv_and_reads_the_status() -> None:
 def test_token_check_wants_the_service_worker() -> None:
     plan = stack_plan("xpro")
     check = token_check(plan, lambda url, headers=None: Answer(200, body=b'{"username": "edx"}'))
-    assert check == Check("Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me", False, "answered for user 'edx', want 'mitserviceworker'")
+    assert check == Check(
+        "Service-worker token accepted by http://openedx.odl.local:8000/api/user/v1/me",
+        False,
+        "answered for user 'edx', want 'mitserviceworker'",
+    )
     assert not token_check(plan, lambda url, headers=None: Answer(None, error="URLError: refused")).ok
 
 
@@ -157,7 +169,10 @@ def test_copied_package_runs_on_its_own(tmp_path: Path) -> None:
     context = _copy_as_stack_package(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-m", "odl_bootstrap", "verify", "--plan", str(tmp_path / "missing.json"), "--stack", str(tmp_path)],
-        cwd=context, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"},
+        cwd=context,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 2, proc.stderr
     assert "plan file" in proc.stdout and "not found" in proc.stdout
@@ -168,15 +183,20 @@ def test_copied_package_runs_on_its_own(tmp_path: Path) -> None:
 
 def _entrypoint(python_image: str = "docker.io/python:3.12-slim") -> tuple[str, list[str]]:
     # The names of the stack's one template context (generator/context.py) that the Dockerfile reads.
-    text = jinja2.Template((BOOTSTRAP_SRC / "Dockerfile.j2").read_text()).render(images={"python": python_image}, packages={"docker": "7.1.0"})
+    text = jinja2.Template((BOOTSTRAP_SRC / "Dockerfile.j2").read_text()).render(
+        images={"python": python_image}, packages={"docker": "7.1.0"}
+    )
     line = next(ln for ln in text.splitlines() if ln.startswith("ENTRYPOINT "))
-    return text, json.loads(line[len("ENTRYPOINT "):])
+    return text, json.loads(line[len("ENTRYPOINT ") :])
 
 
 @pytest.mark.parametrize(
     "args, executed",
     [
-        (["python", "-m", "odl_bootstrap", "run", "--plan", "/stack/plan.json"], "python -m odl_bootstrap run --plan /stack/plan.json"),
+        (
+            ["python", "-m", "odl_bootstrap", "run", "--plan", "/stack/plan.json"],
+            "python -m odl_bootstrap run --plan /stack/plan.json",
+        ),
         (["verify"], "python -m odl_bootstrap verify"),
         (["run"], "python -m odl_bootstrap run"),
     ],
@@ -184,7 +204,7 @@ def _entrypoint(python_image: str = "docker.io/python:3.12-slim") -> tuple[str, 
 )
 def test_dockerfile_entrypoint_accepts_full_command_or_subcommand(tmp_path: Path, args: list[str], executed: str) -> None:
     text, entry = _entrypoint()
-    assert text.startswith("FROM docker.io/python:3.12-slim\n") and "python3 -m venv" in text and 'docker==7.1.0' in text
+    assert text.startswith("FROM docker.io/python:3.12-slim\n") and "python3 -m venv" in text and "docker==7.1.0" in text
     # Run the entrypoint's shell script with a `python` that only echoes its argv.
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
@@ -205,7 +225,8 @@ def test_the_result_prefix_copied_into_the_side_scripts_is_the_one_sides_parses(
     copied = [
         node.value.value
         for node in tree.body
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["RESULT_PREFIX"]
+        if isinstance(node, ast.Assign)
+        and [getattr(t, "id", None) for t in node.targets] == ["RESULT_PREFIX"]
         and isinstance(node.value, ast.Constant)
     ]
     assert copied == [sides.RESULT_PREFIX] == ["ODL_BOOTSTRAP_RESULT="]
@@ -224,5 +245,11 @@ def test_the_app_user_is_made_by_the_apps_user_manager_in_one_call() -> None:
     assert isinstance(create.func.value, ast.Attribute) and create.func.value.attr == "objects"
     assert [k.arg for k in create.keywords] == ["name"]
     assert not [c for c in calls if c.func.attr == "save"], "the user is saved again after the app's create_user"
-    flags = {t.attr for node in ast.walk(function) if isinstance(node, ast.Assign) for t in ast.walk(node) if isinstance(t, ast.Attribute)}
+    flags = {
+        t.attr
+        for node in ast.walk(function)
+        if isinstance(node, ast.Assign)
+        for t in ast.walk(node)
+        if isinstance(t, ast.Attribute)
+    }
     assert not flags & {"is_staff", "is_superuser", "name"}

@@ -26,9 +26,18 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = ROOT / ".cache/engine/browser"
 # What this machine's headless Chromium needs (root, no GPU, no network beyond loopback).
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-proxy-server", "--window-size=1280,900")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+    "--window-size=1280,900",
+)
 
 
 def resolver_rules(hostnames: list[str]) -> str:
@@ -90,7 +99,10 @@ class Browser:
             "for (const [name, value] of Object.entries(arguments[1])) {"
             " const box = document.createElement('input'); box.type = 'hidden'; box.name = name; box.value = value;"
             " form.appendChild(box); }"
-            "document.body.appendChild(form); form.submit();", action, fields)
+            "document.body.appendChild(form); form.submit();",
+            action,
+            fields,
+        )
         self.wait_until(lambda: not _attached(old), "the form's next page")
         return self.text
 
@@ -155,8 +167,7 @@ class Browser:
             hops, where, text = self.navigations(), self.url, self.text
         except Exception as exc:  # the browser itself may be what failed
             return f"(browser unreadable: {exc})\nhops so far:\n" + "\n".join(self.hops)
-        return ("hops (status, URL):\n  " + "\n  ".join(hops or ["(none)"])
-                + f"\npage: {where}\nvisible text:\n{text[:3000]}")
+        return "hops (status, URL):\n  " + "\n  ".join(hops or ["(none)"]) + f"\npage: {where}\nvisible text:\n{text[:3000]}"
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -174,7 +185,7 @@ def _attached(element: object) -> bool:
     from selenium.common.exceptions import StaleElementReferenceException
 
     try:
-        element.tag_name  # type: ignore[attr-defined]
+        _ = element.tag_name  # type: ignore[attr-defined]
         return True
     except StaleElementReferenceException:
         return False

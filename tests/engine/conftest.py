@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from harness import FAILED_STACKS, FIGURES, IMAGES_FILE, REAL, TIMES, Stack, run, started_stack
 
 
@@ -32,8 +31,9 @@ def engine() -> None:
 def remove_standin_derived_images() -> None:
     proc = run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", "odl-stack/*"])
     for ref in proc.stdout.split():
-        title = run(["docker", "image", "inspect", "--format",
-                     '{{index .Config.Labels "org.opencontainers.image.title"}}', ref]).stdout
+        title = run(
+            ["docker", "image", "inspect", "--format", '{{index .Config.Labels "org.opencontainers.image.title"}}', ref]
+        ).stdout
         if "stand-in" in title:
             run(["docker", "image", "rm", "-f", ref])
 

@@ -7,9 +7,9 @@ containers of the stack under test by the stack's own hostnames. Nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
-import contextlib
 import json
 import os
 import shutil
@@ -46,8 +46,9 @@ def record(label: str, seconds: float) -> None:
     log(f"{label}: {seconds:.0f}s")
 
 
-def run(cmd: list[str], *, cwd: Path | None = None, timeout: float = 600, input: str | None = None,
-        check: bool = False) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str], *, cwd: Path | None = None, timeout: float = 600, input: str | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(cmd, cwd=cwd, timeout=timeout, input=input, text=True, capture_output=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} -> exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -80,8 +81,9 @@ class Stack:
         return json.loads((self.path / "secrets/secrets.json").read_text())
 
     # ------------------------------------------------------------------ compose
-    def compose(self, *args: str, timeout: float = 600, input: str | None = None,
-                check: bool = False) -> subprocess.CompletedProcess[str]:
+    def compose(
+        self, *args: str, timeout: float = 600, input: str | None = None, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         return run(["docker", "compose", *args], cwd=self.path, timeout=timeout, input=input, check=check)
 
     def up(self) -> subprocess.CompletedProcess[str]:
@@ -108,8 +110,9 @@ class Stack:
             args += ["--tail", str(tail)]
         return self.compose(*args, service).stdout
 
-    def exec(self, service: str, *cmd: str, input: str | None = None, timeout: float = 120,
-             user: str | None = None) -> subprocess.CompletedProcess[str]:
+    def exec(
+        self, service: str, *cmd: str, input: str | None = None, timeout: float = 120, user: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         args = ["exec", "-T"] + (["--user", user] if user else []) + [service, *cmd]
         return self.compose(*args, input=input, timeout=timeout)
 
@@ -176,8 +179,11 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sample(self) -> int:
-        ids = [cid for p in self.projects for cid in
-               run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={p}"]).stdout.split()]
+        ids = [
+            cid
+            for p in self.projects
+            for cid in run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={p}"]).stdout.split()
+        ]
         if not ids:
             return 0
         usage = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids]).stdout
@@ -185,7 +191,7 @@ class PeakMemory:
         for line in usage.splitlines():
             amount = line.split("/", 1)[0].strip()
             number = amount.rstrip("BKMGTikb")
-            total += int(float(number or 0) * _UNITS.get(amount[len(number):], 1))
+            total += int(float(number or 0) * _UNITS.get(amount[len(number) :], 1))
         return total
 
     def _run(self) -> None:
@@ -214,7 +220,7 @@ def bootstrap_report(text: str) -> dict:
         stripped = line.strip()
         word = stripped.split(" ", 1)[0]
         if word in ("created", "updated", "unchanged"):
-            steps.append((word, stripped[len(word):].strip()))
+            steps.append((word, stripped[len(word) :].strip()))
         elif stripped.startswith(("✓", "✗")):
             checks.append((stripped[0], stripped[1:].strip()))
     return {"steps": steps, "checks": checks}
@@ -271,14 +277,20 @@ class LoopbackBrowser:
 
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.OpenerDirector()
-        for handler in (urllib.request.ProxyHandler({}), Handler(), NoRedirect(), urllib.request.HTTPErrorProcessor(),
-                        urllib.request.HTTPDefaultErrorHandler(),
-                        urllib.request.HTTPCookieProcessor(self.cookies)):
+        for handler in (
+            urllib.request.ProxyHandler({}),
+            Handler(),
+            NoRedirect(),
+            urllib.request.HTTPErrorProcessor(),
+            urllib.request.HTTPDefaultErrorHandler(),
+            urllib.request.HTTPCookieProcessor(self.cookies),
+        ):
             self.opener.add_handler(handler)
         self.hops: list[str] = []
 
-    def request(self, method: str, url: str, data: dict | None = None, headers: dict | None = None,
-                json_body: object = None) -> tuple[int, dict, bytes]:
+    def request(
+        self, method: str, url: str, data: dict | None = None, headers: dict | None = None, json_body: object = None
+    ) -> tuple[int, dict, bytes]:
         """One exchange: `data` goes as a form, `json_body` as JSON."""
         headers = dict(headers or {})
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -291,8 +303,7 @@ class LoopbackBrowser:
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers.items()), exc.read()
 
-    def follow(self, url: str, method: str = "GET", data: dict | None = None,
-               limit: int = 12) -> tuple[str, int, dict, bytes]:
+    def follow(self, url: str, method: str = "GET", data: dict | None = None, limit: int = 12) -> tuple[str, int, dict, bytes]:
         """Request and walk redirects; (final URL, status, headers, body)."""
         for _ in range(limit):
             status, headers, body = self.request(method, url, data)

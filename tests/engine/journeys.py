@@ -64,8 +64,10 @@ def learner_dashboard_shows(stack: Stack, b: Browser, username: str, enrolled: b
     course, lms_host = stack.plan["course"], stack.plan["openedx"]["url"].split("://", 1)[1].rsplit(":", 1)[0]
     put_back: list[dict] = []
     for attempt in ("with the LMS session", "with the JWT cookies alone"):
-        b.wait_until(lambda: b.driver.find_element("tag name", "body").get_attribute("data-loaded") == "true",
-                     f"the learner-dashboard page's calls ({attempt})")
+        b.wait_until(
+            lambda: b.driver.find_element("tag name", "body").get_attribute("data-loaded") == "true",
+            f"the learner-dashboard page's calls ({attempt})",
+        )
         text = b.text
         assert f"signed in as: {username} (" in text, (attempt, text)
         assert "/api/learner_home/init: HTTP 200" in text, (attempt, text)

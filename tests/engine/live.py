@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-
 from harness import IMAGES_FILE, ROOT, Stack, run
 
 CHECKOUTS = ROOT / "tests/standins/checkouts"
@@ -33,7 +32,7 @@ CHECKOUTS = ROOT / "tests/standins/checkouts"
 TASK_PACKAGE = {"xpro": "courseware", "mitxonline": "openedx"}
 VIEW_FILE = "mitapp_standin/views.py"
 VIEW_LINE = 'return JsonResponse({"status": "up", "standin": settings.STANDIN_APP})'
-PROBE_TASK = '''
+PROBE_TASK = """
 
 # odl-stack engine test: a task whose result the test edits to see the worker run new code.
 from celery import shared_task as _live_shared_task  # noqa: E402
@@ -42,7 +41,7 @@ from celery import shared_task as _live_shared_task  # noqa: E402
 @_live_shared_task
 def live_probe():
     return "task-0"
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -176,12 +175,24 @@ sys.exit(1)
 def wait_task(stack: Stack, edits: Edits, n: int, since: float, timeout: float = 120) -> float:
     from generator.profiles import APPS
 
-    proc = stack.exec("app-web", "python", "-c", _TASK_WAITER, APPS[edits.app].celery_app, edits.task_name, f"task-{n}",
-                      str(since), str(timeout), timeout=timeout + 60)
+    proc = stack.exec(
+        "app-web",
+        "python",
+        "-c",
+        _TASK_WAITER,
+        APPS[edits.app].celery_app,
+        edits.task_name,
+        f"task-{n}",
+        str(since),
+        str(timeout),
+        timeout=timeout + 60,
+    )
     out = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not out or not out[-1].startswith("OK "):
-        raise Timeout(f"Celery task {edits.task_name}: not 'task-{n}' {timeout:.0f}s after the edit; "
-                      f"last seen: {out[-1] if out else proc.stderr[-1500:]}")
+        raise Timeout(
+            f"Celery task {edits.task_name}: not 'task-{n}' {timeout:.0f}s after the edit; "
+            f"last seen: {out[-1] if out else proc.stderr[-1500:]}"
+        )
     return float(out[-1].split()[1])
 
 

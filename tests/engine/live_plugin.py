@@ -21,7 +21,7 @@ from harness import ROOT, Stack
 
 STANDIN_CHECKOUT = ROOT / "tests/standins/checkouts/ol_social_auth"
 BACKEND = Path("ol_social_auth/backends.py")
-SCOPE_LINE = re.compile(r'^    DEFAULT_SCOPE = \[.*\]$', re.MULTILINE)
+SCOPE_LINE = re.compile(r"^    DEFAULT_SCOPE = \[.*\]$", re.MULTILINE)
 POLL_SECONDS = 0.2
 BOUND_SECONDS = 90.0
 
@@ -77,5 +77,7 @@ def edit_until_served(stack: Stack, checkout: Path, marker: str) -> float:
         if marker in seen.split():
             return time.monotonic() - saved
         time.sleep(POLL_SECONDS)
-    raise AssertionError(f"the LMS did not serve the edit '{marker}' within {BOUND_SECONDS:.0f}s; last seen: scope={seen!r}\n"
-                         f"--- lms log\n{stack.logs('lms', tail=40)}")
+    raise AssertionError(
+        f"the LMS did not serve the edit '{marker}' within {BOUND_SECONDS:.0f}s; last seen: scope={seen!r}\n"
+        f"--- lms log\n{stack.logs('lms', tail=40)}"
+    )

@@ -19,6 +19,7 @@ backend, with only hostnames of the stack (aliases on its network):
      GET the pipeline's finish URL), and the resumed pipeline links and logs the user in;
   3. GET the LMS's /api/user/v1/me with the LMS session -> the app user's username.
 Prints one JSON line: {"ok": bool, "hops": [...], "app_user": {...}, "me": {...}, "error": "..."}."""
+
 import html
 import json
 import re
@@ -49,8 +50,13 @@ def login_admin():
     r = s.get(login, timeout=30)
     r.raise_for_status()
     token = s.cookies.get("csrftoken")
-    r = s.post(login, data={"username": cfg["username"], "password": cfg["password"], "csrfmiddlewaretoken": token,
-                            "next": "/admin/"}, headers={"Referer": login}, timeout=30, allow_redirects=False)
+    r = s.post(
+        login,
+        data={"username": cfg["username"], "password": cfg["password"], "csrfmiddlewaretoken": token, "next": "/admin/"},
+        headers={"Referer": login},
+        timeout=30,
+        allow_redirects=False,
+    )
     if r.status_code != 302:
         raise RuntimeError(f"app login failed: HTTP {r.status_code}")
     me = s.get(f"{cfg['app_url']}/api/users/me", timeout=30)
@@ -63,7 +69,9 @@ def login_gateway():
     if r.status_code != 200 or not form:
         raise RuntimeError(f"no Keycloak login form after {out['hops']}: HTTP {r.status_code} {r.text[:300]}")
     action = html.unescape(re.search(r'action="([^"]+)"', form.group(0)).group(1))
-    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))}
+    fields = {
+        html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))
+    }
     fields.update({"username": cfg["username"], "password": cfg["password"]})
     r = follow(urljoin(r.url, action), "POST", fields)
     if r.status_code != 200:
@@ -81,7 +89,9 @@ def register_like_the_page(r):
     if not form or 'data-auto-submit="true"' not in form.group(0):
         raise RuntimeError(f"/register has no self-submitting form: {r.text[:300]}")
     attr = lambda name: html.unescape(re.search(name + r'="([^"]*)"', form.group(0)).group(1))  # noqa: E731
-    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))}
+    fields = {
+        html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(1))
+    }
     reg = s.post(urljoin(r.url, attr("action")), data=fields, timeout=60, allow_redirects=False)
     parts = urlsplit(reg.url)
     out["hops"].append(f"{reg.status_code} {parts.scheme}://{parts.netloc}{parts.path} (POST)")

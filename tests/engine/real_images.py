@@ -30,9 +30,11 @@ def main() -> int:
         proc = subprocess.run(["docker", "pull", "--quiet", ref], capture_output=True, text=True, timeout=3600)
         if proc.returncode != 0:
             reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            print(f"REAL=1 needs an image registry: docker pull {ref} ({name}) failed: {reason}. "
-                  "Fix: run it where the registries answer, or name a mirror's images with ODL_E2E_REAL_IMAGES=FILE.",
-                  file=sys.stderr)
+            print(
+                f"REAL=1 needs an image registry: docker pull {ref} ({name}) failed: {reason}. "
+                "Fix: run it where the registries answer, or name a mirror's images with ODL_E2E_REAL_IMAGES=FILE.",
+                file=sys.stderr,
+            )
             return 2
         print(f"    pulled {ref}", flush=True)
     return 0

@@ -23,17 +23,18 @@ from pathlib import Path
 
 import journeys
 import pytest
-from browser import journey
-from harness import started_stack
-from harness import LoopbackBrowser, Stack, assert_all_green, run
 import test_engine_scenarios as scenarios
+from browser import journey
+from harness import LoopbackBrowser, Stack, assert_all_green, run, started_stack
 
 # The stack-wide scenarios, collected here against this module's `stack` (pytest runs a
 # module's tests in the order its names are bound: these first, the damaging one last).
 test_up_then_bootstrap_exits_0_with_all_checks_green = scenarios.test_up_then_bootstrap_exits_0_with_all_checks_green
 test_every_service_has_its_planned_ip = scenarios.test_every_service_has_its_planned_ip
 test_startup_order_follows_the_dependencies = scenarios.test_startup_order_follows_the_dependencies
-test_hostnames_resolve_inside_the_network_to_their_services = scenarios.test_hostnames_resolve_inside_the_network_to_their_services
+test_hostnames_resolve_inside_the_network_to_their_services = (
+    scenarios.test_hostnames_resolve_inside_the_network_to_their_services
+)
 test_lms_and_app_reach_each_other_by_hostname = scenarios.test_lms_and_app_reach_each_other_by_hostname
 test_published_ports_answer_on_loopback_only = scenarios.test_published_ports_answer_on_loopback_only
 test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside = (
@@ -94,9 +95,16 @@ def gateway_login(stack: Stack, b: LoopbackBrowser, username: str, password: str
 
 def admin_token(stack: Stack, b: LoopbackBrowser) -> str:
     kc = stack.plan["keycloak"]
-    status, _, body = b.request("POST", f"{kc['url']}/realms/master/protocol/openid-connect/token", {
-        "grant_type": "password", "client_id": "admin-cli", "username": kc["admin_username"],
-        "password": stack.secrets[kc["admin_password_secret"]]})
+    status, _, body = b.request(
+        "POST",
+        f"{kc['url']}/realms/master/protocol/openid-connect/token",
+        {
+            "grant_type": "password",
+            "client_id": "admin-cli",
+            "username": kc["admin_username"],
+            "password": stack.secrets[kc["admin_password_secret"]],
+        },
+    )
     assert status == 200, body
     return json.loads(body)["access_token"]
 
@@ -114,9 +122,13 @@ def test_keycloak_has_one_issuer_for_the_browser_and_the_network(stack: Stack) -
     assert status == 200, body
     assert json.loads(body)["issuer"] == kc["issuer"]
     for service in ("apisix", "lms", stack.plan["app"]["service"]):
-        proc = stack.exec(service, "python3", "-c",
-                          "import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1], timeout=20))['issuer'])",
-                          kc["discovery_url"])
+        proc = stack.exec(
+            service,
+            "python3",
+            "-c",
+            "import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1], timeout=20))['issuer'])",
+            kc["discovery_url"],
+        )
         assert proc.stdout.strip() == kc["issuer"], f"{service}: {proc.stdout} {proc.stderr[-500:]}"
 
 
@@ -197,16 +209,20 @@ def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: S
     username, _ = student(stack)
     plan = stack.plan
     # The app's own /api/users/me view (what ol-social-auth reads as the uid), called for that user.
-    app_code = ("import json\nfrom django.contrib.auth import get_user_model\n"
-                "from django.test import RequestFactory\nfrom django.urls import resolve\n"
-                f"u = get_user_model().objects.get(email={username!r})\n"
-                "request = RequestFactory().get('/api/users/me')\nrequest.user = u\n"
-                "print('UID=' + json.loads(resolve('/api/users/me').func(request).content)['username'])\n")
+    app_code = (
+        "import json\nfrom django.contrib.auth import get_user_model\n"
+        "from django.test import RequestFactory\nfrom django.urls import resolve\n"
+        f"u = get_user_model().objects.get(email={username!r})\n"
+        "request = RequestFactory().get('/api/users/me')\nrequest.user = u\n"
+        "print('UID=' + json.loads(resolve('/api/users/me').func(request).content)['username'])\n"
+    )
     proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell", input=app_code, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     uid = [ln for ln in proc.stdout.splitlines() if ln.startswith("UID=")][-1][4:]
-    lms_code = ("import json\nfrom social_django.models import UserSocialAuth\n"
-                f"print('LINKS=' + json.dumps(list(UserSocialAuth.objects.filter(uid={uid!r}).values_list('user__username', 'provider', 'uid'))))\n")
+    lms_code = (
+        "import json\nfrom social_django.models import UserSocialAuth\n"
+        f"print('LINKS=' + json.dumps(list(UserSocialAuth.objects.filter(uid={uid!r}).values_list('user__username', 'provider', 'uid'))))\n"
+    )
     proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=lms_code, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     links = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("LINKS=")][-1][6:])
@@ -214,8 +230,9 @@ def test_the_realm_students_first_gateway_login_ends_linked_in_open_edx(stack: S
 
 
 def test_forged_userinfo_is_ignored_on_the_direct_port_and_through_apisix(stack: Stack) -> None:
-    forged = base64.b64encode(json.dumps({"sub": "forged-sub", "preferred_username": "forged",
-                                          "email": "forged@example.invalid"}).encode()).decode()
+    forged = base64.b64encode(
+        json.dumps({"sub": "forged-sub", "preferred_username": "forged", "email": "forged@example.invalid"}).encode()
+    ).decode()
     config = json.loads(stack.compose("config", "--format", "json", check=True).stdout)["services"]["app-nginx"]
     app_port = int(config["ports"][0]["published"])  # the app's own port, beside APISIX's
     hostname = urllib.parse.urlsplit(stack.plan["app"]["url"]).hostname
@@ -224,9 +241,11 @@ def test_forged_userinfo_is_ignored_on_the_direct_port_and_through_apisix(stack:
     status, _, body = b.request("GET", f"http://{hostname}:{app_port}/dashboard", headers={"X-Userinfo": forged})
     assert status == 200 and json.loads(body)["username"] is None, body
     # from another container of the stack, straight to the app's nginx
-    code = ("import json,sys,urllib.request\n"
-            "r = urllib.request.Request(sys.argv[1], headers={'X-Userinfo': sys.argv[2]})\n"
-            "print(json.load(urllib.request.urlopen(r, timeout=20))['username'])\n")
+    code = (
+        "import json,sys,urllib.request\n"
+        "r = urllib.request.Request(sys.argv[1], headers={'X-Userinfo': sys.argv[2]})\n"
+        "print(json.load(urllib.request.urlopen(r, timeout=20))['username'])\n"
+    )
     proc = stack.exec("lms", "python3", "-c", code, f"http://app-nginx:{app_port}/dashboard", forged)
     assert proc.returncode == 0 and proc.stdout.strip() == "None", proc.stdout + proc.stderr[-500:]
     # through APISIX without a session: 3.17's openid-connect drops the client's X-Userinfo
@@ -234,8 +253,13 @@ def test_forged_userinfo_is_ignored_on_the_direct_port_and_through_apisix(stack:
     gateway = stack.plan["keycloak"]["gateway"]["url"]
     status, _, body = browser(stack).request("GET", f"{gateway}/dashboard", headers={"X-Userinfo": forged})
     assert status == 200 and json.loads(body)["username"] is None, body
-    users = stack.exec(stack.plan["app"]["service"], *stack.plan["app"]["manage"], "shell", "-c",
-                       "from users.models import User; print(User.objects.filter(global_id='forged-sub').count())")
+    users = stack.exec(
+        stack.plan["app"]["service"],
+        *stack.plan["app"]["manage"],
+        "shell",
+        "-c",
+        "from users.models import User; print(User.objects.filter(global_id='forged-sub').count())",
+    )
     assert users.stdout.strip().splitlines()[-1] == "0", users.stdout + users.stderr[-500:]
 
 
@@ -249,8 +273,9 @@ def test_keycloak_drift_is_reconciled_by_the_bootstrap(stack: Stack) -> None:
     assert status == 200, body
     client = json.loads(body)[0]
     client.update({"secret": "drifted-secret-0123456789", "redirectUris": ["http://elsewhere.invalid/*"]})
-    status, _, body = b.request("PUT", f"{kc['url']}/admin/realms/{kc['realm']}/clients/{client['id']}",
-                                json_body=client, headers=auth)
+    status, _, body = b.request(
+        "PUT", f"{kc['url']}/admin/realms/{kc['realm']}/clients/{client['id']}", json_body=client, headers=auth
+    )
     assert status in (200, 204), body
     # APISIX still holds the planned secret: its login now fails at Keycloak
     url, status, _, body = b.follow(kc["gateway"]["login_url"])
@@ -286,6 +311,8 @@ def test_keycloak_restart_keeps_the_realm_and_skips_the_import(stack: Stack) -> 
 
 
 test_rerun_bootstrap_reports_every_step_unchanged = scenarios.test_rerun_bootstrap_reports_every_step_unchanged
-test_bootstrap_killed_in_the_learner_step_then_rerun_converges = scenarios.test_bootstrap_killed_in_the_learner_step_then_rerun_converges
+test_bootstrap_killed_in_the_learner_step_then_rerun_converges = (
+    scenarios.test_bootstrap_killed_in_the_learner_step_then_rerun_converges
+)
 test_bootstrap_killed_mid_run_then_rerun_converges = scenarios.test_bootstrap_killed_mid_run_then_rerun_converges
 test_workers_stay_up = scenarios.test_workers_stay_up

@@ -19,8 +19,7 @@ from live_plugin import copy_checkout, edit_until_served, served_scope, set_scop
 
 CODE_SERVICES = ("lms", "cms", "lms-worker", "cms-worker")
 STEADY = 8  # answers in a row (the LMS runs 2 workers; each must serve the same code)
-WHERE = ("import importlib.metadata as m, ol_social_auth; "
-         "print(ol_social_auth.__file__, m.version('ol-social-auth'))")
+WHERE = "import importlib.metadata as m, ol_social_auth; print(ol_social_auth.__file__, m.version('ol-social-auth'))"
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +68,13 @@ def test_compose_watch_restarts_the_workers_on_an_edit(live: tuple[Stack, Path])
     stack, checkout = live
     workers = ("lms-worker", "cms-worker")
     before = {w: _started_at(stack, w) for w in workers}
-    watch = subprocess.Popen(["docker", "compose", "watch", "--no-up", *workers], cwd=stack.path,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    watch = subprocess.Popen(
+        ["docker", "compose", "watch", "--no-up", *workers],
+        cwd=stack.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(watch.stdout.readline, "")), daemon=True).start()  # type: ignore[union-attr]
     try:
@@ -92,4 +96,9 @@ def test_compose_watch_restarts_the_workers_on_an_edit(live: tuple[Stack, Path])
         watch.wait(timeout=30)
     for w in workers:
         proc = stack.exec(w, "python", "-c", WHERE)
-        assert proc.returncode == 0 and "/mnt/ol_social_auth/" in proc.stdout, (w, proc.stdout, proc.stderr, "".join(lines)[-2000:])
+        assert proc.returncode == 0 and "/mnt/ol_social_auth/" in proc.stdout, (
+            w,
+            proc.stdout,
+            proc.stderr,
+            "".join(lines)[-2000:],
+        )

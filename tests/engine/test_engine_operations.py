@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from harness import PROJECT_PREFIX, PYTHON, ROOT, Stack, generate, record, run
+from helpers import check_reset_keeps_data
 
 from generator import stackdir
-from helpers import check_reset_keeps_data
 
 
 @pytest.fixture(scope="module")

@@ -72,8 +72,19 @@ def test_app_init_needs_the_ownership_step_and_the_app_runs_as_its_user(fresh_st
     uid = str(APPS[stack.plan["app_name"]].image_uid)
 
     # Without the one-shot (--no-deps): the volume is new, so root's, and collectstatic fails.
-    modes = stack.compose("run", "--rm", "--no-deps", "--entrypoint", "stat", "app-init",
-                          "-c", "%u %a %n", "/src/staticfiles", "/var/media", check=True).stdout.split("\n")
+    modes = stack.compose(
+        "run",
+        "--rm",
+        "--no-deps",
+        "--entrypoint",
+        "stat",
+        "app-init",
+        "-c",
+        "%u %a %n",
+        "/src/staticfiles",
+        "/var/media",
+        check=True,
+    ).stdout.split("\n")
     assert modes[:2] == ["0 755 /src/staticfiles", f"{uid} 755 /var/media"], modes
     failed = stack.compose("run", "--rm", "--no-deps", "app-init", timeout=300)
     output = failed.stdout + failed.stderr
@@ -92,8 +103,20 @@ def test_app_init_needs_the_ownership_step_and_the_app_runs_as_its_user(fresh_st
     for service in ("app-web", "app-celery"):
         assert stack.exec(service, "id", "-u").stdout.strip() == uid, service
     assert stack.exec("app-web", "touch", "/var/media/written-by-the-app").returncode == 0
-    owners = stack.compose("run", "--rm", "--no-deps", "--entrypoint", "stat", "app-init",
-                           "-c", "%u", "/src/staticfiles", "/src/staticfiles/admin", "/var/media", check=True)
+    owners = stack.compose(
+        "run",
+        "--rm",
+        "--no-deps",
+        "--entrypoint",
+        "stat",
+        "app-init",
+        "-c",
+        "%u",
+        "/src/staticfiles",
+        "/src/staticfiles/admin",
+        "/var/media",
+        check=True,
+    )
     assert owners.stdout.split() == [uid, uid, uid], owners.stdout
     # nginx's workers (not root, not the app's uid) read what collectstatic wrote.
     assert "nginx" in stack.exec("app-nginx", "ps", "-o", "user=", "-C", "nginx").stdout.split()

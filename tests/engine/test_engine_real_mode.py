@@ -12,17 +12,22 @@ import subprocess
 import time
 from pathlib import Path
 
-from harness import PYTHON, ROOT
-
 import real_images
+from harness import PYTHON, ROOT
 
 
 def test_real_mode_without_a_registry_fails_at_once_with_one_clear_line(engine: None, tmp_path: Path) -> None:
     table = tmp_path / "unreachable-registry.yml"
     table.write_text("".join(f"{name}: 127.0.0.1:9/odl-e2e/{name}:real\n" for name in real_images.published_images()))
     t0 = time.monotonic()
-    proc = subprocess.run([PYTHON, "tests/engine/real_images.py"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "ODL_E2E_REAL_IMAGES": str(table)})
+    proc = subprocess.run(
+        [PYTHON, "tests/engine/real_images.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ODL_E2E_REAL_IMAGES": str(table)},
+    )
     seconds = time.monotonic() - t0
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2, proc

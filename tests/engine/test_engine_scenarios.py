@@ -78,7 +78,9 @@ def test_startup_order_follows_the_dependencies(stack: Stack) -> None:
                 continue
             dep, svc = _state(stack, dependency), _state(stack, service)
             assert dep["ExitCode"] == 0, f"{dependency} exited {dep['ExitCode']}"
-            assert _docker_time(dep["FinishedAt"]) <= _docker_time(svc["StartedAt"]), f"{service} started before {dependency} finished"
+            assert _docker_time(dep["FinishedAt"]) <= _docker_time(svc["StartedAt"]), (
+                f"{service} started before {dependency} finished"
+            )
             checked += 1
     boot = _docker_time(_state(stack, "bootstrap")["StartedAt"])
     for service in (stack.plan["openedx"]["service"], stack.plan["app"]["service"]):
@@ -158,9 +160,12 @@ def test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside(stac
     inside = plan["app"]["service"]
     for name, url in sorted(urls.items()):
         parts = urllib.parse.urlsplit(url)
-        assert parts.netloc in {urllib.parse.urlsplit(plan["openedx"]["url"]).netloc, mfe_host,
-                                urllib.parse.urlsplit(front["studio_url"]).netloc,
-                                urllib.parse.urlsplit(urls["MEILISEARCH_PUBLIC_URL"]).netloc}, (name, url)
+        assert parts.netloc in {
+            urllib.parse.urlsplit(plan["openedx"]["url"]).netloc,
+            mfe_host,
+            urllib.parse.urlsplit(front["studio_url"]).netloc,
+            urllib.parse.urlsplit(urls["MEILISEARCH_PUBLIC_URL"]).netloc,
+        }, (name, url)
         if name == "MEILISEARCH_PUBLIC_URL":
             url = url + "/health"
         status, _, body = browser.request("GET", url)
@@ -186,8 +191,18 @@ def test_every_browser_facing_open_edx_url_answers_from_the_host_and_inside(stac
         status, _, body = browser.request("GET", f"{base}/media/odl-e2e-openedx.txt")
         assert (status, body) == (200, b"openedx media\n"), base
     # What the front costs in memory (README "Requirements"): the same Caddy serves the same Caddyfiles.
-    usage = run(["docker", "stats", "--no-stream", "--format", "{{.Name}}: {{.MemUsage}}",
-                 stack.container("caddy"), stack.container("mfe")], check=True).stdout.split("\n")
+    usage = run(
+        [
+            "docker",
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}}: {{.MemUsage}}",
+            stack.container("caddy"),
+            stack.container("mfe"),
+        ],
+        check=True,
+    ).stdout.split("\n")
     print("    memory of the Open edX front: " + "; ".join(line for line in usage if line))
 
 
@@ -200,7 +215,11 @@ def test_app_media_and_course_links_reach_their_pages(stack: Stack) -> None:
     assert write.returncode == 0, write.stderr
     status, _, body = browser.request("GET", plan["app"]["url"] + "/media/odl-e2e-app.txt")
     assert (status, body) == (200, b"app media\n")
-    env = dict(line.split("=", 1) for line in (stack.path / "app.env").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    env = dict(
+        line.split("=", 1)
+        for line in (stack.path / "app.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     if "OPENEDX_COURSE_BASE_URL" in env:
         url, status, _, body = browser.follow(env["OPENEDX_COURSE_BASE_URL"] + "course-v1:odl+e2e+run/home")
         assert status == 200 and 'data-mfe="learning"' in body.decode(), (browser.hops, body[:200])
@@ -210,8 +229,13 @@ def test_app_media_and_course_links_reach_their_pages(stack: Stack) -> None:
 def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "admin") -> dict:
     """oauth_roundtrip.py in the LMS container, as `username`; its result, asserted ok."""
     plan = stack.plan
-    payload = {"app_url": plan["app"]["url"], "lms_url": plan["openedx"]["url"],
-               "username": username, "password": password, "login": login}
+    payload = {
+        "app_url": plan["app"]["url"],
+        "lms_url": plan["openedx"]["url"],
+        "username": username,
+        "password": password,
+        "login": login,
+    }
     code = (HERE / "oauth_roundtrip.py").read_text()
     proc = stack.python(plan["openedx"]["service"], code, stdin=json.dumps(payload), timeout=180)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -230,7 +254,10 @@ def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
     course = stack.plan["course"]
     first = stack.logs(course["import_service"])
     assert f"importing course {course['key']}" in first and f"course {course['key']} imported." in first, first
-    record(f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)", _seconds_run(_state(stack, course["import_service"])))
+    record(
+        f"{stack.plan['app_name']}: course import one-shot (one CMS Django start, before the bootstrap)",
+        _seconds_run(_state(stack, course["import_service"])),
+    )
     proc = stack.compose("run", "--rm", "--no-deps", course["import_service"], timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
@@ -345,8 +372,9 @@ def test_the_apps_own_user_sync_registers_links_and_fetches_a_token(stack: Stack
     dance gives the app an Open edX token the LMS accepts for that user, and the app's repair
     function fetches a new one once the stored one is gone."""
     plan = stack.plan
-    proc = stack.exec(plan["app"]["service"], *plan["app"]["manage"], "shell",
-                      input=f"NAME = {STANDIN_LEARNER!r}\n" + APP_SYNC, timeout=180)
+    proc = stack.exec(
+        plan["app"]["service"], *plan["app"]["manage"], "shell", input=f"NAME = {STANDIN_LEARNER!r}\n" + APP_SYNC, timeout=180
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     sync = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("SYNC=")][-1][5:])
     assert sync["rows"] == [{"has_been_synced": True}], sync
@@ -361,7 +389,8 @@ def test_the_apps_own_user_sync_registers_links_and_fetches_a_token(stack: Stack
     assert lms["me"] == [200, {"username": STANDIN_LEARNER}], lms
     backend = plan["openedx"]["provider"]["backend_name"]
     assert lms["links"][0] == 200 and [(a["provider_id"], a["remote_id"]) for a in lms["links"][1]["active"]] == [
-        (f"oa2-{backend}", STANDIN_LEARNER)], lms
+        (f"oa2-{backend}", STANDIN_LEARNER)
+    ], lms
     assert lms["account"][0] == 200 and lms["account"][1]["is_active"], lms
 
 
@@ -378,7 +407,7 @@ def test_lms_registration_rate_limit_is_the_stacks_and_counted_in_redis(stack: S
     plan = stack.plan
     proc = stack.exec(plan["openedx"]["service"], *plan["openedx"]["manage"], "shell", input=LMS_LIMITS, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    limits = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("LIMITS=")][-1][len("LIMITS="):])
+    limits = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("LIMITS=")][-1][len("LIMITS=") :])
     assert limits == {"rate": "1000/h", "cache": "django_redis.cache.RedisCache"}, limits
 
 
@@ -387,7 +416,9 @@ def test_lms_registration_rate_limit_is_the_stacks_and_counted_in_redis(stack: S
 # sign-in journeys and before the re-run, verify and damaging scenarios below.
 import mail_checks  # noqa: E402
 
-test_checklist_mail_lines_pass_and_leave_the_inbox_as_found = mail_checks.test_checklist_mail_lines_pass_and_leave_the_inbox_as_found
+test_checklist_mail_lines_pass_and_leave_the_inbox_as_found = (
+    mail_checks.test_checklist_mail_lines_pass_and_leave_the_inbox_as_found
+)
 test_inbox_is_published_on_loopback_with_its_hostname = mail_checks.test_inbox_is_published_on_loopback_with_its_hostname
 test_person_resets_the_lms_password_through_the_inbox_and_signs_in = (
     mail_checks.test_person_resets_the_lms_password_through_the_inbox_and_signs_in
@@ -438,7 +469,9 @@ STANDIN_OVERHEAD = 1.5
 def _django_startup(stack: Stack, side: dict) -> float:
     """Seconds for `docker compose exec <side> ./manage.py [lms] shell -c pass`: one Django start."""
     t0 = time.monotonic()
-    proc = stack.compose("exec", "-T", "-w", side["workdir"], side["service"], *side["manage"], "shell", "-c", "pass", timeout=300)
+    proc = stack.compose(
+        "exec", "-T", "-w", side["workdir"], side["service"], *side["manage"], "shell", "-c", "pass", timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return time.monotonic() - t0
 
@@ -481,13 +514,16 @@ def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> No
     (breakdown,) = [line for line in output.splitlines() if line.startswith("Seconds: ")]
     log(f"{label}: re-run's own breakdown: {breakdown}")
     ratio = rerun / (lms + app)
-    log(f"{label}: learner figures: up→all ✓ {stack.timings['up to bootstrap exit']:.1f}s, bootstrap run "
+    log(
+        f"{label}: learner figures: up→all ✓ {stack.timings['up to bootstrap exit']:.1f}s, bootstrap run "
         f"{first:.1f}s, re-run {rerun:.1f}s (command {command:.1f}s), "
-        f"Django start-up LMS {lms:.1f}s + app {app:.1f}s; re-run / start-ups = {ratio:.2f} (target <= {RERUN_TARGET})")
+        f"Django start-up LMS {lms:.1f}s + app {app:.1f}s; re-run / start-ups = {ratio:.2f} (target <= {RERUN_TARGET})"
+    )
     if REAL:
         assert ratio <= RERUN_TARGET, (
             f"{label}: a re-run took {rerun:.1f}s, {ratio:.2f} x the two Django start-ups "
-            f"(LMS {lms:.1f}s + app {app:.1f}s); the target is <= {RERUN_TARGET}. Where it went: {breakdown}")
+            f"(LMS {lms:.1f}s + app {app:.1f}s); the target is <= {RERUN_TARGET}. Where it went: {breakdown}"
+        )
         return
     # On the stand-ins Django starts in about a second, and the app process's own work on a
     # re-run (three PBKDF2 checks, the learner's /me, the course reads, the login journey through
@@ -497,7 +533,8 @@ def test_timings_of_up_bootstrap_rerun_and_each_django_start(stack: Stack) -> No
     longest = max(float(v) for v in re.findall(r"(?:lms|app) process ([\d.]+)", breakdown))
     assert rerun <= longest + STANDIN_OVERHEAD, (
         f"{label}: a re-run took {rerun:.1f}s, more than its longest Django process ({longest:.1f}s) + "
-        f"{STANDIN_OVERHEAD}s: the sides no longer run at once, or the bootstrap's own costs grew. {breakdown}")
+        f"{STANDIN_OVERHEAD}s: the sides no longer run at once, or the bootstrap's own costs grew. {breakdown}"
+    )
 
 
 def _learner_gone_on_both_sides(stack: Stack) -> None:
@@ -518,8 +555,9 @@ def test_bootstrap_killed_in_the_learner_step_then_rerun_converges(stack: Stack)
     pattern = " ".join([*plan["app"]["manage"], "shell"])
     pattern = pattern[:-1] + f"[{pattern[-1]}]"
     since = run(["date", "-u", "+%Y-%m-%dT%H:%M:%S"]).stdout.strip()
-    follower = subprocess.Popen(["docker", "logs", "-f", "--since", since, lms], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+    follower = subprocess.Popen(
+        ["docker", "logs", "-f", "--since", since, lms], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     boot = stack.compose("run", "-d", "bootstrap", check=True).stdout.strip().splitlines()[-1]
     killed = False
     try:

@@ -20,33 +20,37 @@ from pathlib import Path
 import journeys
 import pytest
 from browser import Browser, journey
-from harness import figure
-from harness import PROJECT_PREFIX, UP_TIMEOUT, PeakMemory, Stack, assert_all_green, generate, host_get, record
+from harness import PROJECT_PREFIX, UP_TIMEOUT, PeakMemory, Stack, assert_all_green, figure, generate, host_get, record
 
 PAIR = {"xpro": (), "mitxonline": ("--lms-port", "8100")}
 
 
 @pytest.fixture(scope="module")
 def pair(engine: None, stacks_dir: Path) -> Iterator[dict[str, Stack]]:
-    stacks = {app: Stack(generate(app, stacks_dir / "pair", f"{PROJECT_PREFIX}pair-{app}", *extra))
-              for app, extra in PAIR.items()}
+    stacks = {
+        app: Stack(generate(app, stacks_dir / "pair", f"{PROJECT_PREFIX}pair-{app}", *extra)) for app, extra in PAIR.items()
+    }
     t0 = time.monotonic()
     try:
         with PeakMemory(*(s.project for s in stacks.values())) as memory:
-            procs = {app: subprocess.Popen(["docker", "compose", "up", "-d"], cwd=s.path, text=True,
-                                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                     for app, s in stacks.items()}
+            procs = {
+                app: subprocess.Popen(
+                    ["docker", "compose", "up", "-d"], cwd=s.path, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+                )
+                for app, s in stacks.items()
+            }
             for app, proc in procs.items():
                 out, _ = proc.communicate(timeout=UP_TIMEOUT)
                 assert proc.returncode == 0, f"{app}: docker compose up -d failed:\n{out[-4000:]}\n{stacks[app].diagnose()}"
-            for app, s in stacks.items():
+            for s in stacks.values():
                 s.timings["bootstrap exit code"] = s.wait_exit("bootstrap")
                 s.first_bootstrap = s.logs("bootstrap")  # type: ignore[attr-defined]
         seconds = time.monotonic() - t0
         record("side by side: both `docker compose up -d` (concurrent) → both bootstraps exited", seconds)
         for app, s in stacks.items():
-            figure(f"side by side ({app}, memory of both)", int(s.timings["bootstrap exit code"]),
-                   s.first_bootstrap, seconds, memory)  # type: ignore[attr-defined]
+            figure(
+                f"side by side ({app}, memory of both)", int(s.timings["bootstrap exit code"]), s.first_bootstrap, seconds, memory
+            )  # type: ignore[attr-defined]
         yield stacks
     finally:
         for s in stacks.values():
@@ -63,7 +67,9 @@ def test_two_stacks_bootstrap_all_green_at_the_same_time(pair: dict[str, Stack])
 def test_two_stacks_have_disjoint_networks_and_ports(pair: dict[str, Stack]) -> None:
     xpro, mitx = pair["xpro"].plan, pair["mitxonline"].plan
     assert not ipaddress.ip_network(xpro["network"]["subnet"]).overlaps(ipaddress.ip_network(mitx["network"]["subnet"]))
-    ports = [p["openedx"]["url"].rsplit(":", 1)[1] for p in (xpro, mitx)] + [p["app"]["url"].rsplit(":", 1)[1] for p in (xpro, mitx)]
+    ports = [p["openedx"]["url"].rsplit(":", 1)[1] for p in (xpro, mitx)] + [
+        p["app"]["url"].rsplit(":", 1)[1] for p in (xpro, mitx)
+    ]
     assert len(set(ports)) == 4, ports
     for s in pair.values():
         actual = s.container_ips()
@@ -83,8 +89,9 @@ def test_each_lms_answers_on_its_own_port_with_its_own_data(pair: dict[str, Stac
         lms_host = s.plan["openedx"]["url"].split("://", 1)[1]
         port = int(lms_host.rsplit(":", 1)[1])
         for token_app, token in tokens.items():
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/user/v1/me",
-                                             headers={"Host": lms_host, "Authorization": f"Bearer {token}"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/user/v1/me", headers={"Host": lms_host, "Authorization": f"Bearer {token}"}
+            )
             try:
                 status = urllib.request.urlopen(request, timeout=20).status
             except urllib.error.HTTPError as exc:
@@ -110,8 +117,7 @@ def lms_sign_in(b: Browser, s: Stack) -> None:
     lms = s.plan["openedx"]
     superuser = lms["superuser"]
     b.open(f"{lms['url']}/admin/login/?next=/api/user/v1/me%3Fformat%3Djson")
-    text = b.submit("form#login-form", {"username": superuser["username"],
-                                        "password": s.secrets[superuser["password_secret"]]})
+    text = b.submit("form#login-form", {"username": superuser["username"], "password": s.secrets[superuser["password_secret"]]})
     assert b.url.startswith(f"{lms['url']}/api/user/v1/me") and json.loads(text).get("username") == superuser["username"], text
 
 

@@ -32,7 +32,13 @@ def _users(stack: Stack, code: str) -> dict[str, list[str]]:
         # Just after a start the side's database may not answer yet: retried for a bounded time.
         deadline = time.monotonic() + 120
         while True:
-            proc = stack.exec(facts["service"], *facts["manage"], "shell", input="from django.contrib.auth import get_user_model\nU = get_user_model()\n" + code, timeout=300)
+            proc = stack.exec(
+                facts["service"],
+                *facts["manage"],
+                "shell",
+                input="from django.contrib.auth import get_user_model\nU = get_user_model()\n" + code,
+                timeout=300,
+            )
             if proc.returncode == 0 or time.monotonic() > deadline:
                 break
             time.sleep(3)
@@ -46,13 +52,22 @@ def _make(stack: Stack, name: str) -> None:
 
 
 def _present(stack: Stack, *names: str) -> dict[str, list[str]]:
-    return _users(stack, f"import json\nprint(json.dumps(sorted(U.objects.filter(username__in={list(names)!r}).values_list('username', flat=True))))\n")
+    return _users(
+        stack,
+        f"import json\nprint(json.dumps(sorted(U.objects.filter(username__in={list(names)!r}).values_list('username', flat=True))))\n",
+    )
 
 
 def _restore_killed_at(stack: Stack, marker: str) -> str:
     """`odl-stack restore --yes`, SIGKILLed once it prints `marker`; its output so far."""
-    proc = subprocess.Popen([PYTHON, "-m", "generator", "restore", str(stack.path), SNAPSHOT, "--yes"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "generator", "restore", str(stack.path), SNAPSHOT, "--yes"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     seen = []
     deadline = time.monotonic() + 600
     assert proc.stdout is not None
@@ -111,11 +126,17 @@ def test_snapshot_restore_and_an_interrupted_restore_converge(stack: Stack) -> N
     rerun_report = assert_all_green(rerun.stdout + rerun.stderr)
     assert all(r == "unchanged" for r, _ in rerun_report["steps"]), rerun.stdout[-3000:]
 
-    FIGURES.append(f"{app}: fresh up → all ✓ {fresh:.0f}s; restore → all ✓ {restored:.0f}s "
-                   f"(ratio {restored / fresh:.2f}, target ≤ 0.3); snapshot {size / 2**20:.0f} MiB")
+    FIGURES.append(
+        f"{app}: fresh up → all ✓ {fresh:.0f}s; restore → all ✓ {restored:.0f}s "
+        f"(ratio {restored / fresh:.2f}, target ≤ 0.3); snapshot {size / 2**20:.0f} MiB"
+    )
     figures = json.loads(FIGURES_FILE.read_text()) if FIGURES_FILE.exists() else {}
-    figures[app] = {"fresh_up_s": round(fresh, 1), "restore_s": round(restored, 1), "snapshot_bytes": size,
-                    "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    figures[app] = {
+        "fresh_up_s": round(fresh, 1),
+        "restore_s": round(restored, 1),
+        "snapshot_bytes": size,
+        "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     FIGURES_FILE.parent.mkdir(parents=True, exist_ok=True)
     FIGURES_FILE.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
 

@@ -91,8 +91,13 @@ class Child:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Restart COMMAND when a Python file under ROOT changes.")
     parser.add_argument("--root", type=Path, required=True)
-    parser.add_argument("--dependency", action="append", default=[], metavar="FILE=COMMAND",
-                        help="a file of ROOT whose change a restart does not pick up, and the command that does")
+    parser.add_argument(
+        "--dependency",
+        action="append",
+        default=[],
+        metavar="FILE=COMMAND",
+        help="a file of ROOT whose change a restart does not pick up, and the command that does",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -132,7 +137,9 @@ def main() -> int:
                 break
             edits, current = sorted(set(edits) | set(changed(current, settled))), settled
         files = current
-        shown = ", ".join(os.path.relpath(p, args.root) for p in edits[:3]) + (f" and {len(edits) - 3} more" if len(edits) > 3 else "")
+        shown = ", ".join(os.path.relpath(p, args.root) for p in edits[:3]) + (
+            f" and {len(edits) - 3} more" if len(edits) > 3 else ""
+        )
         say(f"changed: {shown}; restarting {command[0]}")
         child.stop()
         child.start()

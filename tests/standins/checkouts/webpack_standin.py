@@ -66,7 +66,7 @@ def main() -> None:
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = urllib.parse.urlsplit(self.path).path
-            body = b"ok" if path == "/health" else bundles.get(path[len(public):]) if path.startswith(public) else None
+            body = b"ok" if path == "/health" else bundles.get(path[len(public) :]) if path.startswith(public) else None
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/javascript")
             self.send_header("Access-Control-Allow-Origin", "*")  # hot-reload-dev-server.js:18-21

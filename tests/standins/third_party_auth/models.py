@@ -81,7 +81,7 @@ class ConfigurationModel(models.Model):
         found = cache.get(cache_key)
         if found is not None:
             return found
-        key_dict = dict(zip(cls.KEY_FIELDS, args))
+        key_dict = dict(zip(cls.KEY_FIELDS, args, strict=False))
         rows = cls.objects.filter(**key_dict).order_by("-change_date")[:1]
         current = rows[0] if rows else cls(**key_dict)
         cache.set(cache_key, current, cls.cache_timeout)

@@ -3,6 +3,7 @@
 `OAuth2ProviderConfig.key_values('backend_name', flat=True)` and `current(backend_name)`, both cached
 by config-models, so a list cached before a provider row existed hides that row until it expires.
 """
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 from social_core.backends.oauth import OAuthAuth

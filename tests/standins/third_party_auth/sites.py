@@ -7,6 +7,7 @@
   Host header (port included), else settings.SITE_ID. Without a request (a `manage.py shell`, the
   bootstrap) that is SITE_ID, Django's default Site `example.com`.
 """
+
 import threading
 
 from django.conf import settings

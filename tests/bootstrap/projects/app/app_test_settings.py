@@ -2,6 +2,7 @@
 app's Open edX module: xPro `courseware`, MITx Online `openedx`, chosen by $ODL_TEST_APP) on
 SQLite, with real Django 5.2 + DOT 3.x (hashed secrets). One copy of the stand-in's code serves
 both tiers (tests/standins/images/mitapp-standin/src is on sys.path, see manage.py)."""
+
 import os
 
 SECRET_KEY = "test-only-not-a-secret"
@@ -9,8 +10,11 @@ DEBUG = False
 USE_TZ = True
 STANDIN_APP = os.environ.get("ODL_TEST_APP", "xpro")
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
-                     "users": f"users.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {
+    "courses": f"courses.migrations_{STANDIN_APP}",
+    "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+    "users": f"users.migrations_{STANDIN_APP}",
+}
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -29,7 +33,7 @@ EMAIL_BACKEND = NOTIFICATION_EMAIL_BACKEND = "django.core.mail.backends.filebase
 EMAIL_FILE_PATH = os.environ.get("ODL_TEST_MAIL_DIR", os.environ["ODL_TEST_DB"] + ".mail")
 MAILGUN_FROM_EMAIL = "no-reply@app.test"
 SITE_NAME = "MIT app (test)"
-PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"  # noqa: S105
+PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"
 AUTH_USER_MODEL = "users.User"
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["ODL_TEST_DB"]}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Test MIT-app project: called like the apps' `./manage.py <command>`; its apps are the engine
 tier's app stand-in modules."""
+
 import os
 import sys
 from pathlib import Path

@@ -2,6 +2,7 @@
 the bootstrap tier's stand-in tests: its own settings base (openedx_standin/envs.py, reading the
 YAML in $LMS_CFG as in the image), plus what the stack's Tutor patch adds (ol-social-auth's
 backend first, the provider's client secret)."""
+
 import os
 
 from lms.envs.production import *  # noqa: F403

@@ -1,4 +1,5 @@
 """Minimal LMS-like settings: real DOT 1.7.1, django.contrib.sites, the third_party_auth stand-in."""
+
 import os
 
 SECRET_KEY = "test-only-not-a-secret"
@@ -18,8 +19,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 # Fast hashing: the tests create users with passwords on every run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A cache the test can read across processes (the bootstrap clears config-models keys in it).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                      "LOCATION": os.environ.get("ODL_TEST_CACHE_DIR", os.environ["ODL_TEST_DB"] + ".cache")}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("ODL_TEST_CACHE_DIR", os.environ["ODL_TEST_DB"] + ".cache"),
+    }
+}
 # Mail as files (Django's file backend) in the directory the test's fake Mailpit reads; the LMS
 # stand-in's password reset (openedx.core..., on sys.path: see manage.py) sends it.
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Test LMS project: called like edx-platform's `./manage.py lms <command>` (the `lms` is dropped)."""
+
 import os
 import sys
 from pathlib import Path

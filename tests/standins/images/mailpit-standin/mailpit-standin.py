@@ -21,6 +21,7 @@ Behaviour mimicked, with the upstream file it follows (axllent/mailpit at v1.30.
 Not mimicked: the Vue web UI (here one HTML list and a message page), persistence, tags, read
 state changes, websockets, POP3, chaos, HTML/link/spam checks, attachments' parts, the send API.
 """
+
 import warnings
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -60,7 +61,7 @@ def _addresses(values):
 def _created():
     # Go's time.Time in JSON: RFC 3339 with nanoseconds (structs.go: Created).
     now = datetime.now(timezone.utc)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "{:06d}000Z".format(now.microsecond)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond:06d}000Z"
 
 
 def store(data):
@@ -71,19 +72,49 @@ def store(data):
     body = body.get_content() if body is not None else ""
     snippet = " ".join((text or html.unescape(body)).split())[:250]
     item = {
-        "ID": uuid.uuid4().hex[:22], "MessageID": str(message.get("Message-ID", "")).strip("<>"), "Read": False,
-        "From": (_addresses(message.get_all("From", [])) or [None])[0], "To": _addresses(message.get_all("To", [])),
-        "Cc": _addresses(message.get_all("Cc", [])), "Bcc": [], "ReplyTo": _addresses(message.get_all("Reply-To", [])),
-        "Subject": str(message.get("Subject", "")), "Created": _created(), "Username": "", "Tags": [],
-        "Size": len(data), "Attachments": 0, "Snippet": snippet, "Text": text, "HTML": body,
+        "ID": uuid.uuid4().hex[:22],
+        "MessageID": str(message.get("Message-ID", "")).strip("<>"),
+        "Read": False,
+        "From": (_addresses(message.get_all("From", [])) or [None])[0],
+        "To": _addresses(message.get_all("To", [])),
+        "Cc": _addresses(message.get_all("Cc", [])),
+        "Bcc": [],
+        "ReplyTo": _addresses(message.get_all("Reply-To", [])),
+        "Subject": str(message.get("Subject", "")),
+        "Created": _created(),
+        "Username": "",
+        "Tags": [],
+        "Size": len(data),
+        "Attachments": 0,
+        "Snippet": snippet,
+        "Text": text,
+        "HTML": body,
     }
     with LOCK:
         MESSAGES.append(item)
-    print("mailpit stand-in: stored {} to {} ({} bytes)".format(item["ID"], [a["Address"] for a in item["To"]], len(data)), flush=True)
+    print(
+        "mailpit stand-in: stored {} to {} ({} bytes)".format(item["ID"], [a["Address"] for a in item["To"]], len(data)),
+        flush=True,
+    )
 
 
-SUMMARY_FIELDS = ("ID", "MessageID", "Read", "From", "To", "Cc", "Bcc", "ReplyTo", "Subject", "Created", "Username",
-                  "Tags", "Size", "Attachments", "Snippet")
+SUMMARY_FIELDS = (
+    "ID",
+    "MessageID",
+    "Read",
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "ReplyTo",
+    "Subject",
+    "Created",
+    "Username",
+    "Tags",
+    "Size",
+    "Attachments",
+    "Snippet",
+)
 
 
 def summary(item):
@@ -97,13 +128,19 @@ def _text_of(addresses):
 def matches(item, query):
     for word in shlex.split(query):
         low = word.lower()
-        for prefix, field in (("to:", _text_of(item["To"])), ("from:", _text_of([item["From"]])), ("subject:", item["Subject"].lower())):
+        for prefix, field in (
+            ("to:", _text_of(item["To"])),
+            ("from:", _text_of([item["From"]])),
+            ("subject:", item["Subject"].lower()),
+        ):
             if low.startswith(prefix):
-                if low[len(prefix):] not in field:
+                if low[len(prefix) :] not in field:
                     return False
                 break
         else:
-            haystack = " ".join((item["Subject"], _text_of(item["To"]), _text_of([item["From"]]), item["Text"], item["HTML"])).lower()
+            haystack = " ".join(
+                (item["Subject"], _text_of(item["To"]), _text_of([item["From"]]), item["Text"], item["HTML"])
+            ).lower()
             if low not in haystack:
                 return False
     return True
@@ -113,11 +150,19 @@ def summaries(items, params):
     start = int((params.get("start") or ["0"])[0] or 0)
     limit = int((params.get("limit") or ["50"])[0] or 50)
     newest = list(reversed(items))
-    page = newest[start:start + limit]
+    page = newest[start : start + limit]
     with LOCK:
         total = len(MESSAGES)
-    return {"total": total, "unread": total, "count": len(page), "messages_count": len(items),
-            "messages_unread": len(items), "start": start, "tags": [], "messages": [summary(m) for m in page]}
+    return {
+        "total": total,
+        "unread": total,
+        "count": len(page),
+        "messages_count": len(items),
+        "messages_unread": len(items),
+        "start": start,
+        "tags": [],
+        "messages": [summary(m) for m in page],
+    }
 
 
 def _find(message_id):
@@ -159,13 +204,16 @@ class Handler(BaseHTTPRequestHandler):
             item = _find(path.rsplit("/", 1)[1])
             if item is None:
                 return self._send(404, "Message not found", "text/plain")
-            return self._send(200, {k: v for k, v in item.items() if k not in ("Read", "Created", "Snippet", "Attachments")}
-                              | {"Date": item["Created"], "Inline": [], "Attachments": []})
+            return self._send(
+                200,
+                {k: v for k, v in item.items() if k not in ("Read", "Created", "Snippet", "Attachments")}
+                | {"Date": item["Created"], "Inline": [], "Attachments": []},
+            )
         if path.startswith("/view/"):
-            name = path[len("/view/"):]
+            name = path[len("/view/") :]
             for suffix, part, kind in ((".html", "HTML", "text/html"), (".txt", "Text", "text/plain")):
                 if name.endswith(suffix):
-                    item = _find(name[:-len(suffix)])
+                    item = _find(name[: -len(suffix)])
                     if item is None or not item[part]:
                         return self._send(404, "Not found", "text/plain")
                     return self._send(200, item[part], kind)
@@ -195,16 +243,28 @@ class Handler(BaseHTTPRequestHandler):
     def _index(self):
         with LOCK:
             items = list(reversed(MESSAGES))
-        rows = "".join('<li><a class="message" href="/view/{0}">{1}</a> to {2}</li>'.format(
-            html.escape(m["ID"]), html.escape(m["Subject"] or "(no subject)"), html.escape(_text_of(m["To"]))) for m in items)
-        return "<!doctype html><html><head><title>Mailpit (STAND-IN)</title></head><body><h1>Mailpit inbox (stand-in)</h1>" \
-               "<ul id=\"messages\">{}</ul></body></html>".format(rows)
+        rows = "".join(
+            '<li><a class="message" href="/view/{}">{}</a> to {}</li>'.format(
+                html.escape(m["ID"]), html.escape(m["Subject"] or "(no subject)"), html.escape(_text_of(m["To"]))
+            )
+            for m in items
+        )
+        return (
+            "<!doctype html><html><head><title>Mailpit (STAND-IN)</title></head><body><h1>Mailpit inbox (stand-in)</h1>"
+            f'<ul id="messages">{rows}</ul></body></html>'
+        )
 
     def _page(self, item):
-        frame = '<iframe id="preview-html" src="/view/{}.html" style="width:100%;height:600px"></iframe>'.format(html.escape(item["ID"])) \
-            if item["HTML"] else "<pre>{}</pre>".format(html.escape(item["Text"]))
+        frame = (
+            '<iframe id="preview-html" src="/view/{}.html" style="width:100%;height:600px"></iframe>'.format(
+                html.escape(item["ID"])
+            )
+            if item["HTML"]
+            else "<pre>{}</pre>".format(html.escape(item["Text"]))
+        )
         return "<!doctype html><html><head><title>{0} (Mailpit STAND-IN)</title></head><body><h1>{0}</h1><p>To {1}</p>{2}</body></html>".format(
-            html.escape(item["Subject"]), html.escape(_text_of(item["To"])), frame)
+            html.escape(item["Subject"]), html.escape(_text_of(item["To"])), frame
+        )
 
 
 class Inbox(smtpd.SMTPServer):
@@ -216,7 +276,7 @@ def readyz():
     host, port = _bind("MP_UI_BIND_ADDR", "[::]:8025")
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     try:
-        with urllib.request.urlopen("http://{}:{}/readyz".format(host, port), timeout=5) as answer:
+        with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=5) as answer:
             return 0 if answer.status == 200 else 1
     except Exception as exc:
         print(exc, file=sys.stderr)

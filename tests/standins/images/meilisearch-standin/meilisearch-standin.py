@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """STAND-IN for Meilisearch: the API subset Tutor's init job uses (keys), plus health.
 Authorization: Bearer MEILI_MASTER_KEY is required on /keys, as with the real server."""
+
 import json
 import os
 import uuid
@@ -25,7 +26,12 @@ def save(keys):
 
 
 def error(code, message, status):
-    return status, {"message": message, "code": code, "type": "invalid_request", "link": f"https://docs.meilisearch.com/errors#{code}"}
+    return status, {
+        "message": message,
+        "code": code,
+        "type": "invalid_request",
+        "link": f"https://docs.meilisearch.com/errors#{code}",
+    }
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import oidc_rp  # noqa: E402
+import oidc_rp
 
 APISIX_HOME = "/usr/local/apisix"
 NOT_FOUND_BODY = '{"error_msg":"404 Route Not Found"}\\n'
@@ -64,8 +64,7 @@ def substitute(text: str, env: dict[str, str]) -> str:
     result = VAR_PATTERN.sub(one, text)
     if missing:
         # APISIX's own words (it names the last one it met); the stand-in names them all.
-        raise Unsupported("failed to handle configuration: can't find environment variable "
-                          + ", ".join(dict.fromkeys(missing)))
+        raise Unsupported("failed to handle configuration: can't find environment variable " + ", ".join(dict.fromkeys(missing)))
     return result
 
 
@@ -73,8 +72,10 @@ def read_routes_file(path: Path, env: dict[str, str]) -> dict[str, Any]:
     raw = path.read_bytes()
     # apisix/core/config_yaml.lua: the last 10 bytes must match `#END\s*$`.
     if not re.search(rb"#END\s*$", raw[-10:]):
-        raise Unsupported(f"missing valid end flag in file {path} (its last line must be #END); "
-                          "real APISIX would start and answer 404 for every route")
+        raise Unsupported(
+            f"missing valid end flag in file {path} (its last line must be #END); "
+            "real APISIX would start and answer 404 for every route"
+        )
     data = yaml.safe_load(substitute(raw.decode(), env))
     if data is None:
         data = {}
@@ -173,12 +174,21 @@ def parse_upstreams(items: Any) -> dict[str, list[tuple[str, int]]]:
 
 
 OIDC_DEFAULTS: dict[str, Any] = {
-    "scope": "openid", "realm": "apisix", "bearer_only": False, "ssl_verify": True, "timeout": 3,
+    "scope": "openid",
+    "realm": "apisix",
+    "bearer_only": False,
+    "ssl_verify": True,
+    "timeout": 3,
     "introspection_endpoint_auth_method": "client_secret_basic",
-    "token_endpoint_auth_method": "client_secret_basic", "logout_path": "/logout",
-    "post_logout_redirect_uri": None, "unauth_action": "auth",
-    "set_access_token_header": True, "set_id_token_header": True, "set_userinfo_header": True,
-    "access_token_in_authorization_header": False, "set_refresh_token_header": False,
+    "token_endpoint_auth_method": "client_secret_basic",
+    "logout_path": "/logout",
+    "post_logout_redirect_uri": None,
+    "unauth_action": "auth",
+    "set_access_token_header": True,
+    "set_id_token_header": True,
+    "set_userinfo_header": True,
+    "access_token_in_authorization_header": False,
+    "set_refresh_token_header": False,
 }
 
 
@@ -187,7 +197,7 @@ def parse_oidc(conf: Any, where: str) -> dict[str, Any]:
     out = {**OIDC_DEFAULTS, **conf}
     for key in ("client_id", "client_secret", "discovery"):
         if not isinstance(out.get(key), str) or not out[key]:
-            raise Unsupported(f"{where}: property \"{key}\" is required")
+            raise Unsupported(f'{where}: property "{key}" is required')
     if out["bearer_only"] is not False:
         raise Unsupported(f"{where}: bearer_only: true is not supported (browser sessions only)")
     for key in ("access_token_in_authorization_header", "set_refresh_token_header"):
@@ -201,7 +211,7 @@ def parse_oidc(conf: Any, where: str) -> dict[str, Any]:
         raise Unsupported(f"{where}: logout_path {out['logout_path']!r} is not supported")
     session = out.get("session")
     if not isinstance(session, dict) or "secret" not in session:
-        raise Unsupported(f"{where}: property \"session.secret\" is required when \"bearer_only\" is false")
+        raise Unsupported(f'{where}: property "session.secret" is required when "bearer_only" is false')
     unknown(session, {"secret"}, f"{where} session")
     if not isinstance(session["secret"], str) or len(session["secret"]) < 16:
         raise Unsupported(f"{where}: session.secret must be a string of at least 16 characters")
@@ -226,8 +236,12 @@ def parse_routes(items: Any, upstreams: dict[str, Any]) -> list[Route]:
         priority = item.get("priority", 0)
         if not isinstance(priority, int):
             raise Unsupported(f"{where}: priority must be an integer")
-        route = Route(id=str(item.get("id")), name=str(item.get("name") or item.get("id")), priority=priority,
-                      upstream=str(item["upstream_id"]))
+        route = Route(
+            id=str(item.get("id")),
+            name=str(item.get("name") or item.get("id")),
+            priority=priority,
+            upstream=str(item["upstream_id"]),
+        )
         for uri in uris:
             path = uri[:-1] if isinstance(uri, str) and uri.endswith("*") else uri
             if not isinstance(path, str) or not SAFE_PATH.match(path) or "*" in path:
@@ -279,8 +293,10 @@ class Gateway:
             for path in paths(route):
                 other = table.get(path)
                 if other is not None and other.priority == route.priority:
-                    raise Unsupported(f"routes {other.id} and {route.id} claim the same uri {path!r} "
-                                      "with the same priority; APISIX's choice between them is not defined")
+                    raise Unsupported(
+                        f"routes {other.id} and {route.id} claim the same uri {path!r} "
+                        "with the same priority; APISIX's choice between them is not defined"
+                    )
                 if other is None or route.priority > other.priority:
                     table[path] = route
         return table
@@ -309,6 +325,7 @@ def load(config: Path, routes_file: Path, env: dict[str, str]) -> Gateway:
 
 
 # --- nginx configuration ----------------------------------------------------------------------
+
 
 def q(text: str) -> str:
     return '"' + text + '"'
@@ -396,10 +413,15 @@ class NginxConfig:
             if route.oidc and modifier != "=":
                 body += [
                     f"location ~ {re.escape(oidc_rp.REDIRECT_SUFFIX)}$ {{",
-                    *[f"    {line}" for line in [f"set $standin_route {q(route.id + ' ' + route.name)};",
-                                                 "auth_request off;",
-                                                 *self.response_headers(route),
-                                                 *self.helper_block("callback", route)]],
+                    *[
+                        f"    {line}"
+                        for line in [
+                            f"set $standin_route {q(route.id + ' ' + route.name)};",
+                            "auth_request off;",
+                            *self.response_headers(route),
+                            *self.helper_block("callback", route),
+                        ]
+                    ],
                     "}",
                 ]
         return [f"location {modifier} {path} {{".replace("  ", " "), *[f"    {line}" for line in body], "}"]
@@ -431,55 +453,74 @@ class NginxConfig:
         for path, route in sorted(prefixes.items()):
             locations += self.location("", path, route)
         if "/" not in prefixes:
-            locations += ["location / {", "    set $standin_route \"-\";", "    default_type application/json;",
-                          f"    return 404 {q(NOT_FOUND_BODY)};", "}"]
+            locations += [
+                "location / {",
+                '    set $standin_route "-";',
+                "    default_type application/json;",
+                f"    return 404 {q(NOT_FOUND_BODY)};",
+                "}",
+            ]
         for route in oidc_routes.values():
-            locations += [f"location = {self.internal}/auth/{route.id} {{",
-                          *[f"    {line}" for line in self.helper_block("auth", route, internal=True)], "}"]
+            locations += [
+                f"location = {self.internal}/auth/{route.id} {{",
+                *[f"    {line}" for line in self.helper_block("auth", route, internal=True)],
+                "}",
+            ]
             if route.oidc["unauth_action"] == "auth":  # type: ignore[index]
-                locations += [f"location @standin_login_{route.id} {{",
-                              *[f"    {line}" for line in [f"set $standin_route {q(route.id + ' ' + route.name)};",
-                                                           *self.response_headers(route),
-                                                           *self.helper_block("login", route)]], "}"]
+                locations += [
+                    f"location @standin_login_{route.id} {{",
+                    *[
+                        f"    {line}"
+                        for line in [
+                            f"set $standin_route {q(route.id + ' ' + route.name)};",
+                            *self.response_headers(route),
+                            *self.helper_block("login", route),
+                        ]
+                    ],
+                    "}",
+                ]
         upstreams = []
         for uid, nodes in gw.upstreams.items():
             servers = [f"    server {hp} {'weight=' + str(w) if w > 0 else 'down'};" for hp, w in nodes]
             upstreams += [f"upstream apisix_upstream_{uid} {{", *servers, "    keepalive 320;", "}"]
         listens = [f"        listen {self.address}:{port};" for port in gw.ports]
         temp = prefix / "tmp"
-        return "\n".join([
-            "# Written by the APISIX STAND-IN (apisix_standin.py) from config.yaml + apisix.yaml. NOT APISIX.",
-            "daemon off;",
-            "worker_processes 1;",
-            f"pid {prefix}/logs/nginx.pid;",
-            "error_log /dev/stderr notice;",
-            "events { worker_connections 1024; }",
-            "http {",
-            "    log_format standin '$remote_addr - [$time_local] \"$request\" $status $body_bytes_sent "
-            "route=\"$standin_route\" upstream=$upstream_addr';",
-            "    access_log /dev/stdout standin;",
-            f"    client_body_temp_path {temp}/client_body;",
-            f"    proxy_temp_path {temp}/proxy;",
-            f"    fastcgi_temp_path {temp}/fastcgi;",
-            f"    uwsgi_temp_path {temp}/uwsgi;",
-            f"    scgi_temp_path {temp}/scgi;",
-            "    server_tokens off;",
-            "    absolute_redirect off;",
-            "    client_max_body_size 0;",
-            "    map $http_upgrade $standin_connection { default upgrade; \"\" \"\"; }",
-            "    map $http_host $standin_forwarded_host { \"\" $host; default $http_host; }",
-            "    map $http_host $standin_forwarded_port { \"~:(?<p>[0-9]+)$\" $p; default $server_port; }",
-            *[f"    {line}" for line in upstreams],
-            "    server {",
-            *listens,
-            *[f"        {line}" for line in locations],
-            "    }",
-            "}",
-            "",
-        ])
+        return "\n".join(
+            [
+                "# Written by the APISIX STAND-IN (apisix_standin.py) from config.yaml + apisix.yaml. NOT APISIX.",
+                "daemon off;",
+                "worker_processes 1;",
+                f"pid {prefix}/logs/nginx.pid;",
+                "error_log /dev/stderr notice;",
+                "events { worker_connections 1024; }",
+                "http {",
+                '    log_format standin \'$remote_addr - [$time_local] "$request" $status $body_bytes_sent '
+                'route="$standin_route" upstream=$upstream_addr\';',
+                "    access_log /dev/stdout standin;",
+                f"    client_body_temp_path {temp}/client_body;",
+                f"    proxy_temp_path {temp}/proxy;",
+                f"    fastcgi_temp_path {temp}/fastcgi;",
+                f"    uwsgi_temp_path {temp}/uwsgi;",
+                f"    scgi_temp_path {temp}/scgi;",
+                "    server_tokens off;",
+                "    absolute_redirect off;",
+                "    client_max_body_size 0;",
+                '    map $http_upgrade $standin_connection { default upgrade; "" ""; }',
+                '    map $http_host $standin_forwarded_host { "" $host; default $http_host; }',
+                '    map $http_host $standin_forwarded_port { "~:(?<p>[0-9]+)$" $p; default $server_port; }',
+                *[f"    {line}" for line in upstreams],
+                "    server {",
+                *listens,
+                *[f"        {line}" for line in locations],
+                "    }",
+                "}",
+                "",
+            ]
+        )
 
 
 # --- process --------------------------------------------------------------------------------
+
 
 def fail(message: str) -> None:
     print(f"apisix-standin: error: {message}", file=sys.stderr, flush=True)
@@ -489,8 +530,11 @@ def fail(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     env = os.environ
     parser = argparse.ArgumentParser(description="APISIX stand-in: Debian nginx + Python OIDC relying party (NOT APISIX)")
-    parser.add_argument("--prefix", default=env.get("APISIX_STANDIN_PREFIX", APISIX_HOME),
-                        help="runtime directory: conf/nginx.conf, logs/, tmp/ are written here")
+    parser.add_argument(
+        "--prefix",
+        default=env.get("APISIX_STANDIN_PREFIX", APISIX_HOME),
+        help="runtime directory: conf/nginx.conf, logs/, tmp/ are written here",
+    )
     parser.add_argument("--config", default=env.get("APISIX_STANDIN_CONFIG"), help="default PREFIX/conf/config.yaml")
     parser.add_argument("--routes", default=env.get("APISIX_STANDIN_ROUTES"), help="default PREFIX/conf/apisix.yaml")
     parser.add_argument("--listen-address", default=env.get("APISIX_STANDIN_LISTEN_ADDRESS", "0.0.0.0"))
@@ -520,8 +564,12 @@ def main(argv: list[str] | None = None) -> int:
 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     rp.warm_up()
-    print(f"apisix-standin: {len(gateway.routes)} routes, listening on {gateway.ports}, "
-          f"OIDC helper on 127.0.0.1:{server.server_address[1]}; starting nginx", file=sys.stderr, flush=True)
+    print(
+        f"apisix-standin: {len(gateway.routes)} routes, listening on {gateway.ports}, "
+        f"OIDC helper on 127.0.0.1:{server.server_address[1]}; starting nginx",
+        file=sys.stderr,
+        flush=True,
+    )
     child = subprocess.Popen(base)
 
     def forward(signum: int, _frame: Any) -> None:

@@ -127,8 +127,9 @@ class Provider:
         ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
         return ctx
 
-    def request(self, method: str, url: str, form: dict[str, str] | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, url: str, form: dict[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
         req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
         if data is not None:
@@ -284,8 +285,10 @@ class RelyingParty:
         method = conf["token_endpoint_auth_method"]
         supported = doc.get("token_endpoint_auth_methods_supported")
         if supported is not None and method not in supported:
-            log(f"token_endpoint_auth_method {method} is not in the provider's token_endpoint_auth_methods_supported; "
-                "sending no client authentication, as lua-resty-openidc does")
+            log(
+                f"token_endpoint_auth_method {method} is not in the provider's token_endpoint_auth_methods_supported; "
+                "sending no client authentication, as lua-resty-openidc does"
+            )
             method = None
         headers: dict[str, str] = {}
         if method == "client_secret_basic":
@@ -354,8 +357,9 @@ class RelyingParty:
             return False
         provider = self.providers[conf["discovery"]]
         try:
-            tokens = self.token_call(conf, provider, {"grant_type": "refresh_token",
-                                                      "refresh_token": session["refresh_token"], "scope": conf["scope"]})
+            tokens = self.token_call(
+                conf, provider, {"grant_type": "refresh_token", "refresh_token": session["refresh_token"], "scope": conf["scope"]}
+            )
             claims = self.id_token_claims(conf, provider, tokens["id_token"], None) if tokens.get("id_token") else None
         except (OIDCError, ValueError, KeyError) as exc:
             log(f"lost access token: {exc}")
@@ -369,7 +373,7 @@ class RelyingParty:
         return True
 
     # --- the steps -----------------------------------------------------------------------------
-    def handle(self, action: str, route_id: str, headers: Any, request_uri: str) -> "_Reply":
+    def handle(self, action: str, route_id: str, headers: Any, request_uri: str) -> _Reply:
         route = self.routes.get(route_id)
         if route is None:
             return _Reply(500, body=f"unknown route {route_id}\n")
@@ -385,7 +389,7 @@ class RelyingParty:
             log(f"OIDC authentication failed: {exc}")
             return _Reply(500, body="500 Internal Server Error (stand-in: OIDC authentication failed)\n")
 
-    def do_auth(self, conf: dict[str, Any], headers: Any, request_uri: str) -> "_Reply":
+    def do_auth(self, conf: dict[str, Any], headers: Any, request_uri: str) -> _Reply:
         sid, session = self.sessions.load(headers.get("Cookie"), conf["session_secret"])
         if session and (session.get("authenticated") or session.get("id_token")) and self.refreshed(conf, session):
             out = []
@@ -400,7 +404,7 @@ class RelyingParty:
             return _Reply(200)
         return _Reply(401)
 
-    def do_login(self, conf: dict[str, Any], headers: Any, request_uri: str) -> "_Reply":
+    def do_login(self, conf: dict[str, Any], headers: Any, request_uri: str) -> _Reply:
         provider = self.providers[conf["discovery"]]
         doc = provider.discovery()
         redirect_uri = self.redirect_uri(conf, headers.get("Host"), normalized_path(request_uri))
@@ -409,13 +413,25 @@ class RelyingParty:
             sid, session = self.sessions.new()
         state, nonce = secrets.token_hex(16), secrets.token_hex(16)
         session.update(original_url=request_uri, state=state, nonce=nonce, last_authenticated=time.time())
-        params = {"client_id": conf["client_id"], "response_type": "code", "scope": conf["scope"],
-                  "redirect_uri": redirect_uri, "state": state, "nonce": nonce}
+        params = {
+            "client_id": conf["client_id"],
+            "response_type": "code",
+            "scope": conf["scope"],
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "nonce": nonce,
+        }
         location = combine_uri(doc["authorization_endpoint"], params)
-        return _Reply(302, [("Location", location), ("Cache-Control", "no-cache, no-store, max-age=0"),
-                            ("Set-Cookie", self.sessions.cookie(sid, conf["session_secret"]))])
+        return _Reply(
+            302,
+            [
+                ("Location", location),
+                ("Cache-Control", "no-cache, no-store, max-age=0"),
+                ("Set-Cookie", self.sessions.cookie(sid, conf["session_secret"])),
+            ],
+        )
 
-    def do_callback(self, conf: dict[str, Any], headers: Any, request_uri: str) -> "_Reply":
+    def do_callback(self, conf: dict[str, Any], headers: Any, request_uri: str) -> _Reply:
         sid, session = self.sessions.load(headers.get("Cookie"), conf["session_secret"])
         if session is None:
             raise OIDCError("request to the redirect_uri path but there's no session state found")
@@ -431,13 +447,17 @@ class RelyingParty:
         if args.get("client_id") and args["client_id"] != conf["client_id"]:
             raise OIDCError("client_id from argument does not match expected client_id")
         redirect_uri = self.redirect_uri(conf, headers.get("Host"), normalized_path(request_uri))
-        tokens = self.token_call(conf, provider, {"grant_type": "authorization_code", "code": args["code"],
-                                                  "redirect_uri": redirect_uri, "state": session["state"]})
+        tokens = self.token_call(
+            conf,
+            provider,
+            {"grant_type": "authorization_code", "code": args["code"], "redirect_uri": redirect_uri, "state": session["state"]},
+        )
         claims = self.id_token_claims(conf, provider, tokens.get("id_token") or "", session.get("nonce"))
         user = None
         if doc.get("userinfo_endpoint"):
             status, resp_headers, body = provider.request(
-                "GET", doc["userinfo_endpoint"], headers={"Authorization": f"Bearer {tokens.get('access_token')}"})
+                "GET", doc["userinfo_endpoint"], headers={"Authorization": f"Bearer {tokens.get('access_token')}"}
+            )
             if status != 200:
                 log(f"error calling userinfo endpoint: HTTP {status}")
             elif "application/jwt" in resp_headers.get("content-type", ""):
@@ -445,19 +465,25 @@ class RelyingParty:
             else:
                 user = json.loads(body)
                 if user.get("sub") != claims.get("sub"):
-                    log(f"\"sub\" claim in id_token ({claims.get('sub')}) is not equal to the userinfo's ({user.get('sub')})")
+                    log(f'"sub" claim in id_token ({claims.get("sub")}) is not equal to the userinfo\'s ({user.get("sub")})')
                     user = None
         original_url = session.get("original_url") or "/"
         # A fresh session id at login; the pre-session's id stops working.
         self.sessions.drop(sid)
         sid, fresh = self.sessions.new()
-        fresh.update(authenticated=True, id_token=claims, enc_id_token=tokens.get("id_token"), user=user,
-                     access_token=tokens.get("access_token"),
-                     access_token_expiration=time.time() + (tokens.get("expires_in") or 3600) - 1,
-                     refresh_token=tokens.get("refresh_token"), original_url=original_url)
+        fresh.update(
+            authenticated=True,
+            id_token=claims,
+            enc_id_token=tokens.get("id_token"),
+            user=user,
+            access_token=tokens.get("access_token"),
+            access_token_expiration=time.time() + (tokens.get("expires_in") or 3600) - 1,
+            refresh_token=tokens.get("refresh_token"),
+            original_url=original_url,
+        )
         return _Reply(302, [("Location", original_url), ("Set-Cookie", self.sessions.cookie(sid, conf["session_secret"]))])
 
-    def do_logout(self, conf: dict[str, Any], headers: Any, request_uri: str) -> "_Reply":
+    def do_logout(self, conf: dict[str, Any], headers: Any, request_uri: str) -> _Reply:
         provider = self.providers[conf["discovery"]]
         try:
             doc = provider.discovery()
@@ -495,7 +521,7 @@ def make_server(rp: RelyingParty, host: str = "127.0.0.1", port: int = 0) -> Thr
         def log_message(self, *args: Any) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             action = self.headers.get("X-Standin-Action", "")
             route_id = self.headers.get("X-Standin-Route", "")
             request_uri = self.headers.get("X-Standin-Request-URI") or self.path
@@ -511,7 +537,7 @@ def make_server(rp: RelyingParty, host: str = "127.0.0.1", port: int = 0) -> Thr
             self.end_headers()
             self.wfile.write(data)
 
-        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True

@@ -3,6 +3,7 @@
 The first argument is the service variant, as upstream. DJANGO_SETTINGS_MODULE from the
 environment wins (the stack sets lms.envs.tutor.production, i.e. Tutor's rendered settings,
 which build on this stand-in's lms/envs/production.py)."""
+
 import os
 import sys
 

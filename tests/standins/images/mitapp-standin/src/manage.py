@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """manage.py of the MIT app stand-in (settings module: mitxpro.settings or main.settings,
 as in the real apps)."""
+
 import os
 import sys
 

@@ -187,8 +187,13 @@ def _client_route(request, realm: Realm, client: Client, rest: list[str], method
 def _user_rep(user: User) -> dict:
     return {
         **{k: v for k, v in user.representation.items() if k not in ("groups",)},
-        "id": str(user.id), "username": user.username, "email": user.email, "firstName": user.first_name,
-        "lastName": user.last_name, "emailVerified": user.email_verified, "enabled": user.is_active,
+        "id": str(user.id),
+        "username": user.username,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "emailVerified": user.email_verified,
+        "enabled": user.is_active,
     }
 
 

@@ -56,8 +56,10 @@ def parse_args(argv: list[str]) -> dict:
                     raise UsageError(f"invalid --health-enabled {value!r} (true or false)")
                 options["health"] = value == "true"
             continue
-        raise UsageError(f"Unknown option: '{arg}'. The Keycloak stand-in accepts only start-dev --import-realm "
-                         "--http-port=N --hostname=URL --health-enabled=true|false")
+        raise UsageError(
+            f"Unknown option: '{arg}'. The Keycloak stand-in accepts only start-dev --import-realm "
+            "--http-port=N --hostname=URL --health-enabled=true|false"
+        )
     if options["hostname"] is None:
         options["hostname"] = f"http://localhost:{options['http_port']}"
     return options
@@ -69,13 +71,13 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 
 class AccessLogHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
-        sys.stdout.write("%s INFO  [http] %s %s\n" % (time.strftime("%Y-%m-%d %H:%M:%S"), self.address_string(), format % args))
+    def log_message(self, format, *args):
+        sys.stdout.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} INFO  [http] {self.address_string()} {format % args}\n")
 
 
 class Management:
@@ -90,8 +92,10 @@ class Management:
         if self.health_enabled and path in ("/health", "/health/", "/health/live", "/health/ready", "/health/started"):
             up = self.ready.is_set()
             body = json.dumps({"status": "UP" if up else "DOWN", "checks": []}).encode()
-            start_response("200 OK" if up else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            start_response(
+                "200 OK" if up else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         body = b'{"error":"Resource not found"}'
         start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
@@ -112,23 +116,25 @@ def wait_for_database(timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            psycopg2.connect(host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"],
-                             password=db["PASSWORD"], connect_timeout=5).close()
+            psycopg2.connect(
+                host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], connect_timeout=5
+            ).close()
             return
         except psycopg2.OperationalError as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
             if time.monotonic() >= deadline:
-                raise SystemExit(f"ERROR: database {db['HOST']}:{db['PORT']}/{db['NAME']} not reachable within "
-                                 f"{int(timeout)} s (last: {reason}). Check KC_DB_URL, KC_DB_USERNAME, KC_DB_PASSWORD "
-                                 "and the keycloak-db service.")
+                raise SystemExit(
+                    f"ERROR: database {db['HOST']}:{db['PORT']}/{db['NAME']} not reachable within "
+                    f"{int(timeout)} s (last: {reason}). Check KC_DB_URL, KC_DB_USERNAME, KC_DB_PASSWORD "
+                    "and the keycloak-db service."
+                ) from exc
             log.warning("Waiting for database %s:%s/%s: %s", db["HOST"], db["PORT"], db["NAME"], reason)
             time.sleep(2)
 
 
 def main(argv: list[str]) -> int:
     started = time.monotonic()
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout,
-                        format="%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
     try:
         options = parse_args(argv)
     except UsageError as exc:
@@ -174,9 +180,14 @@ def main(argv: list[str]) -> int:
 
     serve(get_wsgi_application(), options["http_port"], AccessLogHandler)
     management.ready.set()
-    log.info("Keycloak stand-in started in %.3fs. Listening on: http://0.0.0.0:%d (hostname %s). "
-             "Management interface listening on http://0.0.0.0:%d.",
-             time.monotonic() - started, options["http_port"], options["hostname"], MANAGEMENT_PORT)
+    log.info(
+        "Keycloak stand-in started in %.3fs. Listening on: http://0.0.0.0:%d (hostname %s). "
+        "Management interface listening on http://0.0.0.0:%d.",
+        time.monotonic() - started,
+        options["http_port"],
+        options["hostname"],
+        MANAGEMENT_PORT,
+    )
     threading.Event().wait()
     return 0
 

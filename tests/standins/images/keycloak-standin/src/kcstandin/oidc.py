@@ -36,6 +36,7 @@ LOGIN_MAX_AGE = 1800
 
 # --- plumbing ------------------------------------------------------------------------------
 
+
 def realm_endpoint(view):
     """Load the realm named in the URL (404 JSON as Keycloak when missing) and make it current."""
 
@@ -56,17 +57,17 @@ def endpoint(realm: Realm, name: str) -> str:
 
 def page(status: int, title: str, message: str, body_extra: str = "") -> HttpResponse:
     text = (
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title></head><body>"
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head><body>'
         "<p><small>odl-stack Keycloak stand-in (Django + django-oauth-toolkit; NOT Keycloak)</small></p>"
-        "<h1 id=\"kc-page-title\">{t}</h1><p id=\"instruction1\" class=\"instruction\">{m}</p>{x}</body></html>"
-    ).format(t=html.escape(title), m=html.escape(message), x=body_extra)
+        f'<h1 id="kc-page-title">{html.escape(title)}</h1><p id="instruction1" class="instruction">{html.escape(message)}</p>{body_extra}</body></html>'
+    )
     response = HttpResponse(text, status=status, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "no-store, must-revalidate, max-age=0"
     return response
 
 
 def error_page(status: int, message: str) -> HttpResponse:
-    log.warning("type=\"LOGIN_ERROR\" error=\"%s\"", message)
+    log.warning('type="LOGIN_ERROR" error="%s"', message)
     return page(status, "We are sorry...", message)
 
 
@@ -88,43 +89,60 @@ def sso_session(request, realm: Realm) -> UserSession | None:
 def end_session(realm: Realm, session: UserSession) -> None:
     """Logout: the SSO session and the refresh tokens issued while it lasted stop working."""
     refresh_tokens = get_refresh_token_model().objects.filter(
-        user=session.user, application__realm=realm, revoked__isnull=True, created__gte=session.started)
+        user=session.user, application__realm=realm, revoked__isnull=True, created__gte=session.started
+    )
     for refresh_token in refresh_tokens:
         refresh_token.revoke()
-    log.info("type=\"LOGOUT\" realmId=\"%s\" userId=\"%s\" sessionId=\"%s\"", realm.name, session.user_id, session.id)
+    log.info('type="LOGOUT" realmId="%s" userId="%s" sessionId="%s"', realm.name, session.user_id, session.id)
     session.delete()
 
 
 # --- discovery and keys --------------------------------------------------------------------
 
+
 @realm_endpoint
 def discovery(request, realm: Realm):
     issuer = realm.issuer
     scopes = ["openid", *sorted(realm.client_scopes.values_list("name", flat=True))]
-    return JsonResponse({
-        "issuer": issuer,
-        "authorization_endpoint": endpoint(realm, "auth"),
-        "token_endpoint": endpoint(realm, "token"),
-        "userinfo_endpoint": endpoint(realm, "userinfo"),
-        "end_session_endpoint": endpoint(realm, "logout"),
-        "jwks_uri": endpoint(realm, "certs"),
-        "frontchannel_logout_session_supported": True,
-        "frontchannel_logout_supported": True,
-        "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-        "code_challenge_methods_supported": ["plain", "S256"],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "scopes_supported": scopes,
-        "claims_supported": ["aud", "sub", "iss", "auth_time", "name", "given_name", "family_name",
-                             "preferred_username", "email", "email_verified", "acr", "azp", "nonce"],
-    })
+    return JsonResponse(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": endpoint(realm, "auth"),
+            "token_endpoint": endpoint(realm, "token"),
+            "userinfo_endpoint": endpoint(realm, "userinfo"),
+            "end_session_endpoint": endpoint(realm, "logout"),
+            "jwks_uri": endpoint(realm, "certs"),
+            "frontchannel_logout_session_supported": True,
+            "frontchannel_logout_supported": True,
+            "grant_types_supported": ["authorization_code", "refresh_token", "password", "client_credentials"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+            "code_challenge_methods_supported": ["plain", "S256"],
+            "claims_parameter_supported": False,
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+            "scopes_supported": scopes,
+            "claims_supported": [
+                "aud",
+                "sub",
+                "iss",
+                "auth_time",
+                "name",
+                "given_name",
+                "family_name",
+                "preferred_username",
+                "email",
+                "email_verified",
+                "acr",
+                "azp",
+                "nonce",
+            ],
+        }
+    )
 
 
 @realm_endpoint
@@ -137,12 +155,20 @@ def certs(request, realm: Realm):
 
 # --- browser login -------------------------------------------------------------------------
 
+
 def login_page(realm: Realm, client: Client, query: str, *, username: str = "", error: str = "") -> HttpResponse:
     session_code = signing.dumps({"realm": realm.name, "query": query}, salt=LOGIN_SALT)
     action = f"{realm.issuer}/login-actions/authenticate?" + urllib.parse.urlencode(
-        {"session_code": session_code, "client_id": client.client_id})
-    alert = (f'<div class="alert-error" role="alert"><span id="input-error" class="kc-feedback-text">'
-             f"{html.escape(error)}</span></div>") if error else ""
+        {"session_code": session_code, "client_id": client.client_id}
+    )
+    alert = (
+        (
+            f'<div class="alert-error" role="alert"><span id="input-error" class="kc-feedback-text">'
+            f"{html.escape(error)}</span></div>"
+        )
+        if error
+        else ""
+    )
     form = (
         f'{alert}<form id="kc-form-login" method="post" action="{html.escape(action)}">'
         f'<label for="username">Username or email</label>'
@@ -192,7 +218,8 @@ def issue_code(realm: Realm, session: UserSession, query: str) -> HttpResponse:
         user.last_login = session.started  # id_token auth_time = when the SSO session logged in
         credentials["user"] = user
         headers, _, status = get_oauthlib_core().server.create_authorization_response(
-            uri=uri, http_method="GET", body="", headers={}, scopes=scopes, credentials=credentials)
+            uri=uri, http_method="GET", body="", headers={}, scopes=scopes, credentials=credentials
+        )
     except oauth_errors.OAuth2Error as error:
         return _oauth_error_redirect(error)
     location = headers.get("Location", "")
@@ -205,8 +232,13 @@ def issue_code(realm: Realm, session: UserSession, query: str) -> HttpResponse:
     if "state" in values:
         items.append(("state", values["state"]))
     items += [("session_state", str(session.id)), ("iss", realm.issuer), ("code", values["code"])]
-    log.info("type=\"LOGIN\" realmId=\"%s\" clientId=\"%s\" userId=\"%s\" username=\"%s\"",
-             realm.name, credentials.get("client_id"), user.pk, user.username)
+    log.info(
+        'type="LOGIN" realmId="%s" clientId="%s" userId="%s" username="%s"',
+        realm.name,
+        credentials.get("client_id"),
+        user.pk,
+        user.username,
+    )
     return HttpResponseRedirect(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(items))))
 
 
@@ -247,8 +279,12 @@ def login_authenticate(request, realm: Realm):
     username = request.POST.get("username", "")
     user = authenticate(None, username=username, password=request.POST.get("password", ""))
     if user is None:
-        log.warning("type=\"LOGIN_ERROR\" realmId=\"%s\" clientId=\"%s\" error=\"invalid_user_credentials\" username=\"%s\"",
-                    realm.name, client.client_id, username)
+        log.warning(
+            'type="LOGIN_ERROR" realmId="%s" clientId="%s" error="invalid_user_credentials" username="%s"',
+            realm.name,
+            client.client_id,
+            username,
+        )
         return login_page(realm, client, query, username=username, error="Invalid username or password.")
     session = UserSession.objects.create(realm=realm, user=user)
     user.last_login = timezone.now()
@@ -260,6 +296,7 @@ def login_authenticate(request, realm: Realm):
 
 # --- token, userinfo -----------------------------------------------------------------------
 
+
 def _oauthlib_response(body, status, headers) -> HttpResponse:
     response = HttpResponse(body or "", status=status)
     for key, value in (headers or {}).items():
@@ -270,8 +307,9 @@ def _oauthlib_response(body, status, headers) -> HttpResponse:
 @realm_endpoint
 def token(request, realm: Realm):
     if request.method != "POST":
-        return JsonResponse({"error": "RESTEASY003650: No resource method found for GET, return 405 with Allow header"},
-                            status=405)
+        return JsonResponse(
+            {"error": "RESTEASY003650: No resource method found for GET, return 405 with Allow header"}, status=405
+        )
     _, headers, body, status = get_oauthlib_core().create_token_response(request)
     try:
         data = json.loads(body or "{}")
@@ -286,8 +324,9 @@ def token(request, realm: Realm):
         status = 401  # Keycloak: 401 invalid_grant "Invalid user credentials"
         data["error_description"] = "Invalid user credentials"
     if status != 200:
-        log.warning("type=\"CODE_TO_TOKEN_ERROR\" realmId=\"%s\" grant_type=\"%s\" error=\"%s\"",
-                    realm.name, grant_type, data.get("error"))
+        log.warning(
+            'type="CODE_TO_TOKEN_ERROR" realmId="%s" grant_type="%s" error="%s"', realm.name, grant_type, data.get("error")
+        )
     response = JsonResponse(data, status=status)
     for key, value in (headers or {}).items():
         if key.lower() != "content-type":
@@ -308,6 +347,7 @@ def userinfo(request, realm: Realm):
 
 # --- logout --------------------------------------------------------------------------------
 
+
 def _id_token_client(realm: Realm, hint: str) -> str | None:
     """The client an id_token_hint of this realm was issued to (signature checked, expiry not)."""
     try:
@@ -315,7 +355,7 @@ def _id_token_client(realm: Realm, hint: str) -> str | None:
         token.deserialize(hint)
         token.verify(realm.jwk)
         claims = json.loads(token.payload.decode())
-    except Exception:  # noqa: BLE001 - any malformed hint is an invalid hint
+    except Exception:
         return None
     if claims.get("iss") != realm.issuer:
         return None
@@ -349,7 +389,9 @@ def logout(request, realm: Realm):
         end_session(realm, session)
     if redirect_uri:
         if params.get("state"):
-            redirect_uri = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urllib.parse.urlencode({"state": params["state"]})
+            redirect_uri = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}" + urllib.parse.urlencode(
+                {"state": params["state"]}
+            )
         response = HttpResponseRedirect(redirect_uri)
     else:
         response = page(200, "You are logged out", "You are logged out")

@@ -19,9 +19,17 @@ log = logging.getLogger("org.keycloak.services")
 
 # Keycloak's built-in client scopes of a new realm (names and the attribute that matters here).
 BUILTIN_SCOPES = {
-    "basic": "false", "profile": "true", "email": "true", "roles": "false", "web-origins": "false",
-    "acr": "false", "address": "true", "phone": "true", "offline_access": "true",
-    "microprofile-jwt": "true", "organization": "true",
+    "basic": "false",
+    "profile": "true",
+    "email": "true",
+    "roles": "false",
+    "web-origins": "false",
+    "acr": "false",
+    "address": "true",
+    "phone": "true",
+    "offline_access": "true",
+    "microprofile-jwt": "true",
+    "organization": "true",
 }
 DEFAULT_DEFAULT_SCOPES = ["basic", "profile", "email", "roles", "web-origins", "acr"]
 DEFAULT_OPTIONAL_SCOPES = ["address", "phone", "offline_access", "microprofile-jwt", "organization"]
@@ -81,19 +89,21 @@ def load_realm_file(path: Path, environ: dict[str, str] | None = None) -> dict[s
             "given (${VAR:default}). The Keycloak stand-in refuses unresolved placeholders."
         )
     if not isinstance(document, dict) or not document.get("realm"):
-        raise ImportError_(f"realm file {path} has no \"realm\" name")
+        raise ImportError_(f'realm file {path} has no "realm" name')
     return document
 
 
 # --- building blocks ---------------------------------------------------------------------
+
 
 def new_realm(name: str, representation: dict[str, Any]) -> Realm:
     key = jwk.JWK.generate(kty="RSA", size=2048)
     pem = key.export_to_pem(private_key=True, password=None).decode()
     stored = {k: v for k, v in representation.items() if k not in NOT_STORED_ON_REALM}
     stored["realm"] = name
-    return Realm.objects.create(name=name, enabled=representation.get("enabled", True),
-                                representation=stored, private_key_pem=pem)
+    return Realm.objects.create(
+        name=name, enabled=representation.get("enabled", True), representation=stored, private_key_pem=pem
+    )
 
 
 def add_client_scope(realm: Realm, rep: dict[str, Any]) -> ClientScope:
@@ -138,13 +148,18 @@ def update_client(client: Client, rep: dict[str, Any]) -> None:
 def add_user(realm: Realm, rep: dict[str, Any]) -> User:
     username = (rep.get("username") or rep.get("email") or "").lower()
     user = User(
-        realm=realm, username=username, email=rep.get("email") or "",
-        first_name=rep.get("firstName") or "", last_name=rep.get("lastName") or "",
-        email_verified=bool(rep.get("emailVerified")), is_active=rep.get("enabled", True),
+        realm=realm,
+        username=username,
+        email=rep.get("email") or "",
+        first_name=rep.get("firstName") or "",
+        last_name=rep.get("lastName") or "",
+        email_verified=bool(rep.get("emailVerified")),
+        is_active=rep.get("enabled", True),
         representation={k: v for k, v in rep.items() if k not in ("credentials", "id")},
     )
-    password = next((c.get("value") for c in rep.get("credentials") or []
-                     if c.get("type") == "password" and c.get("value") is not None), None)
+    password = next(
+        (c.get("value") for c in rep.get("credentials") or [] if c.get("type") == "password" and c.get("value") is not None), None
+    )
     if password is None:
         user.set_unusable_password()
     else:
@@ -164,13 +179,16 @@ def _add_groups(realm: Realm, groups: list[dict[str, Any]], parent: str = "") ->
 
 # --- whole realms ------------------------------------------------------------------------
 
+
 @transaction.atomic
 def import_realm(document: dict[str, Any]) -> Realm:
     realm = new_realm(document["realm"], document)
     scopes = document.get("clientScopes")
     if scopes is None:
-        scopes = [{"name": n, "protocol": "openid-connect", "attributes": {"include.in.token.scope": v}}
-                  for n, v in BUILTIN_SCOPES.items()]
+        scopes = [
+            {"name": n, "protocol": "openid-connect", "attributes": {"include.in.token.scope": v}}
+            for n, v in BUILTIN_SCOPES.items()
+        ]
     for scope in scopes:
         add_client_scope(realm, scope)
     _add_groups(realm, document.get("groups") or [])
@@ -189,7 +207,7 @@ def import_directory(directory: Path) -> list[str]:
     if not files:
         log.warning("--import-realm: no realm files in %s", directory)
     documents = [(path, load_realm_file(path)) for path in files]  # all placeholders checked first
-    for path, document in documents:
+    for _path, document in documents:
         name = document["realm"]
         if Realm.objects.filter(name=name).exists():
             log.info("Realm '%s' already exists. Import skipped", name)
@@ -206,18 +224,34 @@ def ensure_master(admin_username: str | None, admin_password: str | None) -> Non
     the master realm has no admin yet (a later password change in the env does nothing, as in Keycloak)."""
     realm = Realm.objects.filter(name="master").first()
     if realm is None:
-        realm = import_realm({"realm": "master", "displayName": "Keycloak", "enabled": True,
-                              "clients": [{"clientId": "admin-cli", "name": "${client_admin-cli}", "publicClient": True,
-                                           "standardFlowEnabled": False, "directAccessGrantsEnabled": True}]})
+        realm = import_realm(
+            {
+                "realm": "master",
+                "displayName": "Keycloak",
+                "enabled": True,
+                "clients": [
+                    {
+                        "clientId": "admin-cli",
+                        "name": "${client_admin-cli}",
+                        "publicClient": True,
+                        "standardFlowEnabled": False,
+                        "directAccessGrantsEnabled": True,
+                    }
+                ],
+            }
+        )
         log.info("Created the master realm")
     if User.objects.filter(realm=realm, is_realm_admin=True).exists():
         return
     if not admin_username or not admin_password:
-        log.warning("No master realm admin and KC_BOOTSTRAP_ADMIN_USERNAME/KC_BOOTSTRAP_ADMIN_PASSWORD not set: "
-                    "the admin REST API cannot be used")
+        log.warning(
+            "No master realm admin and KC_BOOTSTRAP_ADMIN_USERNAME/KC_BOOTSTRAP_ADMIN_PASSWORD not set: "
+            "the admin REST API cannot be used"
+        )
         return
-    user = add_user(realm, {"username": admin_username, "enabled": True,
-                            "credentials": [{"type": "password", "value": admin_password}]})
+    user = add_user(
+        realm, {"username": admin_username, "enabled": True, "credentials": [{"type": "password", "value": admin_password}]}
+    )
     user.is_realm_admin = True
     user.save(update_fields=["is_realm_admin"])
     log.info("Created temporary admin user with username %s", admin_username)

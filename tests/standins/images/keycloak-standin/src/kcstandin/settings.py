@@ -87,6 +87,9 @@ LOGGING = {
     "formatters": {"kc": {"format": "%(asctime)s %(levelname)-5s [%(name)s] %(message)s"}},
     "handlers": {"out": {"class": "logging.StreamHandler", "formatter": "kc", "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["out"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "oauthlib": {"level": "WARNING"},
-                "oauth2_provider": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "oauthlib": {"level": "WARNING"},
+        "oauth2_provider": {"level": "WARNING"},
+    },
 }

@@ -41,14 +41,16 @@ def access_token_generator(request, refresh_token=False) -> str:
     }
     user = getattr(request, "user", None)
     if user is not None and getattr(user, "pk", None):
-        claims.update({
-            "sub": str(user.pk),
-            "realm_access": {"roles": [f"default-roles-{realm.name}", "offline_access", "uma_authorization"]},
-            "email_verified": user.email_verified,
-            "name": user.full_name,
-            "preferred_username": user.username,
-            "given_name": user.first_name,
-            "family_name": user.last_name,
-            "email": user.email,
-        })
+        claims.update(
+            {
+                "sub": str(user.pk),
+                "realm_access": {"roles": [f"default-roles-{realm.name}", "offline_access", "uma_authorization"]},
+                "email_verified": user.email_verified,
+                "name": user.full_name,
+                "preferred_username": user.username,
+                "given_name": user.first_name,
+                "family_name": user.last_name,
+                "email": user.email,
+            }
+        )
     return sign(realm, claims)

@@ -102,8 +102,22 @@ class RealmValidator(OAuth2Validator):
         }
 
     def get_discovery_claims(self, request):
-        return ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "azp", "email", "email_verified",
-                "preferred_username", "name", "given_name", "family_name"]
+        return [
+            "sub",
+            "iss",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "azp",
+            "email",
+            "email_verified",
+            "preferred_username",
+            "name",
+            "given_name",
+            "family_name",
+        ]
 
 
 class RealmUserBackend(BaseBackend):

@@ -1,9 +1,10 @@
 """WSGI entry point (uwsgi.ini: wsgi-file = $(SERVICE_VARIANT)/wsgi.py)."""
+
 import os
 
 os.environ["SERVICE_VARIANT"] = "cms"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.envs.tutor.production")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

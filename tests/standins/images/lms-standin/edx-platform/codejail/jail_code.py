@@ -1,5 +1,6 @@
 """STAND-IN of edx-codejail's codejail.jail_code: Tutor's rendered settings call
 configure("python", "nonexistingpythonbinary", user=None) to disable code jail."""
+
 COMMANDS = {}
 
 

@@ -21,19 +21,20 @@
 Not mimicked: masquerading, course tabs (answered empty), celebrations, course modes beyond audit,
 start-date and prerequisite access errors, staff access without enrollment.
 """
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import escape
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
+from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
+from openedx_standin.jwt_auth import JwtAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses_standin.models import CourseEnrollment, ImportedCourse
 from courses_standin.views import _iso
-from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
-from openedx_standin.jwt_auth import JwtAuthentication
 
 
 def _key(course_id):
@@ -64,8 +65,14 @@ def course_about(request, course_id):
 
 def _access(code=None, message=None):
     """courseware/access_response.py AccessResponse.to_json."""
-    return {"has_access": code is None, "error_code": code, "developer_message": message, "user_message": message,
-            "additional_context_user_message": None, "user_fragment": None}
+    return {
+        "has_access": code is None,
+        "error_code": code,
+        "developer_message": message,
+        "user_message": message,
+        "additional_context_user_message": None,
+        "user_fragment": None,
+    }
 
 
 class CourseHomeMetadataView(APIView):
@@ -84,25 +91,27 @@ class CourseHomeMetadataView(APIView):
             access = _access("enrollment_required", "You must be enrolled in the course")
         else:
             access = _access()
-        return Response({
-            "course_id": course.course_id,
-            "username": user.username if user.is_authenticated else None,
-            "is_enrolled": enrolled,
-            "is_self_paced": course.self_paced,
-            "is_staff": bool(user.is_authenticated and user.is_staff),
-            "original_user_is_staff": bool(user.is_authenticated and user.is_staff),
-            "studio_access": False,
-            "number": course.number,
-            "org": course.org,
-            "start": _iso(course.start),
-            "tabs": [],
-            "title": course.display_name,
-            "course_access": access,
-            "celebrations": {},
-            "user_timezone": None,
-            "can_view_certificate": False,
-            "course_modes": [{"slug": "audit", "name": "Audit"}],
-            "is_new_discussion_sidebar_view_enabled": False,
-            "has_course_author_access": False,
-            "course_theme_variant": "",
-        })
+        return Response(
+            {
+                "course_id": course.course_id,
+                "username": user.username if user.is_authenticated else None,
+                "is_enrolled": enrolled,
+                "is_self_paced": course.self_paced,
+                "is_staff": bool(user.is_authenticated and user.is_staff),
+                "original_user_is_staff": bool(user.is_authenticated and user.is_staff),
+                "studio_access": False,
+                "number": course.number,
+                "org": course.org,
+                "start": _iso(course.start),
+                "tabs": [],
+                "title": course.display_name,
+                "course_access": access,
+                "celebrations": {},
+                "user_timezone": None,
+                "can_view_certificate": False,
+                "course_modes": [{"slug": "audit", "name": "Audit"}],
+                "is_new_discussion_sidebar_view_enabled": False,
+                "has_course_author_access": False,
+                "course_theme_variant": "",
+            }
+        )

@@ -19,16 +19,17 @@ with the stand-in BearerAuthentication (edx-platform release/verawood.1):
   anyone's for staff; 403 otherwise), paginated as {"results", "pagination": {"next", ...}}.
 (/courses/<course_key>/ and the learning MFE's course home API: course_home.py.)
 """
+
 from django.contrib.auth import get_user_model
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
+from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from courses_standin.models import CourseEnrollment, ImportedCourse
 from courses_standin.views import _iso, course_json
-from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
 
 AUTHENTICATION = (BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser)
 DEFAULT_MODE = "audit"  # common/djangoapps/course_modes/models.py CourseMode.DEFAULT_MODE_SLUG
@@ -86,12 +87,19 @@ class EnrollmentListView(APIView):
             return Response(status=406, data={"message": f"The user {username} does not exist."})
         mode = request.data.get("mode") or DEFAULT_MODE
         if mode != DEFAULT_MODE:
-            return Response(status=400, data={"message": (
-                f"The [{mode}] course mode is expired or otherwise unavailable for course run [{course.course_id}]."
-            )})
+            return Response(
+                status=400,
+                data={
+                    "message": (
+                        f"The [{mode}] course mode is expired or otherwise unavailable for course run [{course.course_id}]."
+                    )
+                },
+            )
         is_active = request.data.get("is_active", True)
         enrollment, _ = CourseEnrollment.objects.update_or_create(
-            user=user, course_id=course.course_id, defaults={"mode": mode, "is_active": bool(is_active)},
+            user=user,
+            course_id=course.course_id,
+            defaults={"mode": mode, "is_active": bool(is_active)},
         )
         return Response(_serialized(enrollment, course))
 
@@ -107,7 +115,13 @@ class CourseEnrollmentsApiListView(APIView):
         if request.query_params.get("username"):
             rows = rows.filter(user__username__in=request.query_params["username"].split(","))
         results = [
-            {"created": _iso(r.created), "mode": r.mode, "is_active": r.is_active, "user": r.user.username, "course_id": r.course_id}
+            {
+                "created": _iso(r.created),
+                "mode": r.mode,
+                "is_active": r.is_active,
+                "user": r.user.username,
+                "course_id": r.course_id,
+            }
             for r in rows
         ]
         return Response({"next": None, "previous": None, "results": results})
@@ -127,5 +141,6 @@ class CourseListView(APIView):
         if keys:
             courses = courses.filter(course_id__in=keys)
         results = [course_json(request, c) for c in courses]
-        return Response({"results": results, "pagination": {"next": None, "previous": None, "count": len(results), "num_pages": 1}})
-
+        return Response(
+            {"results": results, "pagination": {"next": None, "previous": None, "count": len(results), "num_pages": 1}}
+        )

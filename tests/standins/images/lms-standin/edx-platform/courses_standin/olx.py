@@ -6,13 +6,13 @@ each `<category url_name=...>` pointer naming `<category>/<url_name>.xml`. A par
 course.xml is re-raised by `try_load_course` and fails the import. Unlike upstream (which
 turns a broken child block into an ErrorBlock and logs it), the stand-in also refuses a broken
 or missing child: the stack's own course must import whole."""
+
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-
 
 # Blocks whose XML children are blocks; any other block's XML is its own content (a problem's).
 CONTAINERS = ("chapter", "sequential", "vertical")
@@ -51,10 +51,16 @@ def _parse(path: Path) -> ET.Element:
 def _children(root: Path, element: ET.Element, depth: int, out: list[dict]) -> None:
     for child in element:
         url_name = child.get("url_name")
-        node = _parse(root / child.tag / f"{url_name}.xml") if url_name and len(child) == 0 and not child.attrib.keys() - {"url_name"} else child
+        node = (
+            _parse(root / child.tag / f"{url_name}.xml")
+            if url_name and len(child) == 0 and not child.attrib.keys() - {"url_name"}
+            else child
+        )
         if node.tag != child.tag:
             raise OLXError(f"{root / child.tag / f'{url_name}.xml'}: root element <{node.tag}>, expected <{child.tag}>")
-        out.append({"category": child.tag, "url_name": url_name or "", "display_name": node.get("display_name", ""), "depth": depth})
+        out.append(
+            {"category": child.tag, "url_name": url_name or "", "display_name": node.get("display_name", ""), "depth": depth}
+        )
         if child.tag in CONTAINERS:
             _children(root, node, depth + 1, out)
 

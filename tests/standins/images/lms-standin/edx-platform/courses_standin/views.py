@@ -5,6 +5,7 @@ mounted at `api/courses/` by lms/urls.py): anonymous callers allowed
 unknown or expired bearer token is 401, as openedx/core/lib/api/authentication.py
 BearerAuthentication raises); 404 for an unknown key, 400 for a malformed one; the fields of
 CourseSerializer the stack reads."""
+
 from django.http import JsonResponse
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from opaque_keys import InvalidKeyError

@@ -12,6 +12,7 @@
   (BearerAuthenticationAllowInactiveUser, which /api/user/v1/me, /api/user/v1/accounts and
   /api/third_party_auth/v0/users use).
 """
+
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header

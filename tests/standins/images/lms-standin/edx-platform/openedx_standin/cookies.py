@@ -15,6 +15,7 @@ application (JWT_AUTH['JWT_LOGIN_CLIENT_ID']) and builds the JWT from it (AuthFa
 that application); the stand-in builds the same JWT for the user directly. header_urls holds only
 `logout`; user_image_urls is empty.
 """
+
 import json
 import time
 
@@ -26,8 +27,12 @@ from openedx_standin.jwt_tokens import create_jwt
 
 def _names():
     auth = settings.JWT_AUTH
-    return (auth["JWT_AUTH_COOKIE_HEADER_PAYLOAD"], auth["JWT_AUTH_COOKIE_SIGNATURE"],
-            settings.EDXMKTG_LOGGED_IN_COOKIE_NAME, settings.EDXMKTG_USER_INFO_COOKIE_NAME)
+    return (
+        auth["JWT_AUTH_COOKIE_HEADER_PAYLOAD"],
+        auth["JWT_AUTH_COOKIE_SIGNATURE"],
+        settings.EDXMKTG_LOGGED_IN_COOKIE_NAME,
+        settings.EDXMKTG_USER_INFO_COOKIE_NAME,
+    )
 
 
 JWT_DELIMITER = "."  # edx_rest_framework_extensions/auth/jwt/constants.py
@@ -58,12 +63,21 @@ def _expires(cookie_settings, expires_in):
 def set_logged_in_cookies(request, response, user):
     if not (user.is_authenticated and not user.is_anonymous):
         return response
-    cookie_settings = {"domain": getattr(settings, "SHARED_COOKIE_DOMAIN", None), "path": "/", "httponly": None,
-                       "secure": request.is_secure()}
+    cookie_settings = {
+        "domain": getattr(settings, "SHARED_COOKIE_DOMAIN", None),
+        "path": "/",
+        "httponly": None,
+        "secure": request.is_secure(),
+    }
     _expires(cookie_settings, request.session.get_expiry_age())
     response.set_cookie(settings.EDXMKTG_LOGGED_IN_COOKIE_NAME, "true", **cookie_settings)
-    user_info = {"version": settings.EDXMKTG_USER_INFO_COOKIE_VERSION, "username": user.username, "email": user.email,
-                 "header_urls": {"logout": request.build_absolute_uri("/logout")}, "user_image_urls": {}}
+    user_info = {
+        "version": settings.EDXMKTG_USER_INFO_COOKIE_VERSION,
+        "username": user.username,
+        "email": user.email,
+        "header_urls": {"logout": request.build_absolute_uri("/logout")},
+        "user_image_urls": {},
+    }
     response.set_cookie(settings.EDXMKTG_USER_INFO_COOKIE_NAME, json.dumps(user_info), **cookie_settings)
     expires_in = settings.JWT_AUTH["JWT_IN_COOKIE_EXPIRATION"]
     _expires(cookie_settings, expires_in)

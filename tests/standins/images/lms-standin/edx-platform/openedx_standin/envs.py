@@ -8,6 +8,7 @@ what the stand-in itself runs: real Django 5.2, django-oauth-toolkit 1.7.1, Djan
 versions of edx-platform release/verawood.1's requirements/edx/base.txt); the bootstrap's stand-in
 third_party_auth app. The database is the stack's MySQL (MariaDB stand-in) via PyMySQL,
 with the host/name/user/password Tutor rendered into the YAML."""
+
 from __future__ import annotations
 
 import os
@@ -183,14 +184,22 @@ def base_settings(variant: str, config_file: str) -> dict:
         # lms/envs/common.py JWT_AUTH (the keys oauth_dispatch/jwt.py and user_authn/cookies.py read);
         # Tutor's rendered settings set the issuer, audience, secret and signing keys on top.
         "JWT_AUTH": {
-            "JWT_ISSUER": "change-me", "JWT_AUDIENCE": "change-me", "JWT_SECRET_KEY": "SET-ME-PLEASE",
-            "JWT_ALGORITHM": "HS256", "JWT_SIGNING_ALGORITHM": "RS512", "JWT_PRIVATE_SIGNING_JWK": None,
-            "JWT_SUPPORTED_VERSION": "1.2.0", "JWT_EXPIRATION": 30, "JWT_IN_COOKIE_EXPIRATION": 60 * 60,
+            "JWT_ISSUER": "change-me",
+            "JWT_AUDIENCE": "change-me",
+            "JWT_SECRET_KEY": "SET-ME-PLEASE",
+            "JWT_ALGORITHM": "HS256",
+            "JWT_SIGNING_ALGORITHM": "RS512",
+            "JWT_PRIVATE_SIGNING_JWK": None,
+            "JWT_SUPPORTED_VERSION": "1.2.0",
+            "JWT_EXPIRATION": 30,
+            "JWT_IN_COOKIE_EXPIRATION": 60 * 60,
             "JWT_LOGIN_CLIENT_ID": "login-service-client-id",
             "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
             "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
             # and what edx-drf-extensions' JwtAuthentication reads (openedx_standin/jwt_auth.py).
-            "JWT_AUTH_HEADER_PREFIX": "JWT", "JWT_AUTH_COOKIE": "edx-jwt-cookie", "JWT_PUBLIC_SIGNING_JWK_SET": None,
+            "JWT_AUTH_HEADER_PREFIX": "JWT",
+            "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+            "JWT_PUBLIC_SIGNING_JWK_SET": None,
         },
         "EDXMKTG_LOGGED_IN_COOKIE_NAME": "edxloggedin",
         "EDXMKTG_USER_INFO_COOKIE_NAME": "edx-user-info",

@@ -14,6 +14,7 @@ Not mimicked: symmetric (JWT_SECRET_KEY) tokens, JWT_ISSUERS beyond the first, t
 get-or-create from the payload, the CSRF check on unsafe methods with a cookie JWT, the
 NotJwtRestrictedApplication permission.
 """
+
 import json
 
 import jwt
@@ -53,8 +54,13 @@ def jwt_decode_handler(token):
             continue
         key = jwt.PyJWK(data, auth["JWT_SIGNING_ALGORITHM"])
         try:
-            return jwt.decode(token, key.key, algorithms=[auth["JWT_SIGNING_ALGORITHM"]],
-                              audience=auth["JWT_AUDIENCE"], issuer=auth["JWT_ISSUER"])
+            return jwt.decode(
+                token,
+                key.key,
+                algorithms=[auth["JWT_SIGNING_ALGORITHM"]],
+                audience=auth["JWT_AUDIENCE"],
+                issuer=auth["JWT_ISSUER"],
+            )
         except jwt.InvalidSignatureError:
             continue
     raise jwt.InvalidTokenError("no key of JWT_PUBLIC_SIGNING_JWK_SET verifies the token")

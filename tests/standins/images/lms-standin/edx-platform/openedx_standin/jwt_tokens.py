@@ -13,6 +13,7 @@ stand-in's pins:
 Not mimicked: `sub` is not anonymous_id_for_user (no AnonymousUserId table; a hash of the user id
 stands in), role claims (edx-rbac), `name` is the Django user's full name (no UserProfile).
 """
+
 import hashlib
 import json
 from time import time
@@ -33,8 +34,7 @@ def _encode_and_sign(payload, use_asymmetric_key):
     return jwt.encode(payload, PyJWK(key, algorithm).key, algorithm=algorithm)
 
 
-def create_jwt(user, scopes=None, expires_in=None, is_restricted=False, filters=None, use_asymmetric_key=False,
-               grant_type=None):
+def create_jwt(user, scopes=None, expires_in=None, is_restricted=False, filters=None, use_asymmetric_key=False, grant_type=None):
     auth = settings.JWT_AUTH
     scopes = scopes or ["email", "profile"]
     iat = int(time())
@@ -57,8 +57,15 @@ def create_jwt(user, scopes=None, expires_in=None, is_restricted=False, filters=
     if "email" in scopes:
         payload["email"] = user.email
     if "profile" in scopes:
-        payload.update({"name": user.get_full_name() or None, "family_name": user.last_name, "given_name": user.first_name,
-                        "administrator": user.is_staff, "superuser": user.is_superuser})
+        payload.update(
+            {
+                "name": user.get_full_name() or None,
+                "family_name": user.last_name,
+                "given_name": user.first_name,
+                "administrator": user.is_staff,
+                "superuser": user.is_superuser,
+            }
+        )
     return _encode_and_sign(payload, use_asymmetric_key or is_restricted)
 
 
@@ -68,6 +75,7 @@ def create_jwt_token_dict(token_dict, access_token, use_asymmetric_key=None):
     if grant_type == "password" and "user_id" not in scopes:
         scopes.append("user_id")
     expires_in = getattr(settings, "JWT_ACCESS_TOKEN_EXPIRE_SECONDS", 60 * 60)
-    token = create_jwt(access_token.user, scopes=scopes, expires_in=expires_in, use_asymmetric_key=use_asymmetric_key,
-                       grant_type=grant_type)
+    token = create_jwt(
+        access_token.user, scopes=scopes, expires_in=expires_in, use_asymmetric_key=use_asymmetric_key, grant_type=grant_type
+    )
     return dict(token_dict, access_token=token, token_type="JWT", expires_in=expires_in, scope=" ".join(scopes))

@@ -15,14 +15,15 @@
 Not mimicked: masquerading (?user=), entitlements, programs, certificates, credit, grades, the
 enterprise customer; those cards' fields are answered empty or false.
 """
+
+from courses_standin.models import CourseEnrollment, ImportedCourse
+from courses_standin.views import _iso
 from django.conf import settings
 from django.http import HttpResponseNotFound, JsonResponse
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses_standin.models import CourseEnrollment, ImportedCourse
-from courses_standin.views import _iso
 from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
 from openedx_standin.jwt_auth import JwtAuthentication
 
@@ -45,22 +46,46 @@ def course_home_url(course_id):
 
 def _card(enrollment, course):
     return {
-        "course": {"bannerImgSrc": None, "courseName": course.display_name, "courseNumber": course.number, "socialShareUrl": None},
+        "course": {
+            "bannerImgSrc": None,
+            "courseName": course.display_name,
+            "courseNumber": course.number,
+            "socialShareUrl": None,
+        },
         "courseProvider": {"name": course.org},
         "courseRun": {
-            "isStarted": True, "isArchived": False, "courseId": course.course_id, "minPassingGrade": None,
-            "startDate": _iso(course.start), "advertisedStart": None, "endDate": None,
-            "homeUrl": course_home_url(course.course_id), "marketingUrl": None, "progressUrl": None,
-            "unenrollUrl": None, "upgradeUrl": None, "resumeUrl": None,
+            "isStarted": True,
+            "isArchived": False,
+            "courseId": course.course_id,
+            "minPassingGrade": None,
+            "startDate": _iso(course.start),
+            "advertisedStart": None,
+            "endDate": None,
+            "homeUrl": course_home_url(course.course_id),
+            "marketingUrl": None,
+            "progressUrl": None,
+            "unenrollUrl": None,
+            "upgradeUrl": None,
+            "resumeUrl": None,
         },
         "enrollment": {
-            "accessExpirationDate": None, "isAudit": enrollment.mode == "audit", "hasStarted": False,
+            "accessExpirationDate": None,
+            "isAudit": enrollment.mode == "audit",
+            "hasStarted": False,
             "coursewareAccess": {"hasUnmetPrerequisites": False, "isTooEarly": False, "isStaff": False},
-            "isVerified": False, "canUpgrade": False, "isAuditAccessExpired": False, "isEmailEnabled": False,
-            "hasOptedOutOfEmail": False, "lastEnrolled": _iso(enrollment.created), "isEnrolled": enrollment.is_active,
+            "isVerified": False,
+            "canUpgrade": False,
+            "isAuditAccessExpired": False,
+            "isEmailEnabled": False,
+            "hasOptedOutOfEmail": False,
+            "lastEnrolled": _iso(enrollment.created),
+            "isEnrolled": enrollment.is_active,
             "mode": enrollment.mode,
         },
-        "gradeData": {"isPassing": False}, "certificate": None, "entitlement": {}, "programs": {"relatedPrograms": []},
+        "gradeData": {"isPassing": False},
+        "certificate": None,
+        "entitlement": {},
+        "programs": {"relatedPrograms": []},
         "credit": {},
     }
 
@@ -74,18 +99,21 @@ class InitializeView(APIView):
         rows = list(CourseEnrollment.objects.filter(user=user).order_by("-created", "-id"))
         courses = {c.course_id: c for c in ImportedCourse.objects.filter(course_id__in=[r.course_id for r in rows])}
         catalog = getattr(settings, "CATALOG_MICROFRONTEND_URL", None)
-        return Response({
-            "emailConfirmation": {"isNeeded": not user.is_active, "sendEmailUrl": ""},
-            "enterpriseDashboard": None,
-            "platformSettings": {
-                "supportEmail": "", "billingEmail": "",
-                # learner_home/views.py get_platform_settings
-                "courseSearchUrl": f"{catalog}/courses" if settings.ENABLE_CATALOG_MICROFRONTEND and catalog else "",
-            },
-            "courses": [_card(r, courses[r.course_id]) for r in rows if r.course_id in courses],
-            "socialShareSettings": {
-                "facebook": {"isEnabled": False, "socialBrand": "edX.org", "utmParams": ""},
-                "twitter": {"isEnabled": False, "socialBrand": "edX.org", "utmParams": ""},
-            },
-            "suggestedCourses": [],
-        })
+        return Response(
+            {
+                "emailConfirmation": {"isNeeded": not user.is_active, "sendEmailUrl": ""},
+                "enterpriseDashboard": None,
+                "platformSettings": {
+                    "supportEmail": "",
+                    "billingEmail": "",
+                    # learner_home/views.py get_platform_settings
+                    "courseSearchUrl": f"{catalog}/courses" if settings.ENABLE_CATALOG_MICROFRONTEND and catalog else "",
+                },
+                "courses": [_card(r, courses[r.course_id]) for r in rows if r.course_id in courses],
+                "socialShareSettings": {
+                    "facebook": {"isEnabled": False, "socialBrand": "edX.org", "utmParams": ""},
+                    "twitter": {"isEnabled": False, "socialBrand": "edX.org", "utmParams": ""},
+                },
+                "suggestedCourses": [],
+            }
+        )

@@ -14,6 +14,7 @@ user_info: GET /api/mobile/v0.5/my_user_info, followed to the user's page), as e
   email, name (the profile's name; here get_full_name), course_enrollments (the URL of
   users/<username>/course_enrollments/, which the stand-in does not serve: tests/engine/README.md).
 """
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.http import Http404
@@ -54,11 +55,14 @@ class UserDetailView(APIView):
 
     def get(self, request, api_version, username):
         user = get_object_or_404(get_user_model(), username=username)
-        return Response({
-            "id": user.id,
-            "username": user.username,
-            "email": user.email,
-            "name": user.get_full_name() or user.first_name,
-            "course_enrollments": request.build_absolute_uri(
-                "/api/mobile/{}/users/{}/course_enrollments/".format(api_version, user.username)),
-        })
+        return Response(
+            {
+                "id": user.id,
+                "username": user.username,
+                "email": user.email,
+                "name": user.get_full_name() or user.first_name,
+                "course_enrollments": request.build_absolute_uri(
+                    f"/api/mobile/{api_version}/users/{user.username}/course_enrollments/"
+                ),
+            }
+        )

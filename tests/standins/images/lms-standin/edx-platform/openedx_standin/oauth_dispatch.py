@@ -12,6 +12,7 @@
 Not mimicked: the ratelimit on AccessTokenView (RATELIMIT_RATE), RestrictedApplication and
 ApplicationAccess scopes/filters (the stand-in's clients are never restricted).
 """
+
 import json
 
 from oauth2_provider import views as dot_views
@@ -42,7 +43,9 @@ class AccessTokenView(dot_views.TokenView):
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200 and _token_type(request) == "jwt":
             opaque = json.loads(response.content.decode("utf-8"))
-            access_token = get_access_token_model().objects.select_related("user", "application").get(token=opaque["access_token"])
+            access_token = (
+                get_access_token_model().objects.select_related("user", "application").get(token=opaque["access_token"])
+            )
             jwt_dict = create_jwt_token_dict(opaque, access_token, use_asymmetric_key=request.POST.get("asymmetric_jwt", False))
             response.content = json.dumps(jwt_dict)
         return response

@@ -33,6 +33,7 @@ valid email, a name, and the terms accepted only when create_account_with_params
 says so: REGISTRATION_EXTRA_FIELDS' terms_of_service OR honor_code is not "hidden" (Tutor's
 common_lms.py hides both, so the stack's LMS does not require them).
 """
+
 import re
 
 from django.conf import settings
@@ -65,6 +66,7 @@ def _tos_required():
     fields = getattr(settings, "REGISTRATION_EXTRA_FIELDS", {})
     return fields.get("terms_of_service") != "hidden" or fields.get("honor_code") != "hidden"
 
+
 USERNAME_RE = {True: re.compile(r"^[\w .@_+-]{2,30}$"), False: re.compile(r"^[-a-zA-Z0-9_]{2,30}$")}
 NEW_USER_AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -96,10 +98,12 @@ def _link_user_to_third_party_provider(request, user, params):
     request.backend = social_utils.load_backend(request.social_strategy, backend_name, redirect_uri)
     social_access_token = params.get("access_token")
     if not social_access_token:
-        raise ValidationError({
-            "access_token": [f"An access_token is required when passing value ({backend_name}) for provider."],
-            "error_code": "tpa-missing-access-token",
-        })
+        raise ValidationError(
+            {
+                "access_token": [f"An access_token is required when passing value ({backend_name}) for provider."],
+                "error_code": "tpa-missing-access-token",
+            }
+        )
     request.session[tpa_pipeline.AUTH_ENTRY_KEY] = tpa_pipeline.AUTH_ENTRY_REGISTER_API
     pipeline_user, error_message, error_code = None, "", None
     try:
@@ -178,10 +182,18 @@ def registration(request):
     error_code, errors = "duplicate", {}
     if data.get("email") and User.objects.filter(email__iexact=data["email"]).exists():
         error_code += "-email"
-        errors["email"] = [{"user_message": f"It looks like {data['email']} belongs to an existing account. Try again with a different email address."}]
+        errors["email"] = [
+            {
+                "user_message": f"It looks like {data['email']} belongs to an existing account. Try again with a different email address."
+            }
+        ]
     if data.get("username") and User.objects.filter(username__iexact=data["username"]).exists():
         error_code += "-username"
-        errors["username"] = [{"user_message": f"It looks like {data['username']} belongs to an existing account. Try again with a different username."}]
+        errors["username"] = [
+            {
+                "user_message": f"It looks like {data['username']} belongs to an existing account. Try again with a different username."
+            }
+        ]
     if errors:
         return _response(errors, 409, error_code)
     try:
@@ -221,4 +233,6 @@ def login_page(request):
 
     backend_name, details = _pipeline_details(request)
     providers = [p for p in Registry.enabled() if p.visible]
-    return render(request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details, "providers": providers})
+    return render(
+        request, "openedx_standin/login.html", {"backend_name": backend_name, "details": details, "providers": providers}
+    )

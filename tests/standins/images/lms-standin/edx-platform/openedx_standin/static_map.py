@@ -17,7 +17,7 @@ _django = importlib.import_module(os.environ["ODL_UWSGI_MODULE"]).application
 def _file_for(path):
     for prefix, root in MAPS:
         if path.startswith(prefix.rstrip("/") + "/"):
-            relative = posixpath.normpath(path[len(prefix.rstrip("/")) + 1:])
+            relative = posixpath.normpath(path[len(prefix.rstrip("/")) + 1 :])
             if relative.startswith(("..", "/")):
                 return None
             candidate = os.path.join(root, relative)

@@ -29,6 +29,7 @@ upstream function:
   set yet, a redirect back to the complete URL sets them (user_authn/cookies.py, see cookies.py).
 Left out (tests/engine/README.md): set_pipeline_timeout, login_analytics, ensure_redirect_url_is_safe, the enterprise and SAML steps.
 """
+
 import logging
 
 from django.contrib.auth import get_user_model, logout
@@ -37,10 +38,10 @@ from django.shortcuts import redirect
 from social_core.exceptions import AuthException
 from social_core.pipeline.partial import partial
 from social_core.pipeline.social_auth import associate_by_email
-
-from openedx_standin import cookies
 from third_party_auth.models import OAuth2ProviderConfig
 from third_party_auth.provider import Registry
+
+from openedx_standin import cookies
 
 logger = logging.getLogger(__name__)
 
@@ -111,8 +112,18 @@ def user_exists(details):
 
 
 @partial
-def ensure_user_information(strategy, auth_entry, backend=None, user=None, social=None, current_partial=None,
-                            allow_inactive_user=False, details=None, *args, **kwargs):
+def ensure_user_information(
+    strategy,
+    auth_entry,
+    backend=None,
+    user=None,
+    social=None,
+    current_partial=None,
+    allow_inactive_user=False,
+    details=None,
+    *args,
+    **kwargs,
+):
     if user:
         return None  # inactive users go on too (SOCIAL_AUTH_INACTIVE_USER_LOGIN)
     if user_exists(details or {}):
@@ -153,12 +164,22 @@ def set_id_verification_status(auth_entry, strategy, details, user=None, *args, 
 
     provider = Registry.get_from_pipeline({"backend": strategy.request.backend.name, "kwargs": kwargs})
     if user and provider and provider.enable_sso_id_verification:
-        kind = "{}.{}".format(type(provider).__module__, type(provider).__name__)  # ProviderConfig.full_class_name
-        found = SSOVerification.objects.filter(user=user, status="approved", created_at__gte=earliest_allowed_verification_date(),
-                                               identity_provider_type=kind, identity_provider_slug=provider.slug)
+        kind = f"{type(provider).__module__}.{type(provider).__name__}"  # ProviderConfig.full_class_name
+        found = SSOVerification.objects.filter(
+            user=user,
+            status="approved",
+            created_at__gte=earliest_allowed_verification_date(),
+            identity_provider_type=kind,
+            identity_provider_slug=provider.slug,
+        )
         if not found:
-            SSOVerification.objects.create(user=user, status="approved", name=user.get_full_name() or user.first_name,
-                                           identity_provider_type=kind, identity_provider_slug=provider.slug)
+            SSOVerification.objects.create(
+                user=user,
+                status="approved",
+                name=user.get_full_name() or user.first_name,
+                identity_provider_type=kind,
+                identity_provider_slug=provider.slug,
+            )
 
 
 @partial

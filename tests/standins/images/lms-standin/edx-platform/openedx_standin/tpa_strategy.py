@@ -5,6 +5,7 @@ strategy.py, ConfigurationModelStrategy.setting): for an OAuth backend the setti
 a row not `enabled_for_current_site` raises "Can't fetch setting of a disabled backend/provider.";
 KEY -> key, SECRET -> secret or settings.SOCIAL_AUTH_OAUTH_SECRETS[backend_name], anything else ->
 json.loads(other_settings)[name] (OAuth2ProviderConfig.get_setting)."""
+
 from social_core.backends.oauth import OAuthAuth
 from social_django.strategy import DjangoStrategy
 

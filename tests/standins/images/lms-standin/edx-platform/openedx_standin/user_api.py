@@ -18,14 +18,15 @@ release/verawood.1), on Django REST framework 3.16 with the stand-in BearerAuthe
   superuser (a staff-only service worker gets 403, as ALLOW_UNPRIVILEGED_SSO_PROVIDER_QUERY is
   off); 404 for an unknown user. `remote_id` is the social uid (what the backend's ID_KEY gave).
 """
+
 from django.contrib.auth import get_user_model
 from rest_framework import permissions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from social_django.models import UserSocialAuth
+from third_party_auth.provider import Registry
 
 from openedx_standin.authentication import BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser
-from third_party_auth.provider import Registry
 
 AUTHENTICATION = (BearerAuthenticationAllowInactiveUser, SessionAuthenticationAllowInactiveUser)
 PUBLIC_FIELDS = ("username", "profile_image", "account_privacy")

@@ -10,6 +10,7 @@
 - /logout: edx-platform's LogoutView and its logout.html (the IDA logout iframes);
 - /: the home page a logout ends on.
 """
+
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import waffle
@@ -29,7 +30,7 @@ def heartbeat(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         status, code = "OK", 200
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         status, code = f"ERROR: {exc}", 503
     return JsonResponse({"sql": {"status": code == 200, "message": status}, "standin": True}, status=code)
 
@@ -83,7 +84,10 @@ def logout(request):
         '<p>If you are not redirected within 5 seconds, <a href="{target}">click here to go to the home page</a>.</p>'
         '<div id="iframeContainer" style="visibility: hidden" data-redirect-url="{target}">{frames}</div>'
         "<script>{script}</script></body></html>",
-        target=target, frames=frames, script=_LOGOUT_JS)
+        target=target,
+        frames=frames,
+        script=_LOGOUT_JS,
+    )
     # LogoutView.dispatch: user_authn/cookies.py delete_logged_in_cookies (the JWT ones too).
     return delete_logged_in_cookies(HttpResponse(page))
 

@@ -1,6 +1,7 @@
 """Both apps' `authentication.api.create_user_session` (mitodl/mitxonline@b3c9730
 authentication/api.py:11, mitodl/mitxpro@92a8dcb authentication/api.py:9): a server-side
 session for a user, which the Open edX token dance sends as the app's session cookie."""
+
 from importlib import import_module
 
 from django.conf import settings

@@ -12,6 +12,7 @@ signatures, same Open edX calls (through the real edx-api-client the apps pin, 1
   service-worker token (course_keys, username=OPENEDX_SERVICE_WORKER_USERNAME); a run is saved only
   when a synced field differs (title, start/end, enrollment start/end, MITx Online also
   is_self_paced and certificate_available_date)."""
+
 import logging
 
 from django.conf import settings
@@ -47,8 +48,14 @@ def create_run_enrollments(user, runs, *, keep_failed_enrollments=None, mode=EDX
             api.enroll_in_edx_course_runs(user, runs)
         else:
             api.enroll_in_edx_course_runs(user, runs, mode=mode)
-    except (api.EdxApiEnrollErrorException, api.UnknownEdxApiEnrollException, api.NoEdxApiAuthError,
-            api.OpenEdxUserMissingError, HTTPError, RequestsConnectionError) as exc:
+    except (
+        api.EdxApiEnrollErrorException,
+        api.UnknownEdxApiEnrollException,
+        api.NoEdxApiAuthError,
+        api.OpenEdxUserMissingError,
+        HTTPError,
+        RequestsConnectionError,
+    ) as exc:
         message = f"edX enrollment failure for user: {user}, runs: {[run.courseware_id for run in runs]}"
         log.exception(message)
         edx_request_success = False
@@ -81,8 +88,13 @@ def create_run_enrollments(user, runs, *, keep_failed_enrollments=None, mode=EDX
     return enrollments, edx_request_success
 
 
-SYNCED_FIELDS = {"name": "title", "start": "start_date", "end": "end_date",
-                 "enrollment_start": "enrollment_start", "enrollment_end": "enrollment_end"}
+SYNCED_FIELDS = {
+    "name": "title",
+    "start": "start_date",
+    "end": "end_date",
+    "enrollment_start": "enrollment_start",
+    "enrollment_end": "enrollment_end",
+}
 
 
 def sync_course_runs(runs):
@@ -107,8 +119,8 @@ def sync_course_runs(runs):
                 setattr(run, field, value)
             run.save()
             success += 1
-    except Exception as exc:  # noqa: BLE001  (upstream logs and counts a failure)
-        log.error("Bulk course list API error: %s", exc)  # noqa: TRY400
+    except Exception as exc:
+        log.error("Bulk course list API error: %s", exc)
         failure += 1
     if settings.STANDIN_APP == "xpro":
         return success, failure, unchanged

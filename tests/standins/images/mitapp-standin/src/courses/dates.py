@@ -1,6 +1,7 @@
 """STAND-IN of xPro's validate_courserun_dates (mitodl/mitxpro@92a8dcb mitxpro/utils.py:645-696,
 messages :25-35), the rule xPro's CourseRun.clean() applies on every save. Its own module (not
 courses/utils.py) because courses.models imports it."""
+
 from django.utils import timezone
 
 ERROR_START_OR_ENROLLMENT_END_REQUIRED = "start_date or enrollment_end must be provided."

@@ -16,13 +16,13 @@ only that app's concrete models exist; tests/bootstrap/test_app_standin_likeness
 Left out (the stack's steps never touch them): pages, languages, B2B, orders, companies.
 MITx Online's courseware_url is OPENEDX_COURSE_BASE_URL's host + /learn/course/<id>/home
 (courses/utils.py get_courseware_url); xPro's OPENEDX_BASE_REDIRECT_URL + path (:743)."""
+
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
-
 from mitapp_standin.models import TimestampedModel
 
 XPRO = settings.STANDIN_APP == "xpro"
@@ -77,7 +77,7 @@ class ActiveEnrollmentManager(models.Manager):
 class _CourseRunEnrollment(TimestampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     run = models.ForeignKey("courses.CourseRun", related_name="enrollments", on_delete=models.CASCADE)
-    change_status = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001
+    change_status = models.CharField(max_length=20, null=True, blank=True)
     active = models.BooleanField(default=True)
     edx_enrolled = models.BooleanField(default=False)
 
@@ -97,14 +97,15 @@ if XPRO:
     from courses.dates import validate_courserun_dates
 
     class CourseRun(_CourseRun):
-        courseware_url_path = models.CharField(max_length=500, blank=True, null=True)  # noqa: DJ001
+        courseware_url_path = models.CharField(max_length=500, blank=True, null=True)
 
         class Meta(_CourseRun.Meta):
             pass
 
         def clean(self):
-            ok, error = validate_courserun_dates(self.start_date, self.end_date, self.enrollment_end,
-                                                 self.enrollment_start, self.expiration_date)
+            ok, error = validate_courserun_dates(
+                self.start_date, self.end_date, self.enrollment_end, self.enrollment_start, self.expiration_date
+            )
             if not ok:
                 raise ValidationError(error)
 

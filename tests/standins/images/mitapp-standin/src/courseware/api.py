@@ -12,27 +12,28 @@ same names and signatures, same order of Open edX calls:
 - repair_faulty_edx_user(user)     :371  create_edx_user when no CoursewareUser, the auth token when
   no OpenEdxApiAuth; returns (created_user, created_auth_token)
 """
+
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
-from requests.exceptions import HTTPError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
-from oauthlib.common import generate_token
-
-from courseware.models import PLATFORM_EDX, CoursewareUser, OpenEdxApiAuth
 from mitapp_standin import openedx_calls
 from mitapp_standin.openedx_calls import (  # upstream: courseware.exceptions
-    OpenEdXOAuth2Error,  # noqa: F401
     EdxApiEnrollErrorException,
     NoEdxApiAuthError,  # noqa: F401
+    OpenEdXOAuth2Error,  # noqa: F401
     OpenEdxUserMissingError,  # noqa: F401  (MITx Online's; xPro's create_run_enrollments does not catch it)
     UnknownEdxApiEnrollException,
 )
+from oauth2_provider.models import AccessToken, Application
+from oauthlib.common import generate_token
+from requests.exceptions import HTTPError
+
+from courseware.models import PLATFORM_EDX, CoursewareUser, OpenEdxApiAuth
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ def _enroll(edx_client, user, course_run, mode, force_enrollment):
     )
 
 
-def enroll_in_edx_course_runs(user, course_runs, force_enrollment=True):  # noqa: FBT002
+def enroll_in_edx_course_runs(user, course_runs, force_enrollment=True):
     """:623 -- the SERVICE-WORKER token enrolls the user by username in the professional mode;
     when the LMS says that mode is unavailable, in audit instead."""
     edx_client = get_edx_api_service_client()
@@ -188,14 +189,18 @@ def enroll_in_edx_course_runs(user, course_runs, force_enrollment=True):  # noqa
                 raise EdxApiEnrollErrorException(user, course_run, exc) from exc
             if not any(text in error_msg for text in PRO_ENROLL_MODE_ERROR_TEXTS):
                 raise EdxApiEnrollErrorException(user, course_run, exc) from exc
-            log.error("Failed to enroll user in %s with '%s' mode. Attempting '%s' mode instead.",  # noqa: TRY400
-                      course_run.courseware_id, EDX_ENROLLMENT_PRO_MODE, EDX_ENROLLMENT_AUDIT_MODE)
+            log.error(
+                "Failed to enroll user in %s with '%s' mode. Attempting '%s' mode instead.",
+                course_run.courseware_id,
+                EDX_ENROLLMENT_PRO_MODE,
+                EDX_ENROLLMENT_AUDIT_MODE,
+            )
             try:
                 results.append(_enroll(edx_client, user, course_run, EDX_ENROLLMENT_AUDIT_MODE, force_enrollment))
             except HTTPError as inner_exc:
                 raise EdxApiEnrollErrorException(user, course_run, inner_exc) from inner_exc
-            except Exception as inner_exc:  # noqa: BLE001
+            except Exception as inner_exc:
                 raise UnknownEdxApiEnrollException(user, course_run, inner_exc) from inner_exc
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise UnknownEdxApiEnrollException(user, course_run, exc) from exc
     return results

@@ -1,9 +1,9 @@
 """xPro's Open edX records (mitodl/mitxpro@92a8dcb courseware/models.py:10-50): `CoursewareUser`
 (related name `courseware_users`, has_been_synced defaults to True: the row is made only inside
 the registration's transaction) and `OpenEdxApiAuth` (related name `openedx_api_auth`)."""
+
 from django.conf import settings
 from django.db import models
-
 from mitapp_standin.models import OpenEdxApiAuthFields, TimestampedModel
 
 PLATFORM_EDX = "edx"  # courseware/constants.py

@@ -1,4 +1,5 @@
 """mitodl/mitxpro@92a8dcb courseware/urls.py."""
+
 from django.urls import path
 
 from courseware import views

@@ -1,4 +1,5 @@
 """mitodl/mitxpro@92a8dcb courseware/views.py:7: the landing page of the token dance's redirect."""
+
 from django.http import HttpResponse
 
 

@@ -4,11 +4,11 @@
 - xPro (mitodl/mitxpro@92a8dcb ecommerce/models.py:84): content_type :90 (PROTECT), object_id :96,
   is_active :97, is_private :103; its prices live in ProductVersion rows the stand-in leaves out
   (the stack's xPro course step makes no product)."""
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-
 from mitapp_standin.models import TimestampedModel
 
 if settings.STANDIN_APP == "xpro":

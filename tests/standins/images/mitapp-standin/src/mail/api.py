@@ -6,6 +6,7 @@ context, one AnymailMessage per recipient on a connection of settings.NOTIFICATI
 Not mimicked: anymail (a plain EmailMultiAlternatives: the stack's backend is Django's SMTP one),
 the email-safe HTML inlining (render_email_templates' premailer/html2text), metadata/esp_extra.
 """
+
 import logging
 import re
 
@@ -23,16 +24,17 @@ def get_base_context():
 
 
 def render_email_templates(template_name, context):
-    subject = " ".join(render_to_string("{}/subject.txt".format(template_name), context).split())
-    html_text = render_to_string("{}/body.html".format(template_name), context)
+    subject = " ".join(render_to_string(f"{template_name}/subject.txt", context).split())
+    html_text = render_to_string(f"{template_name}/body.html", context)
     fallback = re.sub(r"\n\s*\n+", "\n\n", strip_tags(html_text)).strip()
     return subject, fallback, html_text
 
 
 def build_message(connection, template_name, recipient, context, metadata=None):
     subject, text_body, html_body = render_email_templates(template_name, context or {})
-    msg = EmailMultiAlternatives(subject=subject, body=text_body, to=[recipient], from_email=settings.MAILGUN_FROM_EMAIL,
-                                 connection=connection)
+    msg = EmailMultiAlternatives(
+        subject=subject, body=text_body, to=[recipient], from_email=settings.MAILGUN_FROM_EMAIL, connection=connection
+    )
     msg.attach_alternative(html_body, "text/html")
     return msg
 
@@ -41,8 +43,9 @@ def build_messages(template_name, recipients, extra_context, metadata=None):
     context = {**get_base_context(), **(extra_context or {})}
     with mail.get_connection(settings.NOTIFICATION_EMAIL_BACKEND) as connection:
         for recipient in recipients:
-            yield build_message(connection=connection, template_name=template_name, recipient=recipient, context=context,
-                                metadata=metadata)
+            yield build_message(
+                connection=connection, template_name=template_name, recipient=recipient, context=context, metadata=metadata
+            )
 
 
 def send_messages(messages, raise_errors=False):
@@ -50,7 +53,7 @@ def send_messages(messages, raise_errors=False):
     for msg in messages:
         try:
             msg.send()
-        except Exception:  # noqa: BLE001  (upstream: a bare except)
+        except Exception:
             errored.append(msg)
     for msg in errored:
         log.error("Error sending email '%s' to %s", msg.subject, msg.to)

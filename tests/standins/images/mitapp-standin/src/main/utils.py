@@ -10,6 +10,7 @@ python-redis-lock is not installable here, so the Lock below keeps the semantics
 - release(): only the holder may release (NotAcquired otherwise);
 - reset(): forcibly deletes the lock, whoever holds it.
 Left out: auto_renewal, the signal key's wake-up (waiters poll the cache every 0.1 s instead)."""
+
 import secrets
 import time
 
@@ -23,7 +24,7 @@ class NotAcquired(RuntimeError):
 
 
 class Lock:
-    def __init__(self, cache, name, expire=None, id=None):  # noqa: A002  (python-redis-lock's own name)
+    def __init__(self, cache, name, expire=None, id=None):
         self._cache, self._name, self._expire = cache, "lock:" + name, expire
         self.id = id or secrets.token_hex(16)
 

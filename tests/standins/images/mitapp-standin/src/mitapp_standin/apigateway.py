@@ -8,6 +8,7 @@ fields (…_UPDATE) with MITx Online's map: preferred_username→username, email
 Off unless MITOL_APIGATEWAY_DISABLE_MIDDLEWARE is false, as in the app. Like the app, it checks
 nothing about where the header came from: the stack's nginx keeps other senders' headers out.
 """
+
 import base64
 import binascii
 import json

@@ -1,6 +1,7 @@
 """Abstract bases shared by the two apps' models: mitol.common.models.TimestampedModel /
 mitxpro.models.TimestampedModel, and the fields of `OpenEdxApiAuth`, which both apps define
 alike (mitxonline openedx/models.py:57-76, mitxpro courseware/models.py:33-50)."""
+
 from django.conf import settings
 from django.db import models
 
@@ -18,7 +19,7 @@ class OpenEdxApiAuthFields(TimestampedModel):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="openedx_api_auth")
     refresh_token = models.CharField(max_length=128)
-    access_token = models.CharField(null=True, max_length=128)  # noqa: DJ001
+    access_token = models.CharField(null=True, max_length=128)
     access_token_expires_on = models.DateTimeField(null=True)
 
     class Meta:

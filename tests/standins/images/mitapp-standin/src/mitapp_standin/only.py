@@ -1,4 +1,5 @@
 """One stand-in image serves both apps; a command only one of them ships refuses in the other."""
+
 from django.conf import settings
 from django.core.management.base import CommandError
 

@@ -10,22 +10,22 @@ Online) and `courseware.api` (xPro), whose upstream copies are line-for-line ali
   app's client id and the app's private complete URL as redirect_uri, then POST the code to
   /oauth2/access_token (openedx/api.py:698-724, courseware/api.py:336-368).
 """
+
 from datetime import timedelta
 from urllib.parse import parse_qs, urljoin, urlparse
 
 import requests
+from authentication import api as auth_api
 from django.conf import settings
 from django.utils import timezone
 
-from authentication import api as auth_api
-
 OPENEDX_REGISTER_USER_PATH = "/user_api/v1/account/registration/"
 OPENEDX_OAUTH2_AUTHORIZE_PATH = "/oauth2/authorize"
-OPENEDX_OAUTH2_ACCESS_TOKEN_PATH = "/oauth2/access_token"  # noqa: S105
+OPENEDX_OAUTH2_ACCESS_TOKEN_PATH = "/oauth2/access_token"
 OPENEDX_OAUTH2_SCOPES = ["read", "write"]
-OPENEDX_OAUTH2_ACCESS_TOKEN_PARAM = "code"  # noqa: S105
+OPENEDX_OAUTH2_ACCESS_TOKEN_PARAM = "code"
 OPENEDX_OAUTH2_ACCESS_TOKEN_EXPIRY_MARGIN_SECONDS = 10
-ACCESS_TOKEN_HEADER_NAME = "X-Access-Token"  # noqa: S105
+ACCESS_TOKEN_HEADER_NAME = "X-Access-Token"
 
 
 class OpenEdXOAuth2Error(Exception):
@@ -138,5 +138,8 @@ def service_client():
 
     if settings.OPENEDX_SERVICE_WORKER_API_TOKEN is None:
         raise ImproperlyConfigured("OPENEDX_SERVICE_WORKER_API_TOKEN is not set")
-    return EdxApi({"access_token": settings.OPENEDX_SERVICE_WORKER_API_TOKEN}, settings.OPENEDX_API_BASE_URL,
-                  timeout=settings.EDX_API_CLIENT_TIMEOUT)
+    return EdxApi(
+        {"access_token": settings.OPENEDX_SERVICE_WORKER_API_TOKEN},
+        settings.OPENEDX_API_BASE_URL,
+        timeout=settings.EDX_API_CLIENT_TIMEOUT,
+    )

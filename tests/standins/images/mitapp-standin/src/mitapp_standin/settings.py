@@ -5,6 +5,7 @@ research/apps-observed.md): refuses to start while a required variable is empty,
 DATABASE_URL (SSL required unless <PREFIX>_DB_DISABLE_SSL) and REDIS_URL / CELERY_BROKER_URL,
 serves django-oauth-toolkit 3.x with the scopes and PKCE setting the apps use, custom user
 model with `name` (REQUIRED_FIELDS email, name), STATIC_ROOT /src/staticfiles."""
+
 import os
 
 import dj_database_url
@@ -16,10 +17,25 @@ with open(os.path.join(HERE, ".standin-app")) as _f:
 
 PREFIX = {"xpro": "MITXPRO", "mitxonline": "MITX_ONLINE"}[STANDIN_APP]
 REQUIRED = {
-    "xpro": ["MITXPRO_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY", "MITXPRO_ADMIN_EMAIL",
-             "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET", "EXTERNAL_COURSE_SYNC_API_KEY"],
-    "mitxonline": ["MITX_ONLINE_BASE_URL", "SECRET_KEY", "MAILGUN_SENDER_DOMAIN", "MAILGUN_KEY",
-                   "MITX_ONLINE_ADMIN_EMAIL", "OPENEDX_API_CLIENT_ID", "OPENEDX_API_CLIENT_SECRET"],
+    "xpro": [
+        "MITXPRO_BASE_URL",
+        "SECRET_KEY",
+        "MAILGUN_SENDER_DOMAIN",
+        "MAILGUN_KEY",
+        "MITXPRO_ADMIN_EMAIL",
+        "OPENEDX_API_CLIENT_ID",
+        "OPENEDX_API_CLIENT_SECRET",
+        "EXTERNAL_COURSE_SYNC_API_KEY",
+    ],
+    "mitxonline": [
+        "MITX_ONLINE_BASE_URL",
+        "SECRET_KEY",
+        "MAILGUN_SENDER_DOMAIN",
+        "MAILGUN_KEY",
+        "MITX_ONLINE_ADMIN_EMAIL",
+        "OPENEDX_API_CLIENT_ID",
+        "OPENEDX_API_CLIENT_SECRET",
+    ],
 }[STANDIN_APP]
 _missing = [name for name in REQUIRED if not os.environ.get(name)]
 if _missing:
@@ -45,8 +61,11 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # Each app's own course models (courses/models.py), so each its own migrations.
-MIGRATION_MODULES = {"courses": f"courses.migrations_{STANDIN_APP}", "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
-                     "users": f"users.migrations_{STANDIN_APP}"}
+MIGRATION_MODULES = {
+    "courses": f"courses.migrations_{STANDIN_APP}",
+    "ecommerce": f"ecommerce.migrations_{STANDIN_APP}",
+    "users": f"users.migrations_{STANDIN_APP}",
+}
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -154,7 +173,7 @@ NOTIFICATION_EMAIL_BACKEND = os.environ.get(f"{PREFIX}_NOTIFICATION_EMAIL_BACKEN
 MAILGUN_FROM_EMAIL = os.environ.get("MAILGUN_FROM_EMAIL", "no-reply@localhost")
 SITE_NAME = os.environ.get("SITE_NAME", {"xpro": "MIT xPro", "mitxonline": "MITx Online"}[STANDIN_APP])
 # mitol-authentication settings/djoser_settings.py (both apps import it).
-PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"  # noqa: S105
+PASSWORD_RESET_CONFIRM_URL = "password_reset/confirm/{uid}/{token}/"
 OPENEDX_OAUTH_APP_NAME = os.environ.get("OPENEDX_OAUTH_APP_NAME", "edx-oauth-app")
 
 # What the apps' Open edX calls read (mitxonline main/settings.py:1240-1300, mitxpro

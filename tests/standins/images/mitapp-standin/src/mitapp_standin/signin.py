@@ -9,6 +9,7 @@
   views.py:115): it only redirects to `next` (or /dashboard). Learners sign in through APISIX
   and Keycloak; without APISIX the real app has no learner sign-in, and neither has the stand-in.
 """
+
 from django.contrib.auth import get_user_model, login
 from django.http import HttpResponseRedirect
 from django.shortcuts import render

@@ -1,4 +1,5 @@
 """Endpoints of the MIT apps that the LMS, the bootstrap and the tests call."""
+
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -62,8 +63,14 @@ def gateway_logout(request):
 def dashboard(request):
     """MITx Online's /dashboard (APISIX's login route lands here): who the app thinks you are."""
     user = request.user if request.user.is_authenticated else None
-    return JsonResponse({"page": "dashboard", "username": user.username if user else None,
-                         "email": user.email if user else None, "global_id": getattr(user, "global_id", None)})
+    return JsonResponse(
+        {
+            "page": "dashboard",
+            "username": user.username if user else None,
+            "email": user.email if user else None,
+            "global_id": getattr(user, "global_id", None),
+        }
+    )
 
 
 def logged_out(request):

@@ -17,26 +17,27 @@ Left out (not reachable in the stack's flows): username
 suggestions/collisions (:227), the LTI duplicate-email fix, IGNORE_EDX_FAILURES' logging paths
 beyond re-raising, legal address / profile fields (sent as None, as for a user without them).
 """
+
 import logging
 from datetime import timedelta
 
 import requests
-from requests.exceptions import HTTPError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
-from oauthlib.common import generate_token
-
 from main.utils import get_redis_lock
 from mitapp_standin import openedx_calls
 from mitapp_standin.openedx_calls import (  # upstream: openedx.exceptions
-    OpenEdXOAuth2Error,  # noqa: F401
     EdxApiEnrollErrorException,
     NoEdxApiAuthError,  # noqa: F401
+    OpenEdXOAuth2Error,  # noqa: F401
     OpenEdxUserMissingError,
     UnknownEdxApiEnrollException,
 )
+from oauth2_provider.models import AccessToken, Application
+from oauthlib.common import generate_token
+from requests.exceptions import HTTPError
+
 from openedx.models import OPENEDX_USERNAME_MAX_LEN, PLATFORM_EDX, OpenEdxApiAuth, OpenEdxUser
 
 log = logging.getLogger(__name__)
@@ -129,11 +130,12 @@ def _edx_user_exists(user):
     try:
         auth = get_valid_edx_api_auth(user)
         resp = requests.get(
-            openedx_calls.edx_url("/api/mobile/v0.5/my_user_info"), headers={"Authorization": f"Bearer {auth.access_token}"},
+            openedx_calls.edx_url("/api/mobile/v0.5/my_user_info"),
+            headers={"Authorization": f"Bearer {auth.access_token}"},
             timeout=30,
         )
         resp.raise_for_status()
-    except Exception:  # noqa: BLE001  (upstream: bare except -> False)
+    except Exception:
         return False
     return True
 
@@ -220,7 +222,7 @@ def repair_faulty_edx_user(user):
 
 def get_valid_edx_api_auth(user, ttl_in_seconds=OPENEDX_AUTH_DEFAULT_TTL_IN_SECONDS):
     """:796 -- refresh with the refresh_token grant (:864) when the access token expires within the TTL."""
-    assert ttl_in_seconds < OPENEDX_AUTH_MAX_TTL_IN_SECONDS  # noqa: S101
+    assert ttl_in_seconds < OPENEDX_AUTH_MAX_TTL_IN_SECONDS
     expires_after = timezone.now() + timedelta(seconds=ttl_in_seconds)
     auth = OpenEdxApiAuth.objects.filter(user=user, access_token_expires_on__gt=expires_after).first()
     if auth:
@@ -255,7 +257,7 @@ def get_edx_api_course_list_client():
     return get_edx_api_service_client().course_list
 
 
-def existing_edx_enrollment(user, course_id, mode, is_active=True):  # noqa: FBT002
+def existing_edx_enrollment(user, course_id, mode, is_active=True):
     """:1215 -- the service worker lists the user's enrollments in the course."""
     edx_client = get_edx_api_service_client()
     for enrollment in edx_client.enrollments.get_enrollments(course_id=course_id, usernames=[user.edx_username]):
@@ -289,6 +291,6 @@ def enroll_in_edx_course_runs(user, course_runs, *, mode=EDX_DEFAULT_ENROLLMENT_
             results.append(enrollment)
         except HTTPError as exc:
             raise EdxApiEnrollErrorException(user, course_run, exc) from exc
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise UnknownEdxApiEnrollException(user, course_run, exc) from exc
     return results

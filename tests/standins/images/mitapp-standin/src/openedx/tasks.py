@@ -1,4 +1,5 @@
 """mitodl/mitxonline@b3c9730 openedx/tasks.py:31: the retry the create_user command queues."""
+
 from celery import shared_task
 
 

@@ -1,4 +1,5 @@
 """mitodl/mitxonline@b3c9730 openedx/urls.py:7-17 (both private complete URLs)."""
+
 from django.urls import path
 
 from openedx import views

@@ -1,4 +1,5 @@
 """mitodl/mitxonline@b3c9730 openedx/views.py:24: the landing page of the token dance's redirect."""
+
 from django.http import HttpResponse
 
 

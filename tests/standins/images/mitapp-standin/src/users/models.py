@@ -12,11 +12,12 @@ The manager does what both apps' UserManager._create_user does after saving the 
 (mitodl/mitxonline@b3c9730 users/models.py:170-206, mitodl/mitxpro@92a8dcb users/models.py:68-100):
 MITx Online also makes the user's OpenEdxUser row with edx_username = username[:30]; xPro only
 makes its LegalAddress/Profile rows, which the stand-in does not have."""
+
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models, transaction
-
 from mitapp_standin.models import TimestampedModel
 
 
@@ -83,4 +84,4 @@ else:
         username = models.CharField(unique=True, max_length=500)
         email = models.EmailField(blank=False)
         is_etl = models.BooleanField(default=False, help_text="The user is used by the Learn ETL process")
-        global_id = models.CharField(null=True, blank=True, unique=True, default=None, max_length=36)  # noqa: DJ001
+        global_id = models.CharField(null=True, blank=True, unique=True, default=None, max_length=36)

@@ -2,6 +2,7 @@
 the stack's import script asks `has_course(course_key)` / `get_course(course_key)`, as the
 mixed modulestore answers them (the course, or False/None). Backed by the stand-in's
 courses_standin table instead of MongoDB."""
+
 from __future__ import annotations
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,60 +14,70 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=255)),
-                ('readable_id', models.CharField(max_length=255, unique=True)),
-                ('live', models.BooleanField(default=False)),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=255)),
+                ("readable_id", models.CharField(max_length=255, unique=True)),
+                ("live", models.BooleanField(default=False)),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CourseRun',
+            name="CourseRun",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('title', models.CharField(max_length=255)),
-                ('courseware_id', models.CharField(max_length=255, unique=True)),
-                ('run_tag', models.TextField(max_length=100)),
-                ('start_date', models.DateTimeField(blank=True, null=True)),
-                ('end_date', models.DateTimeField(blank=True, null=True)),
-                ('enrollment_start', models.DateTimeField(blank=True, null=True)),
-                ('enrollment_end', models.DateTimeField(blank=True, null=True)),
-                ('expiration_date', models.DateTimeField(blank=True, null=True)),
-                ('live', models.BooleanField(default=False)),
-                ('certificate_available_date', models.DateTimeField(blank=True, null=True)),
-                ('upgrade_deadline', models.DateTimeField(blank=True, null=True)),
-                ('is_self_paced', models.BooleanField(default=False)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='courseruns', to='courses.course')),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                ("title", models.CharField(max_length=255)),
+                ("courseware_id", models.CharField(max_length=255, unique=True)),
+                ("run_tag", models.TextField(max_length=100)),
+                ("start_date", models.DateTimeField(blank=True, null=True)),
+                ("end_date", models.DateTimeField(blank=True, null=True)),
+                ("enrollment_start", models.DateTimeField(blank=True, null=True)),
+                ("enrollment_end", models.DateTimeField(blank=True, null=True)),
+                ("expiration_date", models.DateTimeField(blank=True, null=True)),
+                ("live", models.BooleanField(default=False)),
+                ("certificate_available_date", models.DateTimeField(blank=True, null=True)),
+                ("upgrade_deadline", models.DateTimeField(blank=True, null=True)),
+                ("is_self_paced", models.BooleanField(default=False)),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="courseruns", to="courses.course"
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('course', 'courseware_id', 'run_tag')},
+                "abstract": False,
+                "unique_together": {("course", "courseware_id", "run_tag")},
             },
         ),
         migrations.CreateModel(
-            name='CourseRunEnrollment',
+            name="CourseRunEnrollment",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('change_status', models.CharField(blank=True, max_length=20, null=True)),
-                ('active', models.BooleanField(default=True)),
-                ('edx_enrolled', models.BooleanField(default=False)),
-                ('enrollment_mode', models.CharField(default='audit', max_length=20)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='courses.courserun')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                ("change_status", models.CharField(blank=True, max_length=20, null=True)),
+                ("active", models.BooleanField(default=True)),
+                ("edx_enrolled", models.BooleanField(default=False)),
+                ("enrollment_mode", models.CharField(default="audit", max_length=20)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="enrollments", to="courses.courserun"
+                    ),
+                ),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('user', 'run')},
+                "abstract": False,
+                "unique_together": {("user", "run")},
             },
         ),
     ]

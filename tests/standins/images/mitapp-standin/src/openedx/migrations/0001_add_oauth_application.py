@@ -2,6 +2,7 @@
 `edx-oauth-app` before anyone configures it, with a redirect URI that does not match this
 stack (the devstack-era default) and a random secret stored hashed (DOT 3.x hashes on save),
 so the bootstrap has to repair both. xPro creates no such row (only configure_instance does)."""
+
 from django.conf import settings
 from django.db import migrations
 from oauth2_provider.generators import generate_client_id, generate_client_secret

@@ -6,46 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('openedx', '0001_add_oauth_application'),
+        ("openedx", "0001_add_oauth_application"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OpenEdxApiAuth',
+            name="OpenEdxApiAuth",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('refresh_token', models.CharField(max_length=128)),
-                ('access_token', models.CharField(max_length=128, null=True)),
-                ('access_token_expires_on', models.DateTimeField(null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='openedx_api_auth', to=settings.AUTH_USER_MODEL)),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                ("refresh_token", models.CharField(max_length=128)),
+                ("access_token", models.CharField(max_length=128, null=True)),
+                ("access_token_expires_on", models.DateTimeField(null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="openedx_api_auth", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OpenEdxUser',
+            name="OpenEdxUser",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_on', models.DateTimeField(auto_now_add=True)),
-                ('updated_on', models.DateTimeField(auto_now=True)),
-                ('platform', models.CharField(choices=[('edx', 'edx')], default='edx', max_length=20)),
-                ('edx_username', models.CharField(max_length=30, null=True, unique=True)),
-                ('desired_edx_username', models.CharField(max_length=30, null=True)),
-                ('has_been_synced', models.BooleanField(default=False)),
-                ('has_sync_error', models.BooleanField(default=False)),
-                ('sync_error_data', models.JSONField(default=None, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='openedx_users', to=settings.AUTH_USER_MODEL)),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_on", models.DateTimeField(auto_now_add=True)),
+                ("updated_on", models.DateTimeField(auto_now=True)),
+                ("platform", models.CharField(choices=[("edx", "edx")], default="edx", max_length=20)),
+                ("edx_username", models.CharField(max_length=30, null=True, unique=True)),
+                ("desired_edx_username", models.CharField(max_length=30, null=True)),
+                ("has_been_synced", models.BooleanField(default=False)),
+                ("has_sync_error", models.BooleanField(default=False)),
+                ("sync_error_data", models.JSONField(default=None, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="openedx_users", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'unique_together': {('user', 'platform')},
+                "unique_together": {("user", "platform")},
             },
         ),
     ]

@@ -3,6 +3,7 @@
 [<source_dirs> ...] [--nostatic]` loads each course directory under the data directory into
 the modulestore (`import_course_from_xml(..., create_if_not_present=True)`), re-importing over
 an existing course of the same key. Reading the OLX: courses_standin/olx.py."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -3,6 +3,7 @@ verification the third-party-auth pipeline writes (pipeline.py set_id_verificati
 of IDVerificationAttempt (status, name, user, created_at, updated_at) and SSOVerification
 (identity_provider_type with its choices, identity_provider_slug); left out: expiration_date and
 the other attempt kinds (photo, manual), and send_approval_signal's credit/grades receivers."""
+
 from datetime import timedelta
 
 from django.conf import settings

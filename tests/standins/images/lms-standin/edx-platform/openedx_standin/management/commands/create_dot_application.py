@@ -3,6 +3,7 @@ commands/create_dot_application.py) on the real django-oauth-toolkit Application
 looked up by (user, name); created if missing; updated only with --update. Scopes are
 accepted but not stored (upstream writes them to oauth_dispatch.ApplicationAccess, which
 the stand-in does not have)."""
+
 import logging
 
 from django.contrib.auth import get_user_model
@@ -19,8 +20,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("name")
         parser.add_argument("username")
-        parser.add_argument("--grant-type", dest="grant_type", default=Application.GRANT_CLIENT_CREDENTIALS,
-                            choices=[choice[0] for choice in Application.GRANT_TYPES])
+        parser.add_argument(
+            "--grant-type",
+            dest="grant_type",
+            default=Application.GRANT_CLIENT_CREDENTIALS,
+            choices=[choice[0] for choice in Application.GRANT_TYPES],
+        )
         parser.add_argument("--redirect-uris", dest="redirect_uris", default="")
         parser.add_argument("--public", dest="public", action="store_true")
         parser.add_argument("--skip-authorization", dest="skip_authorization", action="store_true")

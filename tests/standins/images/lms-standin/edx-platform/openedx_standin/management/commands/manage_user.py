@@ -2,6 +2,7 @@
 reduced to what Tutor and the bootstrap use: get-or-create by username, refuse a
 different email, set is_staff/is_superuser to exactly the flags given, groups replaced
 by -g, --unusable-password / --initial-password-hash for new users, --remove."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -21,8 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--initial-password-hash", dest="initial_password_hash")
         parser.add_argument("-g", "--groups", nargs="*", default=[])
 
-    def handle(self, username, email, is_remove, is_staff, is_superuser, groups, unusable_password,
-               initial_password_hash, **options):
+    def handle(
+        self, username, email, is_remove, is_staff, is_superuser, groups, unusable_password, initial_password_hash, **options
+    ):
         User = get_user_model()
         if is_remove:
             User.objects.filter(username=username).delete()

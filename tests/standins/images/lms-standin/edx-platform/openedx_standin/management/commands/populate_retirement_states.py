@@ -2,6 +2,7 @@
 (openedx/core/djangoapps/user_api/management/commands/), which tutor-mfe's LMS init task
 runs when the account MFE is enabled (tutormfe/templates/mfe/tasks/lms/init). The stand-in
 LMS has no user-retirement models to fill."""
+
 from django.core.management.base import BaseCommand
 
 

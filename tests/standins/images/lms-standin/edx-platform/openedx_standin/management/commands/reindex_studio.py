@@ -1,5 +1,6 @@
 """STAND-IN no-op for edx-platform's `reindex_studio` (Tutor's init scripts call it). The stand-in
 LMS has no courseware, search index or authorization policies to act on."""
+
 from django.core.management.base import BaseCommand
 
 

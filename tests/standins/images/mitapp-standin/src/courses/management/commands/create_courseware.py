@@ -4,12 +4,13 @@ courses/management/commands/create_courseware.py), the options the stack uses: `
 --enrollment-start, --enrollment-end, --upgrade. NOT idempotent, as upstream: an existing course
 (:100-106) or run (:230-238) prints "... already exists." and exits -1. Left out: programs,
 departments, CMS pages, products/modes by flag, languages."""
+
 from django.core.management import BaseCommand
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
+from mitapp_standin.only import only_in
 
 from courses.models import Course, CourseRun
-from mitapp_standin.only import only_in
 
 
 def _date(value):
@@ -37,17 +38,23 @@ class Command(BaseCommand):
 
     def _exists(self, message):
         self.stderr.write(self.style.ERROR(message))
-        exit(-1)  # noqa: PLR1722  (upstream's own exit)
+        exit(-1)
 
     def _create_course_run(self, course, **kwargs):
         """:227"""
         if CourseRun.objects.filter(run_tag=kwargs["create_run"], course=course).exists():
             self._exists(f"Course run for {course} with ID {kwargs['create_run']} already exists.")
         run = CourseRun.objects.create(
-            course=course, title=kwargs["title"], run_tag=kwargs["create_run"],
-            courseware_id=f"{course.readable_id}+{kwargs['create_run']}", live=kwargs["live"],
-            is_self_paced=kwargs["self_paced"], start_date=_date(kwargs["start"]), end_date=_date(kwargs["end"]),
-            enrollment_start=_date(kwargs["enrollment_start"]), enrollment_end=_date(kwargs["enrollment_end"]),
+            course=course,
+            title=kwargs["title"],
+            run_tag=kwargs["create_run"],
+            courseware_id=f"{course.readable_id}+{kwargs['create_run']}",
+            live=kwargs["live"],
+            is_self_paced=kwargs["self_paced"],
+            start_date=_date(kwargs["start"]),
+            end_date=_date(kwargs["end"]),
+            enrollment_start=_date(kwargs["enrollment_start"]),
+            enrollment_end=_date(kwargs["enrollment_end"]),
             upgrade_deadline=_date(kwargs["upgrade"]),
         )
         self.stdout.write(self.style.SUCCESS(f"Created course run {run.id}: {run}"))

@@ -1,10 +1,11 @@
 """STAND-IN of MITx Online's `sync_courserun` (courses/management/commands/sync_courserun.py):
 --run <courseware_id> (CommandError when unknown) or --all; sync_course_runs; prints
 "Sync complete: N updated, M failures"."""
+
 from django.core.management.base import BaseCommand
+from mitapp_standin.only import only_in
 
 from courses.api import runs_to_sync, sync_course_runs
-from mitapp_standin.only import only_in
 
 
 class Command(BaseCommand):

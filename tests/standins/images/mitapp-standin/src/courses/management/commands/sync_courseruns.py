@@ -2,11 +2,12 @@
 courses/management/commands/sync_courseruns.py): [--run <courseware_id>] (CommandError when
 unknown; without it every live run); courses.utils.sync_course_runs; prints
 "Sync complete: N updated, M failures, K unchanged."."""
+
 from django.core.management.base import BaseCommand
+from mitapp_standin.only import only_in
 
 from courses.api import runs_to_sync
 from courses.utils import sync_course_runs
-from mitapp_standin.only import only_in
 
 
 class Command(BaseCommand):
@@ -19,6 +20,6 @@ class Command(BaseCommand):
         only_in("xpro", "sync_courseruns")
         runs = runs_to_sync(options["run"])
         success_count, error_count, unchanged_count = sync_course_runs(runs)
-        self.stdout.write(self.style.SUCCESS(
-            f"Sync complete: {success_count} updated, {error_count} failures, {unchanged_count} unchanged."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Sync complete: {success_count} updated, {error_count} failures, {unchanged_count} unchanged.")
+        )

@@ -3,12 +3,13 @@ ecommerce/management/commands/create_product.py): a Product for the course run `
 at `price` (description: the run's readable id), active unless --inactive; an unknown run
 prints "Could not retrieve ..." and exits -1. Not idempotent (a second call adds a second
 product), as upstream. No django-reversion revision here."""
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import BaseCommand
 
 from courses.models import CourseRun
-from ecommerce.models import Product
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import BaseCommand
 from mitapp_standin.only import only_in
+
+from ecommerce.models import Product
 
 
 class Command(BaseCommand):
@@ -24,11 +25,14 @@ class Command(BaseCommand):
         only_in("mitxonline", "create_product")
         try:
             courserun = CourseRun.objects.filter(courseware_id=kwargs["courseware"]).get()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             self.stderr.write(f"Could not retrieve {kwargs['courseware']}: {e}")
-            exit(-1)  # noqa: PLR1722
+            exit(-1)
         product = Product.objects.create(
-            object_id=courserun.id, content_type=ContentType.objects.get_for_model(CourseRun), price=kwargs["price"],
-            description=kwargs["description"] or courserun.readable_id, is_active=kwargs["inactive"],
+            object_id=courserun.id,
+            content_type=ContentType.objects.get_for_model(CourseRun),
+            price=kwargs["price"],
+            description=kwargs["description"] or courserun.readable_id,
+            is_active=kwargs["inactive"],
         )
         self.stdout.write(f"Created product {product}.")

@@ -1,4 +1,5 @@
 """STAND-IN no-op for MITx Online's configure_wagtail (the stand-in has no Wagtail)."""
+
 from django.core.management.base import BaseCommand
 
 

@@ -4,6 +4,7 @@ displayname [countrycode], the password read with getpass (:95; from stdin when 
 terminal), refusal with exit -1 when the username or email exists (:84-90),
 User.objects.create_user (:99), then openedx.api.create_user (:116), queueing
 openedx.tasks.create_user_from_id on failure (:123). xPro has no such command."""
+
 import sys
 from getpass import getpass
 
@@ -33,9 +34,7 @@ class Command(BaseCommand):
         from openedx.tasks import create_user_from_id
 
         if User.objects.filter(Q(username=kwargs["username"]) | Q(email=kwargs["email"])).exists():
-            self.stderr.write(
-                f"User with username {kwargs['username']} or email address {kwargs['email']} already exists."
-            )
+            self.stderr.write(f"User with username {kwargs['username']} or email address {kwargs['email']} already exists.")
             sys.exit(-1)
         password = getpass(f"Creating user {kwargs['username']}. Please enter their new password: ")
         new_account = User.objects.create_user(kwargs["username"], kwargs["email"], password)
@@ -47,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Created user {new_account.edx_username}."))
         try:
             openedx_create_user(new_account)
-        except Exception:  # noqa: BLE001  (upstream: bare except)
+        except Exception:
             self.stdout.write(
                 self.style.ERROR(
                     f"An error occurred creating the Open edX user for {new_account.edx_username}; will queue it for later."

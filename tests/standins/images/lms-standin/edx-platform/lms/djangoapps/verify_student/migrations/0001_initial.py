@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,19 +14,30 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SSOVerification',
+            name="SSOVerification",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(default='created', max_length=100)),
-                ('name', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('identity_provider_type', models.CharField(choices=[('common.djangoapps.third_party_auth.models.OAuth2ProviderConfig', 'OAuth2 Provider'), ('common.djangoapps.third_party_auth.models.SAMLProviderConfig', 'SAML Provider'), ('common.djangoapps.third_party_auth.models.LTIProviderConfig', 'LTI Provider')], default='common.djangoapps.third_party_auth.models.SAMLProviderConfig', max_length=100)),
-                ('identity_provider_slug', models.SlugField(default='default', max_length=30)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("status", models.CharField(default="created", max_length=100)),
+                ("name", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "identity_provider_type",
+                    models.CharField(
+                        choices=[
+                            ("common.djangoapps.third_party_auth.models.OAuth2ProviderConfig", "OAuth2 Provider"),
+                            ("common.djangoapps.third_party_auth.models.SAMLProviderConfig", "SAML Provider"),
+                            ("common.djangoapps.third_party_auth.models.LTIProviderConfig", "LTI Provider"),
+                        ],
+                        default="common.djangoapps.third_party_auth.models.SAMLProviderConfig",
+                        max_length=100,
+                    ),
+                ),
+                ("identity_provider_slug", models.SlugField(default="default", max_length=30)),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
     ]

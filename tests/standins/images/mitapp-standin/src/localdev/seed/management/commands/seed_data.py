@@ -5,11 +5,11 @@ object live (api.py:346-347) and titled "SEED <title>" (api.py:305-313). The sta
 entry of that file, the demo course (seed_data.json:33-53: readable_id and courseware_id
 course-v1:edX+DemoX+Demo_Course, run tag DEMO, courseware_url_path /courses/<id>/course/,
 start 2098-02-05), without its product, topics, programs, the other 14 courses or CMS pages."""
+
 from datetime import datetime, timezone
 
-from django.core.management.base import BaseCommand
-
 from courses.models import Course, CourseRun
+from django.core.management.base import BaseCommand
 from mitapp_standin.only import only_in
 
 PREFIX = "SEED"
@@ -30,7 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         only_in("xpro", "seed_data")
         course, course_created = Course.objects.update_or_create(
-            title=f"{PREFIX} {COURSE['title']}", defaults={"readable_id": COURSE["readable_id"], "live": True},
+            title=f"{PREFIX} {COURSE['title']}",
+            defaults={"readable_id": COURSE["readable_id"], "live": True},
         )
         _, run_created = CourseRun.objects.update_or_create(
             title=f"{PREFIX} {RUN['title']}",

@@ -17,6 +17,7 @@ Not mimicked: the rate limits (PASSWORD_RESET_EMAIL_RATE, PASSWORD_RESET_IP_RATE
 event, destroy_oauth_tokens, account recovery (secondary email), ACE's templates and policies,
 edx-platform's password validators, the authn MFE.
 """
+
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
@@ -33,18 +34,26 @@ from django.views.decorators.http import require_POST
 def _reset_link(user, request):
     token = default_token_generator.make_token(user)
     return "{}://{}/password_reset_confirm/{}-{}/?track=pwreset".format(
-        "https" if request.is_secure() else "http", settings.SITE_NAME, int_to_base36(user.id), token)
+        "https" if request.is_secure() else "http", settings.SITE_NAME, int_to_base36(user.id), token
+    )
 
 
 def send_password_reset_email_for_user(user, request, preferred_email=None):
     link = _reset_link(user, request)
     platform = getattr(settings, "PLATFORM_NAME", "Open edX")
-    text = ("You're receiving this e-mail because you requested a password reset for your user account at {}.\n\n"
-            "Please go to the following page and choose a new password:\n\n{}\n").format(platform, link)
-    html = format_html("<p>You're receiving this e-mail because you requested a password reset for your user account at {}.</p>"
-                       '<p><a id="reset-link" href="{}">Change my password</a></p>', platform, link)
-    message = EmailMultiAlternatives("Password reset on {}".format(platform), text, settings.DEFAULT_FROM_EMAIL,
-                                     [preferred_email or user.email])
+    text = (
+        f"You're receiving this e-mail because you requested a password reset for your user account at {platform}.\n\n"
+        f"Please go to the following page and choose a new password:\n\n{link}\n"
+    )
+    html = format_html(
+        "<p>You're receiving this e-mail because you requested a password reset for your user account at {}.</p>"
+        '<p><a id="reset-link" href="{}">Change my password</a></p>',
+        platform,
+        link,
+    )
+    message = EmailMultiAlternatives(
+        f"Password reset on {platform}", text, settings.DEFAULT_FROM_EMAIL, [preferred_email or user.email]
+    )
     message.attach_alternative(html, "text/html")
     message.send()
 
@@ -71,18 +80,24 @@ def password_reset_confirm(request, uidb36, token):
     if request.method == "POST" and form.is_valid():
         form.save()
         return HttpResponseRedirect("/password_reset_complete/")
-    return HttpResponse(format_html(
-        '<!doctype html><html><head><title>Reset your password (Open edX LMS STAND-IN)</title></head><body>'
-        '<h1>Reset your password</h1><form id="reset-form" method="post">'
-        # Django's PasswordResetConfirmView is CSRF-protected; its template carries {% csrf_token %}.
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">{}'
-        '<button type="submit" id="reset-submit">Reset my password</button></form></body></html>',
-        get_token(request), form.as_p()))
+    return HttpResponse(
+        format_html(
+            "<!doctype html><html><head><title>Reset your password (Open edX LMS STAND-IN)</title></head><body>"
+            '<h1>Reset your password</h1><form id="reset-form" method="post">'
+            # Django's PasswordResetConfirmView is CSRF-protected; its template carries {% csrf_token %}.
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">{}'
+            '<button type="submit" id="reset-submit">Reset my password</button></form></body></html>',
+            get_token(request),
+            form.as_p(),
+        )
+    )
 
 
 def password_reset_complete(request):
-    return HttpResponse('<!doctype html><html><body><h1 id="reset-complete">Password reset complete</h1>'
-                        '<p><a href="/login">Sign in</a></p></body></html>')
+    return HttpResponse(
+        '<!doctype html><html><body><h1 id="reset-complete">Password reset complete</h1>'
+        '<p><a href="/login">Sign in</a></p></body></html>'
+    )
 
 
 @csrf_exempt
