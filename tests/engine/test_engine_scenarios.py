@@ -250,7 +250,8 @@ def oauth_round_trip(stack: Stack, username: str, password: str, login: str = "a
 
 def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
     """The CMS one-shot imported the stack's OLX course before the bootstrap started (its
-    checklist line is part of the all-green above); run again, it leaves the course alone."""
+    checklist line is part of the all-green above). Run again, its init stamp skips it; with the
+    stamp gone, the import itself finds the course and leaves it alone."""
     course = stack.plan["course"]
     first = stack.logs(course["import_service"])
     assert f"importing course {course['key']}" in first and f"course {course['key']} imported." in first, first
@@ -259,6 +260,14 @@ def test_course_imported_at_first_up_then_left_alone(stack: Stack) -> None:
         _seconds_run(_state(stack, course["import_service"])),
     )
     proc = stack.compose("run", "--rm", "--no-deps", course["import_service"], timeout=600)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    stamp = re.search(r"already ran to the end on this data at this image \(stamp \w+ in (\S+)\): skipped", output)
+    assert stamp, output
+    service = course["import_service"]
+    gone = stack.compose("run", "--rm", "--no-deps", "--entrypoint", "rm", service, stamp.group(1), timeout=600)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    proc = stack.compose("run", "--rm", "--no-deps", service, timeout=600)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert f"course {course['key']} already exists in the modulestore; left alone." in output, output

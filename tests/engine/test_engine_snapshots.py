@@ -11,13 +11,23 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from harness import FIGURES, PYTHON, ROOT, Stack, assert_all_green, bootstrap_report, log, record
+import pytest
+from harness import FIGURES, PYTHON, ROOT, Stack, assert_all_green, bootstrap_report, log, record, started_stack
 
 FIGURES_FILE = ROOT / ".cache" / "engine" / "bench-snapshots.json"
 SNAPSHOT = "s1"
 SKIPPING_INITS = ("openedx-init-2-mysql", "openedx-init-4-lms", "openedx-init-5-cms", "openedx-course-import", "app-init")
+
+
+@pytest.fixture(scope="module", params=["xpro", "mitxonline"])
+def stack(request: pytest.FixtureRequest, engine: None, stacks_dir: Path) -> Iterator[Stack]:
+    """A stack of each app of this module's own (the scenarios' stacks of the same apps are gone by now,
+    their directories are not): snapshots change its data."""
+    with started_stack(stacks_dir, request.param, f"snap-{request.param}") as s:
+        yield s
 
 
 def _odl(stack: Stack, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
