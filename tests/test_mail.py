@@ -110,3 +110,14 @@ def test_the_two_apps_inboxes_differ_and_a_port_answer_moves_it(tmp_path: Path) 
 def test_mailpit_takes_the_relays_address_so_no_other_service_moves() -> None:
     plan = make_plan(make_spec("xpro"))
     assert plan.addresses[MAIL_SERVICE] == "172.28.53.14" and plan.addresses["lms"] == "172.28.53.15"
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_mailgun_is_unreachable_from_every_app_service_that_sends_mail(stacks: dict[str, Path], name: str) -> None:
+    """What no env variable routes (xPro's mitol.mail through anymail's Mailgun) must still not leave the
+    stack: Mailgun's API names resolve to the container itself in the services that send mail."""
+    services = _compose(stacks[name])["services"]
+    for service in ("app-web", "app-celery"):
+        hosts = services[service].get("extra_hosts") or []
+        pinned = dict(h.split(":", 1) for h in hosts) if isinstance(hosts, list) else dict(hosts)
+        assert pinned.get("api.mailgun.net") == "127.0.0.1" and pinned.get("api.eu.mailgun.net") == "127.0.0.1", (service, hosts)
